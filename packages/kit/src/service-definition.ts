@@ -1,0 +1,52 @@
+import type { EventBus } from '@switchyard/events'
+import type { ServiceName } from '@switchyard/contracts'
+import type { FastifyPluginAsync } from 'fastify'
+import type { Logger } from 'pino'
+import type { Registry } from 'prom-client'
+import type { Static, TSchema } from 'typebox'
+import type { SharedState } from './shared-state/shared-state.ts'
+
+/** Backends a service may ask the runtime for; readiness checks exactly these. */
+export type Backend = 'sql' | 'bus' | 'state' | 'cassandra'
+
+/** A minimal SQL port: what `pg.Pool` offers and PGlite-behind-pglite-socket also serves. */
+export interface SqlPool {
+  query<R extends Record<string, unknown> = Record<string, unknown>>(
+    text: string,
+    values?: unknown[],
+  ): Promise<{ rows: R[]; rowCount: number | null }>
+  end(): Promise<void>
+}
+
+/** What the runtime hands a service plugin as its options. Only the runtime creates clients. */
+export interface ServiceContext<Config = unknown> {
+  config: Config
+  logger: Logger
+  metrics: Registry
+  bus: EventBus
+  state: SharedState
+  /** Present when the service lists 'sql' in `needs`. */
+  sql?: SqlPool
+  /** Base URL of another service ('http://llm-router:8080' or the in-process origin). */
+  serviceUrl(name: ServiceName): string
+  /** `fetch` that reaches other services: over HTTP, or in-process in the one-process shape. */
+  fetch: typeof fetch
+}
+
+export interface ServiceDefinition<S extends TSchema = TSchema> {
+  name: ServiceName
+  /** TypeBox schema of the service's env config; the runtime loads it with loadConfig. */
+  configSchema: S
+  /** Services it calls (the call graph; Helm and Istio policies are derived from it). */
+  calls: readonly ServiceName[]
+  needs: readonly Backend[]
+  /** Absolute path of the folder of `NNN-name.sql` migrations, applied by `switchyard migrate`. */
+  migrationsDir?: string
+  /** Registered without fastify-plugin so hooks and error handlers stay scoped to the service. */
+  plugin: FastifyPluginAsync<ServiceContext<Static<S>>>
+}
+
+/** Identity function that keeps the config type flowing from the schema to the plugin. */
+export function defineService<S extends TSchema>(definition: ServiceDefinition<S>): ServiceDefinition<S> {
+  return definition
+}
