@@ -1,3 +1,4 @@
+import type { Topic } from '@switchyard/contracts'
 import type { Static, TSchema } from 'typebox'
 
 /** What travels on the bus: the payload wrapped with the fields every consumer relies on. */
@@ -11,12 +12,6 @@ export interface EventEnvelope<T = unknown> {
   /** Partition key: events with one key are delivered in publish order. */
   key: string
   data: T
-}
-
-/** A topic names its payload schema, so publish and subscribe validate against one source. */
-export interface Topic<S extends TSchema = TSchema> {
-  name: string
-  schema: S
 }
 
 export type EventHandler<S extends TSchema> = (event: EventEnvelope<Static<S>>) => Promise<void>
