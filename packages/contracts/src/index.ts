@@ -1,4 +1,6 @@
 export * from './error-body.ts'
+export * from './events/index.ts'
 export * from './identity.ts'
+export * from './openai/index.ts'
 export * from './service-names.ts'
 export * from './topic.ts'

@@ -1,0 +1,31 @@
+import { type Static, Type } from 'typebox'
+import { defineTopic } from '../topic.ts'
+import { Id, OrgId, Timestamp } from './common.ts'
+
+export const AgentRunStatus = Type.Enum([
+  'queued',
+  'running',
+  'awaiting_approval',
+  'succeeded',
+  'failed',
+  'cancelled',
+])
+export type AgentRunStatus = Static<typeof AgentRunStatus>
+
+/** An agent run changed status. Producer: agent. Consumers: analytics, audit. */
+export const AgentRunsV1 = Type.Object({
+  orgId: OrgId,
+  userId: Id,
+  runId: Id,
+  agentId: Id,
+  status: AgentRunStatus,
+  /** Steps (model calls and tool calls) completed so far. */
+  steps: Type.Integer({ minimum: 0 }),
+  /** Set when status is failed. */
+  errorCode: Type.Union([Type.String({ minLength: 1 }), Type.Null()]),
+  occurredAt: Timestamp,
+})
+export type AgentRunsV1 = Static<typeof AgentRunsV1>
+
+/** Keyed by runId: a run's transitions arrive in order. */
+export const agentRunsV1 = defineTopic('agent.runs.v1', AgentRunsV1)

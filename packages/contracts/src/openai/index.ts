@@ -1,0 +1,5 @@
+export * from './chat-request.ts'
+export * from './chat-response.ts'
+export * from './embeddings.ts'
+export * from './models.ts'
+export * from './usage.ts'
