@@ -1,0 +1,58 @@
+import { Duration, Url } from '@switchyard/config'
+import { type Static, Type } from 'typebox'
+
+/**
+ * The runtime's own configuration: where it listens, where its local data lives and how to reach the
+ * production backends. Services load their own schemas; this one is read once by `switchyard`.
+ * Backend URLs are optional here because which of them are required depends on the target (see plan.ts).
+ */
+export const RuntimeConfig = Type.Object({
+  /** TCP port of the listener: the gateway's port in the one-process shape, the service's otherwise. */
+  SWITCHYARD_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+  /**
+   * Interface to bind. Unset: 127.0.0.1 for `start` (all), which runs with an embedded database and
+   * ephemeral keys and should not be reachable from the network by accident; 0.0.0.0 for a single
+   * target, which runs in a pod and must be reachable by its peers.
+   */
+  SWITCHYARD_HOST: Type.Optional(Type.String({ minLength: 1 })),
+  /** Folder for the PGlite database and the event outbox; a leading `~` is the home directory. */
+  SWITCHYARD_DATA_DIR: Type.String({ minLength: 1, default: '~/.switchyard' }),
+  SWITCHYARD_LOG_LEVEL: Type.Union(
+    [
+      Type.Literal('trace'),
+      Type.Literal('debug'),
+      Type.Literal('info'),
+      Type.Literal('warn'),
+      Type.Literal('error'),
+      Type.Literal('fatal'),
+      Type.Literal('silent'),
+    ],
+    { default: 'info' },
+  ),
+  /** Human-readable logs instead of JSON lines (for a terminal). */
+  SWITCHYARD_LOG_PRETTY: Type.Boolean({ default: false }),
+  /**
+   * How a single target reaches its peers; `{name}` is replaced by the service name. The default is the
+   * Kubernetes Service of each one, as the Helm chart names them.
+   */
+  SWITCHYARD_SERVICE_URL_TEMPLATE: Type.String({ minLength: 1, default: 'http://{name}:8080' }),
+  /** PostgreSQL (with pgvector) for a single target that needs SQL: postgres://user:pass@host:5432/db */
+  DATABASE_URL: Type.Optional(Url({ protocols: ['postgres', 'postgresql'] })),
+  /** Redis for shared state of a single target: redis://host:6379/0 */
+  REDIS_URL: Type.Optional(Url({ protocols: ['redis', 'rediss'] })),
+  /** Kafka bootstrap brokers, comma-separated host:port. */
+  KAFKA_BROKERS: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
+  /** Cassandra / ScyllaDB contact points, comma-separated host[:port]. */
+  CASSANDRA_CONTACT_POINTS: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
+  /** Cassandra local data center, e.g. datacenter1. */
+  CASSANDRA_LOCAL_DC: Type.String({ minLength: 1, default: 'datacenter1' }),
+  /** Ed25519 public key (PEM) that verifies internal tokens; required for a single target. */
+  INTERNAL_TOKEN_PUBLIC_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  /** Ed25519 private key (PEM) that signs internal tokens; only the gateway needs it. */
+  INTERNAL_TOKEN_PRIVATE_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  /** OTLP/HTTP endpoint for traces; unset turns tracing off. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(Url()),
+  /** How long in-flight requests may take to finish after SIGTERM: milliseconds, or `10s`. */
+  SHUTDOWN_GRACE_MS: Duration({ default: '10s' }),
+})
+export type RuntimeConfig = Static<typeof RuntimeConfig>

@@ -1,0 +1,210 @@
+import { ConfigError, loadConfig } from '@switchyard/config'
+import { defineService, type ServiceDefinition } from '@switchyard/kit'
+import { Type } from 'typebox'
+import { describe, expect, test } from 'vitest'
+import { RuntimeConfig } from './config.ts'
+import { planMigrate, planStart, type StartPlan, UnknownTargetError } from './plan.ts'
+import { type ServiceRegistry, services } from './targets.ts'
+
+// Stand-ins with the needs real services will have, so each per-need branch of the plan runs.
+const testService = (name: ServiceDefinition['name'], needs: ServiceDefinition['needs']) =>
+  defineService({ name, configSchema: Type.Object({}), calls: [], needs, plugin: async () => {} })
+const withTestServices: ServiceRegistry = {
+  ...services,
+  gateway: testService('gateway', ['state']),
+  rag: testService('rag', ['sql', 'bus']),
+  chat: testService('chat', ['cassandra', 'bus']),
+}
+
+const home = '/home/ada'
+const backends = {
+  DATABASE_URL: 'postgres://switchyard:pw@db:5432/switchyard',
+  REDIS_URL: 'redis://redis:6379/0',
+  KAFKA_BROKERS: 'kafka-0:9092, kafka-1:9092',
+  CASSANDRA_CONTACT_POINTS: 'cassandra-0,cassandra-1',
+  CASSANDRA_LOCAL_DC: 'dc1',
+  INTERNAL_TOKEN_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----',
+}
+
+function plan(
+  target: string,
+  env: Record<string, string>,
+  registry: ServiceRegistry = withTestServices,
+): StartPlan {
+  return planStart({ target, services: registry, config: loadConfig(RuntimeConfig, env), homeDir: home })
+}
+
+const names = (p: StartPlan) => p.services.map((s) => s.name)
+const embedded = {
+  shape: 'all',
+  sql: { impl: 'pglite', dataDir: '/home/ada/.switchyard/pglite' },
+  bus: { impl: 'in-process' },
+  state: { impl: 'memory' },
+  cassandra: null,
+  peers: { transport: 'in-process' },
+  dataDir: '/home/ada/.switchyard',
+}
+
+describe('planStart', () => {
+  test.each([
+    {
+      what: 'all, real registry: embedded backends, one loopback listener on 8080, ephemeral keys',
+      target: 'all',
+      env: {},
+      registry: services,
+      services: [],
+      expected: { ...embedded, listen: { host: '127.0.0.1', port: 8080 }, identity: { keys: 'ephemeral' } },
+    },
+    {
+      what: 'all ignores production backend config: one process never needs a server',
+      target: 'all',
+      env: {
+        ...backends,
+        SWITCHYARD_PORT: '9000',
+        SWITCHYARD_HOST: '0.0.0.0',
+        SWITCHYARD_DATA_DIR: '/srv/sy',
+      },
+      registry: withTestServices,
+      services: ['gateway', 'rag', 'chat'],
+      expected: {
+        ...embedded,
+        sql: { impl: 'pglite', dataDir: '/srv/sy/pglite' },
+        dataDir: '/srv/sy',
+        listen: { host: '0.0.0.0', port: 9000 },
+        // Only the public key is configured: one process signs too, so it makes its own pair.
+        identity: { keys: 'ephemeral' },
+      },
+    },
+    {
+      what: 'rag (sql + bus): Postgres and Kafka, no Redis, no Cassandra',
+      target: 'rag',
+      env: backends,
+      registry: withTestServices,
+      services: ['rag'],
+      expected: {
+        shape: 'single',
+        sql: { impl: 'postgres', url: backends.DATABASE_URL },
+        bus: {
+          impl: 'kafka',
+          brokers: ['kafka-0:9092', 'kafka-1:9092'],
+          clientId: 'switchyard-rag',
+          outboxDir: '/home/ada/.switchyard/outbox/rag',
+        },
+        state: null,
+        cassandra: null,
+        listen: { host: '0.0.0.0', port: 8080 },
+        identity: {
+          keys: 'configured',
+          publicKey: backends.INTERNAL_TOKEN_PUBLIC_KEY,
+          privateKey: undefined,
+        },
+      },
+    },
+    {
+      what: 'gateway (state only): Redis and nothing else',
+      target: 'gateway',
+      env: { ...backends, INTERNAL_TOKEN_PRIVATE_KEY: 'private-pem' },
+      registry: withTestServices,
+      services: ['gateway'],
+      expected: {
+        shape: 'single',
+        sql: null,
+        bus: null,
+        state: { impl: 'redis', url: backends.REDIS_URL },
+        cassandra: null,
+        identity: {
+          keys: 'configured',
+          publicKey: backends.INTERNAL_TOKEN_PUBLIC_KEY,
+          privateKey: 'private-pem',
+        },
+      },
+    },
+    {
+      what: 'chat (cassandra + bus): Cassandra with its data center, no SQL',
+      target: 'chat',
+      env: backends,
+      registry: withTestServices,
+      services: ['chat'],
+      expected: {
+        shape: 'single',
+        sql: null,
+        bus: { impl: 'kafka' },
+        state: null,
+        cassandra: { contactPoints: ['cassandra-0', 'cassandra-1'], localDataCenter: 'dc1' },
+      },
+    },
+  ])('$what', ({ target, env, registry, services: expectedServices, expected }) => {
+    const result = plan(target, env, registry)
+    expect(names(result)).toEqual(expectedServices)
+    expect(result).toMatchObject(expected)
+  })
+
+  test('a single target reaches its peers over HTTP at the templated URLs', () => {
+    const result = plan('rag', { ...backends, SWITCHYARD_SERVICE_URL_TEMPLATE: 'http://{name}.sy.svc:8080' })
+    expect(result.peers).toEqual({
+      transport: 'http',
+      urls: {
+        gateway: 'http://gateway.sy.svc:8080',
+        'llm-router': 'http://llm-router.sy.svc:8080',
+        chat: 'http://chat.sy.svc:8080',
+        agent: 'http://agent.sy.svc:8080',
+        rag: 'http://rag.sy.svc:8080',
+        admin: 'http://admin.sy.svc:8080',
+      },
+    })
+  })
+
+  test.each([
+    { target: 'nope', registry: services, valid: 'valid targets: all' },
+    // A service name is only a target once its line is in targets.ts.
+    { target: 'admin', registry: withTestServices, valid: 'valid targets: all, gateway, rag, chat' },
+  ])('unknown target $target is refused with the valid ones listed', ({ target, registry, valid }) => {
+    expect(() => plan(target, {}, registry)).toThrow(UnknownTargetError)
+    expect(() => plan(target, {}, registry)).toThrow(valid)
+  })
+
+  test.each([
+    { target: 'rag', keys: ['DATABASE_URL', 'KAFKA_BROKERS', 'INTERNAL_TOKEN_PUBLIC_KEY'] },
+    { target: 'gateway', keys: ['REDIS_URL', 'INTERNAL_TOKEN_PUBLIC_KEY'] },
+    { target: 'chat', keys: ['KAFKA_BROKERS', 'CASSANDRA_CONTACT_POINTS', 'INTERNAL_TOKEN_PUBLIC_KEY'] },
+  ])('$target without backends lists every missing key at once', ({ target, keys }) => {
+    let error: unknown
+    try {
+      plan(target, {})
+    } catch (e) {
+      error = e
+    }
+    expect(error).toBeInstanceOf(ConfigError)
+    expect((error as ConfigError).issues.map((i) => i.key)).toEqual(keys)
+  })
+})
+
+describe('planMigrate', () => {
+  const migratePlan = (target: string, env: Record<string, string>) =>
+    planMigrate({ target, services: withTestServices, config: loadConfig(RuntimeConfig, env), homeDir: home })
+
+  test.each([
+    { target: 'all', env: {}, services: ['gateway', 'rag', 'chat'], sql: embedded.sql },
+    // Only the database is needed: no Kafka, no keys.
+    {
+      target: 'rag',
+      env: { DATABASE_URL: backends.DATABASE_URL },
+      services: ['rag'],
+      sql: { impl: 'postgres', url: backends.DATABASE_URL },
+    },
+    { target: 'gateway', env: {}, services: ['gateway'], sql: null },
+  ])('$target migrates the database start would use', ({ target, env, services: expected, sql }) => {
+    const result = migratePlan(target, env)
+    expect(result.services.map((s) => s.name)).toEqual(expected)
+    expect(result.sql).toEqual(sql)
+  })
+
+  test('a single target without DATABASE_URL names just that key', () => {
+    expect(() => migratePlan('rag', {})).toThrow(ConfigError)
+    expect(() => migratePlan('rag', {})).toThrow(/DATABASE_URL: missing; required because rag needs sql/)
+  })
+
+  test('an unknown target is refused', () => {
+    expect(() => migratePlan('nope', {})).toThrow(UnknownTargetError)
+  })
+})

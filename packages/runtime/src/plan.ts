@@ -1,0 +1,187 @@
+import { join } from 'node:path'
+import { ConfigError, type ConfigIssue } from '@switchyard/config'
+import { type ServiceName, serviceNames } from '@switchyard/contracts'
+import type { ServiceDefinition } from '@switchyard/kit'
+import type { RuntimeConfig } from './config.ts'
+import type { ServiceRegistry } from './targets.ts'
+
+/** `all` runs every service in one process on embedded backends; a service name runs just that one. */
+export type Target = 'all' | ServiceName
+
+export type SqlPlan = { impl: 'pglite'; dataDir: string } | { impl: 'postgres'; url: string }
+export type BusPlan =
+  | { impl: 'in-process' }
+  | { impl: 'kafka'; brokers: string[]; clientId: string; outboxDir: string }
+export type StatePlan = { impl: 'memory' } | { impl: 'redis'; url: string }
+export interface CassandraPlan {
+  contactPoints: string[]
+  localDataCenter: string
+}
+/** How internal tokens are verified: keys from config, or a key pair made up at start (one process only). */
+export type IdentityPlan =
+  | { keys: 'ephemeral' }
+  | { keys: 'configured'; publicKey: string; privateKey: string | undefined }
+/** How a service reaches another: in-process (one listener) or over HTTP to each peer's URL. */
+export type PeersPlan = { transport: 'in-process' } | { transport: 'http'; urls: Record<ServiceName, string> }
+
+/** What runs, and on which implementation of each port. `null` means the port is not wired at all. */
+export interface StartPlan {
+  target: Target
+  shape: 'all' | 'single'
+  /** In registration order. */
+  services: ServiceDefinition[]
+  sql: SqlPlan | null
+  bus: BusPlan | null
+  state: StatePlan | null
+  cassandra: CassandraPlan | null
+  identity: IdentityPlan
+  peers: PeersPlan
+  listen: { host: string; port: number }
+  /** SWITCHYARD_DATA_DIR, `~` expanded; holds `pglite/` (one-process database) and `outbox/` (Kafka buffer). */
+  dataDir: string
+}
+
+/** A target the registry does not hold. (Missing backend config is a ConfigError, listed per key.) */
+export class UnknownTargetError extends Error {
+  override name = 'UnknownTargetError'
+  readonly validTargets: readonly Target[]
+  constructor(target: string, valid: readonly Target[]) {
+    super(`unknown target '${target}'; valid targets: ${valid.join(', ')}`)
+    this.validTargets = valid
+  }
+}
+
+export interface PlanInput {
+  target: string
+  services: ServiceRegistry
+  config: RuntimeConfig
+  /** Expands a leading `~` in SWITCHYARD_DATA_DIR; passed in so the plan stays pure. */
+  homeDir: string
+}
+
+/** The targets `--target` accepts, given the services that exist. */
+export function validTargets(services: ServiceRegistry): Target[] {
+  return ['all', ...(Object.keys(services) as ServiceName[])]
+}
+
+/**
+ * Decides the shape. Pure: no I/O, no environment; start.ts turns the plan into clients.
+ * - all: every service, PGlite over a local socket, in-process bus, in-memory state, one listener.
+ *   Chat history lives in the same PGlite (the ChatStore's Postgres implementation), so no Cassandra.
+ * - one service: exactly the backends it lists in `needs`, each on its production implementation.
+ * @throws UnknownTargetError; ConfigError listing every key the chosen backends need and lack.
+ */
+export function planStart({ target, services, config, homeDir }: PlanInput): StartPlan {
+  const targets = validTargets(services)
+  if (!(targets as string[]).includes(target)) {
+    throw new UnknownTargetError(target, targets)
+  }
+  const dataDir = resolveDataDir(config, homeDir)
+  const publicKey = config.INTERNAL_TOKEN_PUBLIC_KEY
+  const privateKey = config.INTERNAL_TOKEN_PRIVATE_KEY
+
+  if (target === 'all') {
+    return {
+      target,
+      shape: 'all',
+      services: Object.values(services),
+      sql: pgliteIn(dataDir),
+      bus: { impl: 'in-process' },
+      state: { impl: 'memory' },
+      cassandra: null,
+      identity:
+        publicKey && privateKey ? { keys: 'configured', publicKey, privateKey } : { keys: 'ephemeral' },
+      peers: { transport: 'in-process' },
+      listen: { host: config.SWITCHYARD_HOST ?? '127.0.0.1', port: config.SWITCHYARD_PORT },
+      dataDir,
+    }
+  }
+
+  const name = target as ServiceName
+  const service = services[name] as ServiceDefinition
+  const needs = new Set(service.needs)
+  const issues: ConfigIssue[] = []
+  const require = <K extends keyof RuntimeConfig>(key: K, why: string): NonNullable<RuntimeConfig[K]> => {
+    const value = config[key]
+    if (value === undefined) issues.push({ key, message: `missing; required because ${why}` })
+    return value as NonNullable<RuntimeConfig[K]>
+  }
+
+  const plan: StartPlan = {
+    target: name,
+    shape: 'single',
+    services: [service],
+    sql: needs.has('sql')
+      ? { impl: 'postgres', url: require('DATABASE_URL', `${name} needs sql (PostgreSQL)`) }
+      : null,
+    bus: needs.has('bus')
+      ? {
+          impl: 'kafka',
+          brokers: require('KAFKA_BROKERS', `${name} needs bus (Kafka)`),
+          clientId: `switchyard-${name}`,
+          outboxDir: join(dataDir, 'outbox', name),
+        }
+      : null,
+    state: needs.has('state')
+      ? { impl: 'redis', url: require('REDIS_URL', `${name} needs state (Redis)`) }
+      : null,
+    cassandra: needs.has('cassandra')
+      ? {
+          contactPoints: require('CASSANDRA_CONTACT_POINTS', `${name} needs cassandra`),
+          localDataCenter: config.CASSANDRA_LOCAL_DC,
+        }
+      : null,
+    identity: {
+      keys: 'configured',
+      publicKey: require('INTERNAL_TOKEN_PUBLIC_KEY', 'every service verifies internal tokens'),
+      privateKey,
+    },
+    peers: {
+      transport: 'http',
+      urls: Object.fromEntries(
+        serviceNames.map((peer) => [peer, config.SWITCHYARD_SERVICE_URL_TEMPLATE.replaceAll('{name}', peer)]),
+      ) as Record<ServiceName, string>,
+    },
+    listen: { host: config.SWITCHYARD_HOST ?? '0.0.0.0', port: config.SWITCHYARD_PORT },
+    dataDir,
+  }
+  if (issues.length > 0) throw new ConfigError(issues)
+  return plan
+}
+
+export interface MigratePlan {
+  target: Target
+  /** The services whose migrations apply, in registry order. */
+  services: ServiceDefinition[]
+  /** Their database: the same one `start` with this target uses; null when none of them uses SQL. */
+  sql: SqlPlan | null
+}
+
+/**
+ * Which database `switchyard migrate` writes: the one `start` would use with the same target. So
+ * `migrate` (all) prepares the local PGlite, and `migrate --target=admin` (a Helm hook, one per
+ * service) the PostgreSQL in DATABASE_URL. Only DATABASE_URL is required; no other backend is touched.
+ */
+export function planMigrate({ target, services, config, homeDir }: PlanInput): MigratePlan {
+  const targets = validTargets(services)
+  if (!(targets as string[]).includes(target)) throw new UnknownTargetError(target, targets)
+  if (target === 'all') {
+    return { target, services: Object.values(services), sql: pgliteIn(resolveDataDir(config, homeDir)) }
+  }
+  const service = services[target as ServiceName] as ServiceDefinition
+  if (!service.needs.includes('sql')) return { target: service.name, services: [service], sql: null }
+  if (config.DATABASE_URL === undefined) {
+    throw new ConfigError([
+      { key: 'DATABASE_URL', message: `missing; required because ${target} needs sql (PostgreSQL)` },
+    ])
+  }
+  return { target: service.name, services: [service], sql: { impl: 'postgres', url: config.DATABASE_URL } }
+}
+
+function resolveDataDir(config: RuntimeConfig, homeDir: string): string {
+  return config.SWITCHYARD_DATA_DIR.replace(/^~(?=$|[/\\])/, homeDir)
+}
+
+function pgliteIn(dataDir: string): SqlPlan {
+  return { impl: 'pglite', dataDir: join(dataDir, 'pglite') }
+}

@@ -1,0 +1,12 @@
+import type { ServiceName } from '@switchyard/contracts'
+import type { ServiceDefinition } from '@switchyard/kit'
+
+/**
+ * The whole architecture on one screen: every service the runtime can start, by name. `switchyard start`
+ * (all) registers each of them in one process; `--target=<name>` starts one. A new service adds one
+ * line here (`chat: chatService,`) and nothing else in the runtime changes.
+ */
+export const services = {} satisfies Partial<Record<ServiceName, ServiceDefinition>>
+
+/** The registry's shape as the planner sees it: any subset of the six services. */
+export type ServiceRegistry = Partial<Record<ServiceName, ServiceDefinition>>
