@@ -1,0 +1,58 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+
+/** How a consumer retries a failing handler before it dead-letters the event. */
+export interface RetryPolicy {
+  /** Handler attempts per event, the first included (at least 1). */
+  attempts: number
+  /** Wait before the second attempt in ms; doubles per attempt up to `maxBackoffMs`. */
+  backoffMs: number
+  /** Longest wait between two attempts in ms. */
+  maxBackoffMs: number
+}
+
+export const defaultRetryPolicy: RetryPolicy = { attempts: 3, backoffMs: 200, maxBackoffMs: 5_000 }
+
+export type HandlerOutcome =
+  | { status: 'handled'; attempts: number }
+  | { status: 'failed'; attempts: number; error: unknown }
+  /** Stopped between attempts (the subscription is closing): not consumed, to be redelivered. */
+  | { status: 'abandoned'; attempts: number; error: unknown }
+
+export interface RunHandlerOptions {
+  policy: RetryPolicy
+  /** Called after each failed attempt (logs, metrics). */
+  onError(error: unknown, attempt: number): void
+  /** Checked before each retry; false abandons the event. */
+  canRetry?(): boolean
+  /** Runs during the backoff, e.g. a Kafka heartbeat so a long retry does not cost the partition. */
+  whileWaiting?(): Promise<void>
+}
+
+/** Runs `handle` until it resolves or the attempts are spent. Throws only what `whileWaiting` throws. */
+export async function runHandler(
+  handle: () => Promise<void>,
+  options: RunHandlerOptions,
+): Promise<HandlerOutcome> {
+  const attempts = Math.max(1, Math.floor(options.policy.attempts))
+  let backoff = options.policy.backoffMs
+  let lastError: unknown
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    if (attempt > 1) {
+      if (options.canRetry && !options.canRetry())
+        return { status: 'abandoned', attempts: attempt - 1, error: lastError }
+      await sleep(backoff)
+      backoff = Math.min(backoff * 2, options.policy.maxBackoffMs)
+      if (options.whileWaiting) await options.whileWaiting()
+      if (options.canRetry && !options.canRetry())
+        return { status: 'abandoned', attempts: attempt - 1, error: lastError }
+    }
+    try {
+      await handle()
+      return { status: 'handled', attempts: attempt }
+    } catch (error) {
+      lastError = error
+      options.onError(error, attempt)
+    }
+  }
+  return { status: 'failed', attempts, error: lastError }
+}

@@ -1,0 +1,80 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { defineTopic } from '@switchyard/contracts'
+import pino from 'pino'
+import { Registry } from 'prom-client'
+import { Type } from 'typebox'
+import { expect, test } from 'vitest'
+import { eventBusContract } from './event-bus.contract.ts'
+import { BusClosedError } from './event-bus.ts'
+import { createInProcessBus } from './in-process-bus.ts'
+
+const logger = pino({ level: 'silent' })
+
+eventBusContract('in-process', {
+  createBus: async () =>
+    createInProcessBus({ logger, retry: { attempts: 3, backoffMs: 10, maxBackoffMs: 50 } }),
+  handlerAttempts: 3,
+  timeoutMs: 5_000,
+})
+
+const Ping = defineTopic('test.ping.v1', Type.Object({ n: Type.Integer() }))
+
+test('publish resolves before any handler runs (never on the caller stack)', async () => {
+  const bus = createInProcessBus({ logger })
+  const calls: number[] = []
+  await bus.subscribe(Ping, 'g', async (event) => {
+    calls.push(event.data.n)
+  })
+  await bus.publish(Ping, 'k', { n: 1 })
+  expect(calls).toEqual([])
+  await bus.close()
+  expect(calls).toEqual([1])
+})
+
+test('a group keeps its events while it has no subscription, and a new one gets them', async () => {
+  const bus = createInProcessBus({ logger })
+  const first = await bus.subscribe(Ping, 'g', async () => {})
+  await first.close()
+  await bus.publish(Ping, 'k', { n: 7 })
+  const seen: number[] = []
+  await bus.subscribe(Ping, 'g', async (event) => {
+    seen.push(event.data.n)
+  })
+  await bus.close()
+  expect(seen).toEqual([7])
+})
+
+test('an event in retry when its subscription closes goes to another subscription of the group', async () => {
+  const bus = createInProcessBus({
+    logger,
+    retry: { attempts: 5, backoffMs: 50, maxBackoffMs: 50 },
+    lanes: 1,
+  })
+  const failing = await bus.subscribe(Ping, 'g', async () => {
+    throw new Error('down')
+  })
+  await bus.publish(Ping, 'k', { n: 3 })
+  await sleep(20)
+  const seen: number[] = []
+  await bus.subscribe(Ping, 'g', async (event) => {
+    seen.push(event.data.n)
+  })
+  await failing.close()
+  await bus.close()
+  expect(seen).toEqual([3])
+})
+
+test('a closed bus rejects publish and subscribe, and counts what it did', async () => {
+  const registry = new Registry()
+  const bus = createInProcessBus({ logger, registry })
+  await bus.subscribe(Ping, 'g', async () => {})
+  await bus.publish(Ping, 'k', { n: 1 })
+  expect(await bus.ready()).toBe(true)
+  await bus.close()
+  expect(await bus.ready()).toBe(false)
+  await expect(bus.publish(Ping, 'k', { n: 2 })).rejects.toBeInstanceOf(BusClosedError)
+  await expect(bus.subscribe(Ping, 'g', async () => {})).rejects.toBeInstanceOf(BusClosedError)
+  const text = await registry.metrics()
+  expect(text).toContain('events_published_total{topic="test.ping.v1"} 1')
+  expect(text).toContain('events_consumed_total{topic="test.ping.v1",group="g"} 1')
+})
