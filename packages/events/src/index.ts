@@ -1,0 +1,15 @@
+export { newEventId } from './envelope.ts'
+export {
+  BusClosedError,
+  DeadLetter,
+  dlqTopic,
+  type EventBus,
+  type EventEnvelope,
+  type EventHandler,
+  EventValidationError,
+  type Subscription,
+  type TraceContextHooks,
+} from './event-bus.ts'
+export type { RetryPolicy } from './handler-retry.ts'
+export { createInProcessBus, type InProcessBusOptions } from './in-process-bus.ts'
+export { createKafkaBus, type KafkaBusOptions, type KafkaConsumerOptions } from './kafka-bus.ts'
