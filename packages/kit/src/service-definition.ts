@@ -1,6 +1,7 @@
-import type { EventBus } from '@switchyard/events'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { ServiceName } from '@switchyard/contracts'
-import type { FastifyPluginAsync } from 'fastify'
+import type { EventBus } from '@switchyard/events'
+import type { FastifyPluginAsync, RawServerDefault } from 'fastify'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import type { Static, TSchema } from 'typebox'
@@ -33,6 +34,13 @@ export interface ServiceContext<Config = unknown> {
   fetch: typeof fetch
 }
 
+/** A service's Fastify plugin; the runtime passes its ServiceContext as the options. */
+export type ServicePlugin<Config = unknown> = FastifyPluginAsync<
+  ServiceContext<Config>,
+  RawServerDefault,
+  TypeBoxTypeProvider
+>
+
 export interface ServiceDefinition<S extends TSchema = TSchema> {
   name: ServiceName
   /** TypeBox schema of the service's env config; the runtime loads it with loadConfig. */
@@ -42,8 +50,11 @@ export interface ServiceDefinition<S extends TSchema = TSchema> {
   needs: readonly Backend[]
   /** Absolute path of the folder of `NNN-name.sql` migrations, applied by `switchyard migrate`. */
   migrationsDir?: string
-  /** Registered without fastify-plugin so hooks and error handlers stay scoped to the service. */
-  plugin: FastifyPluginAsync<ServiceContext<Static<S>>>
+  /**
+   * Registered without fastify-plugin so hooks and error handlers stay scoped to the service. Its
+   * instance has the TypeBox type provider: route schemas type `request.body` and the reply.
+   */
+  plugin: ServicePlugin<Static<S>>
 }
 
 /** Identity function that keeps the config type flowing from the schema to the plugin. */

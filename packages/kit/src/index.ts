@@ -1,0 +1,44 @@
+// The service chassis: everything a service needs from its HTTP server, and the SharedState port.
+export { type ErrorResponse, toErrorResponse } from './errors/error-handler.ts'
+export {
+  createServiceError,
+  errorTypeForStatus,
+  isServiceError,
+  kitErrors,
+  type OpenAIErrorType,
+  type ServiceError,
+  type ServiceErrorConstructor,
+} from './errors/errors.ts'
+export {
+  createInternalTokenSigner,
+  createInternalTokenVerifier,
+  generateInternalKeyPair,
+  type InternalKeyPair,
+  type InternalTokenSigner,
+  type InternalTokenSignerOptions,
+  type InternalTokenVerifier,
+  type InternalTokenVerifierOptions,
+} from './identity/internal-token.ts'
+export type { CheckResult, ReadinessCheck, ReadinessReport } from './observability/health.ts'
+export { registerService } from './register-service.ts'
+export { type CreateServerOptions, createServer, type KitServer } from './server/create-server.ts'
+export { requestIdHeader } from './server/request-id.ts'
+export {
+  type Backend,
+  defineService,
+  type ServiceContext,
+  type ServiceDefinition,
+  type ServicePlugin,
+  type SqlPool,
+} from './service-definition.ts'
+export { createMemoryState, type MemoryStateOptions } from './shared-state/memory-state.ts'
+export { createRedisState, type RedisStateOptions } from './shared-state/redis-state.ts'
+export type { HitResult, SharedState } from './shared-state/shared-state.ts'
+export { type GracefulShutdownOptions, installGracefulShutdown } from './shutdown/graceful-shutdown.ts'
+export {
+  type EventStream,
+  type EventStreamOptions,
+  openEventStream,
+  type ServerSentEvent,
+  type StreamStopReason,
+} from './streaming/event-stream.ts'
