@@ -78,3 +78,30 @@ test('a closed bus rejects publish and subscribe, and counts what it did', async
   expect(text).toContain('events_published_total{topic="test.ping.v1"} 1')
   expect(text).toContain('events_consumed_total{topic="test.ping.v1",group="g"} 1')
 })
+
+test('trace context injected at publish is restored around the handler', async () => {
+  let current = 'publisher-span'
+  const bus = createInProcessBus({
+    logger,
+    traceContext: {
+      inject: () => ({ traceparent: current }),
+      run: async (headers, fn) => {
+        const saved = current
+        current = `child-of-${headers.traceparent}`
+        try {
+          return await fn()
+        } finally {
+          current = saved
+        }
+      },
+    },
+  })
+  const seen: string[] = []
+  await bus.subscribe(Ping, 'g', async () => {
+    seen.push(current)
+  })
+  await bus.publish(Ping, 'k', { n: 1 })
+  current = 'something-else'
+  await bus.close()
+  expect(seen).toEqual(['child-of-publisher-span'])
+})

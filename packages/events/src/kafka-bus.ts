@@ -29,7 +29,7 @@ import {
   type TraceContextHooks,
 } from './event-bus.ts'
 import { defaultRetryPolicy, type RetryPolicy, runHandler } from './handler-retry.ts'
-import { isTransient, kafkaLogCreator, withTimeout } from './kafka-client.ts'
+import { isLeaderPending, isTransient, kafkaLogCreator, withTimeout } from './kafka-client.ts'
 import { decodeEvent, encodeEvent, headersOf } from './kafka-codec.ts'
 import { createBusMetrics } from './metrics.ts'
 import { type Outbox, type OutboxRecord, openOutbox } from './outbox.ts'
@@ -211,28 +211,47 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
   function ensureTopic(name: string): Promise<void> {
     let ready = knownTopics.get(name)
     if (!ready) {
-      ready = (async () => {
-        try {
-          const client = await getAdmin()
-          const created = await withTimeout(
-            client.createTopics({
-              topics: [{ topic: name, numPartitions, replicationFactor }],
-              waitForLeaders: true,
-              timeout: sendTimeoutMs,
-            }),
-            sendTimeoutMs * 2,
-            `create topic ${name}`,
-          )
-          if (created) logger.info({ topic: name, numPartitions, replicationFactor }, 'created topic')
-        } catch (error) {
-          knownTopics.delete(name)
-          if (isTransient(error)) discardAdmin()
-          throw error
-        }
-      })()
+      ready = createTopic(name).catch((error: unknown) => {
+        knownTopics.delete(name)
+        if (isTransient(error)) discardAdmin()
+        throw error
+      })
       knownTopics.set(name, ready)
     }
     return ready
+  }
+
+  async function createTopic(name: string): Promise<void> {
+    const client = await getAdmin()
+    const created = await withTimeout(
+      client.createTopics({
+        topics: [{ topic: name, numPartitions, replicationFactor }],
+        waitForLeaders: false,
+        timeout: sendTimeoutMs,
+      }),
+      sendTimeoutMs * 2,
+      `create topic ${name}`,
+    )
+    if (created) logger.info({ topic: name, numPartitions, replicationFactor }, 'created topic')
+    // Right after creation the broker may not list the topic or its leaders yet (kafkajs's own
+    // waitForLeaders gives up on UNKNOWN_TOPIC_OR_PARTITION): wait until every partition has one.
+    const deadline = Date.now() + sendTimeoutMs * 2
+    for (;;) {
+      try {
+        const { topics } = await withTimeout(
+          client.fetchTopicMetadata({ topics: [name] }),
+          sendTimeoutMs,
+          `metadata of ${name}`,
+        )
+        const partitions = topics[0]?.partitions ?? []
+        if (partitions.length > 0 && partitions.every((p) => p.leader >= 0)) return
+      } catch (error) {
+        if (!isLeaderPending(error) || Date.now() > deadline) throw error
+      }
+      if (Date.now() > deadline)
+        throw new Error(`topic ${name} has no leader ${sendTimeoutMs * 2} ms after creation`)
+      await sleep(100)
+    }
   }
 
   async function send(records: OutboxRecord[]): Promise<void> {
@@ -562,6 +581,7 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
     },
 
     async ready() {
+      if (closing) return false
       try {
         const client = await getAdmin()
         await withTimeout(client.describeCluster(), sendTimeoutMs, 'describe cluster')

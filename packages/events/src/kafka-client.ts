@@ -54,6 +54,17 @@ export function isTransient(error: unknown): boolean {
   return false
 }
 
+/** True when `error` says a topic or its partition leaders are not (yet) known to the broker. */
+export function isLeaderPending(error: unknown): boolean {
+  let current: unknown = error
+  for (let depth = 0; current && depth < 10; depth++) {
+    const e = current as { type?: unknown; cause?: unknown }
+    if (e.type === 'UNKNOWN_TOPIC_OR_PARTITION' || e.type === 'LEADER_NOT_AVAILABLE') return true
+    current = e.cause
+  }
+  return false
+}
+
 /** Rejects with a transient error when `promise` takes longer than `ms`. */
 export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined
