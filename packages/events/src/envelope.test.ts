@@ -1,0 +1,26 @@
+import { defineTopic } from '@switchyard/contracts'
+import { Type } from 'typebox'
+import { expect, test } from 'vitest'
+import { createEnvelope, newEventId } from './envelope.ts'
+import { EventValidationError } from './event-bus.ts'
+
+test('event ids are UUID v7: version 7, RFC variant, ordered by creation time, unique', () => {
+  const early = newEventId(Date.parse('2026-01-01T00:00:00Z'))
+  const late = newEventId(Date.parse('2026-01-01T00:00:00.001Z'))
+  expect(early).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+  expect(early < late).toBe(true)
+  expect(early.slice(0, 13)).toBe('019b76da-a800')
+  const ids = new Set(Array.from({ length: 10_000 }, () => newEventId()))
+  expect(ids.size).toBe(10_000)
+})
+
+test('the payload is validated as it will travel: after a JSON round trip', () => {
+  const topic = defineTopic('test.when.v1', Type.Object({ at: Type.String(), n: Type.Number() }))
+  const envelope = createEnvelope(topic, 'k', {
+    at: new Date('2026-01-01T00:00:00Z') as unknown as string,
+    n: 1,
+  })
+  expect(envelope.data).toEqual({ at: '2026-01-01T00:00:00.000Z', n: 1 })
+  // NaN passes a Number check but becomes null on the wire: rejected at publish, not at consume.
+  expect(() => createEnvelope(topic, 'k', { at: 'x', n: Number.NaN })).toThrow(EventValidationError)
+})
