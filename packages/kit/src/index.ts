@@ -31,6 +31,14 @@ export {
   type ServicePlugin,
   type SqlPool,
 } from './service-definition.ts'
+export {
+  type AtomicScript,
+  type AtomicScriptDefinition,
+  defineAtomicScript,
+  type ScoredMember,
+  type ScriptReply,
+  type ScriptStore,
+} from './shared-state/atomic-script.ts'
 export { createMemoryState, type MemoryStateOptions } from './shared-state/memory-state.ts'
 export { createRedisState, type RedisStateOptions } from './shared-state/redis-state.ts'
 export type { HitResult, SharedState } from './shared-state/shared-state.ts'

@@ -1,7 +1,24 @@
+import {
+  type ScoredMember,
+  type ScriptReply,
+  type ScriptStore,
+  toScriptArgs,
+  toScriptReply,
+} from './atomic-script.ts'
 import { assertSafeInteger, type HitResult, type SharedState, toDurationMs } from './shared-state.ts'
 
-interface Entry {
-  value: string
+/** A sorted set: members in (score, member) order, as Redis keeps them, plus a score index. */
+interface SortedSet {
+  items: ScoredMember[]
+  scores: Map<string, number>
+}
+
+type Value =
+  | { type: 'string'; data: string }
+  | { type: 'hash'; data: Map<string, string> }
+  | { type: 'zset'; data: SortedSet }
+
+type Entry = Value & {
   /** `Date.now()` when it expires; null for never. */
   expiresAt: number | null
 }
@@ -10,6 +27,15 @@ export interface MemoryStateOptions {
   /** How often expired keys are swept, in milliseconds (reads also skip them). Default 30 000. */
   sweepIntervalMs?: number
 }
+
+const wrongType = () => new TypeError('WRONGTYPE Operation against a key holding the wrong kind of value')
+const integerOf = (value: string, what: string): number => {
+  const n = Number(value)
+  if (!/^-?\d+$/.test(value) || !Number.isSafeInteger(n)) throw new TypeError(`${what} is not an integer`)
+  return n
+}
+const before = (a: ScoredMember, score: number, member: string) =>
+  a.score < score || (a.score === score && a.member < member)
 
 /** SharedState in one process's memory: the one-process shape, and unit tests. */
 export function createMemoryState(options: MemoryStateOptions = {}): SharedState {
@@ -35,26 +61,163 @@ export function createMemoryState(options: MemoryStateOptions = {}): SharedState
   }, options.sweepIntervalMs ?? 30_000)
   sweep.unref()
 
-  const incr = (key: string, by: number, ttlMs: number | undefined): number => {
+  const stringOf = (key: string): string | null => {
+    const entry = live(key)
+    if (entry === undefined) return null
+    if (entry.type !== 'string') throw wrongType()
+    return entry.data
+  }
+  const hashOf = (key: string, create: boolean): Map<string, string> | undefined => {
     const entry = live(key)
     if (entry === undefined) {
-      entries.set(key, { value: String(by), expiresAt: expiry(ttlMs) })
+      if (!create) return undefined
+      const data = new Map<string, string>()
+      entries.set(key, { type: 'hash', data, expiresAt: null })
+      return data
+    }
+    if (entry.type !== 'hash') throw wrongType()
+    return entry.data
+  }
+  const zsetOf = (key: string, create: boolean): SortedSet | undefined => {
+    const entry = live(key)
+    if (entry === undefined) {
+      if (!create) return undefined
+      const data: SortedSet = { items: [], scores: new Map() }
+      entries.set(key, { type: 'zset', data, expiresAt: null })
+      return data
+    }
+    if (entry.type !== 'zset') throw wrongType()
+    return entry.data
+  }
+  /** First index whose item is not before (score, member). */
+  const rankOf = (set: SortedSet, score: number, member: string): number => {
+    let lo = 0
+    let hi = set.items.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      const item = set.items[mid]
+      if (item !== undefined && before(item, score, member)) lo = mid + 1
+      else hi = mid
+    }
+    return lo
+  }
+  const zremove = (key: string, set: SortedSet, member: string): boolean => {
+    const score = set.scores.get(member)
+    if (score === undefined) return false
+    set.items.splice(rankOf(set, score, member), 1)
+    set.scores.delete(member)
+    if (set.scores.size === 0) entries.delete(key)
+    return true
+  }
+
+  const incr = (key: string, by: number, ttlMs: number | undefined): number => {
+    const current = stringOf(key)
+    if (current === null) {
+      entries.set(key, { type: 'string', data: String(by), expiresAt: expiry(ttlMs) })
       return by
     }
-    const current = Number(entry.value)
-    if (!/^-?\d+$/.test(entry.value) || !Number.isSafeInteger(current)) {
-      throw new TypeError(`value of ${key} is not an integer`)
-    }
-    entry.value = String(current + by)
-    return current + by
+    const next = integerOf(current, `value of ${key}`) + by
+    const entry = live(key)
+    if (entry?.type === 'string') entry.data = String(next)
+    return next
+  }
+
+  // The store memory scripts run against: the same map `get`/`set` use, Redis semantics.
+  const store: ScriptStore = {
+    get: stringOf,
+    set(key, value, ttlMs) {
+      entries.set(key, { type: 'string', data: value, expiresAt: expiry(ttlMs) })
+    },
+    del(...keys) {
+      let n = 0
+      for (const key of keys) if (live(key) !== undefined && entries.delete(key)) n++
+      return n
+    },
+    exists: (key) => live(key) !== undefined,
+    incrBy(key, by) {
+      assertSafeInteger(by, 'by')
+      return incr(key, by, undefined)
+    },
+    pttl(key) {
+      const entry = live(key)
+      if (entry === undefined) return -2
+      return entry.expiresAt === null ? -1 : Math.max(0, entry.expiresAt - Date.now())
+    },
+    pexpire(key, ttlMs) {
+      const entry = live(key)
+      if (entry === undefined) return false
+      // As Redis: a non-positive TTL deletes the key.
+      if (ttlMs <= 0) entries.delete(key)
+      else entry.expiresAt = Date.now() + Math.ceil(ttlMs)
+      return true
+    },
+    hget: (key, field) => hashOf(key, false)?.get(field) ?? null,
+    hset(key, field, value) {
+      const hash = hashOf(key, true) as Map<string, string>
+      const isNew = !hash.has(field)
+      hash.set(field, value)
+      return isNew
+    },
+    hdel(key, ...fields) {
+      const hash = hashOf(key, false)
+      if (hash === undefined) return 0
+      let n = 0
+      for (const field of fields) if (hash.delete(field)) n++
+      if (hash.size === 0) entries.delete(key)
+      return n
+    },
+    hincrBy(key, field, by) {
+      assertSafeInteger(by, 'by')
+      const hash = hashOf(key, true) as Map<string, string>
+      const current = hash.get(field)
+      const next = (current === undefined ? 0 : integerOf(current, `hash value of ${key} ${field}`)) + by
+      hash.set(field, String(next))
+      return next
+    },
+    hgetall: (key) => Object.fromEntries(hashOf(key, false) ?? []),
+    zadd(key, score, member) {
+      if (Number.isNaN(score)) throw new TypeError('score is not a number')
+      const set = zsetOf(key, true) as SortedSet
+      const old = set.scores.get(member)
+      if (old !== undefined) set.items.splice(rankOf(set, old, member), 1)
+      set.items.splice(rankOf(set, score, member), 0, { member, score })
+      set.scores.set(member, score)
+      return old === undefined
+    },
+    zrem(key, ...members) {
+      const set = zsetOf(key, false)
+      if (set === undefined) return 0
+      let n = 0
+      for (const member of members) if (zremove(key, set, member)) n++
+      return n
+    },
+    zscore: (key, member) => zsetOf(key, false)?.scores.get(member) ?? null,
+    zcard: (key) => zsetOf(key, false)?.scores.size ?? 0,
+    zrange(key, start, stop) {
+      const items = zsetOf(key, false)?.items ?? []
+      const from = Math.max(0, start < 0 ? items.length + start : start)
+      const to = stop < 0 ? items.length + stop : Math.min(stop, items.length - 1)
+      return from > to ? [] : items.slice(from, to + 1).map((item) => ({ ...item }))
+    },
+    zrangeByScore(key, min, max) {
+      const items = zsetOf(key, false)?.items ?? []
+      return items.filter((item) => item.score >= min && item.score <= max).map((item) => ({ ...item }))
+    },
+    zremRangeByScore(key, min, max) {
+      const set = zsetOf(key, false)
+      if (set === undefined) return 0
+      const doomed = set.items.filter((item) => item.score >= min && item.score <= max)
+      for (const item of doomed) zremove(key, set, item.member)
+      return doomed.length
+    },
   }
 
   return {
     async get(key) {
-      return live(key)?.value ?? null
+      return stringOf(key)
     },
     async set(key, value, ttlMs) {
-      entries.set(key, { value, expiresAt: expiry(ttlMs) })
+      store.set(key, value, ttlMs)
     },
     async del(key) {
       entries.delete(key)
@@ -76,6 +239,18 @@ export function createMemoryState(options: MemoryStateOptions = {}): SharedState
         remaining: Math.max(0, limit - count),
         resetMs: Math.max(0, expiresAt - Date.now()),
       }
+    },
+    async runScript(script, keys, args = []) {
+      // Synchronous from here to the return: no other caller can interleave, so it is atomic.
+      const scriptArgs = toScriptArgs(args)
+      let reply: ScriptReply
+      try {
+        reply = toScriptReply(script.memory(store, [...keys], scriptArgs))
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err)
+        throw new Error(`script ${script.name} failed: ${message}`, { cause: err })
+      }
+      return script.parse(reply)
     },
     async ping() {
       return !closed

@@ -1,6 +1,8 @@
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { getInfra } from '@switchyard/testing'
 import { Redis } from 'ioredis'
+import { expect, onTestFinished, test } from 'vitest'
+import { defineAtomicScript } from './atomic-script.ts'
 import { createRedisState } from './redis-state.ts'
 import { sharedStateContract } from './shared-state.contract.ts'
 
@@ -23,4 +25,31 @@ sharedStateContract('redis', async () => {
       }
     },
   }
+})
+
+// A script the server has never seen (its text is unique to this run) answers NOSCRIPT to EVALSHA;
+// the state must fall back to EVAL, which also caches it for the next call. Flushing the script
+// cache would show the same but would disturb everything else using this Redis.
+test('a script the server does not know yet is sent once and then run by its sha', async () => {
+  const lua = `-- ${randomUUID()}\nreturn redis.call('INCRBY', KEYS[1], ARGV[1])`
+  const script = defineAtomicScript({
+    name: 'test.incr',
+    lua,
+    memory: (store, [key = ''], [by = '0']) => store.incrBy(key, Number(by)),
+  })
+  const sha = createHash('sha1').update(lua).digest('hex')
+  const prefix = `test:kit:${randomUUID()}:`
+  const admin = new Redis(redisUrl)
+  const state = createRedisState(new Redis(redisUrl), { prefix })
+  onTestFinished(async () => {
+    await state.close()
+    await admin.del(`${prefix}n`)
+    admin.disconnect()
+  })
+  expect(await admin.script('EXISTS', sha)).toEqual([0])
+  expect(await state.runScript(script, ['n'], [2])).toBe(2)
+  expect(await admin.script('EXISTS', sha)).toEqual([1])
+  expect(await state.runScript(script, ['n'], [3])).toBe(5)
+  // Keys are prefixed like every other key of the state.
+  expect(await admin.get(`${prefix}n`)).toBe('5')
 })

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto'
 import type { Redis } from 'ioredis'
+import { type AtomicScript, type ScriptReply, toScriptArgs } from './atomic-script.ts'
 import { assertSafeInteger, type HitResult, type SharedState, toDurationMs } from './shared-state.ts'
 
 export interface RedisStateOptions {
@@ -46,6 +48,8 @@ export function createRedisState(redis: Redis, options: RedisStateOptions = {}):
   redis.defineCommand('switchyardIncrBy', { numberOfKeys: 1, lua: incrByScript })
   const commands = redis as Redis & SwitchyardCommands
   const k = (key: string) => prefix + key
+  // sha1 per script text, computed once: EVALSHA sends 40 bytes instead of the whole script.
+  const shas = new WeakMap<AtomicScript<unknown>, string>()
 
   return {
     async get(key) {
@@ -69,6 +73,28 @@ export function createRedisState(redis: Redis, options: RedisStateOptions = {}):
       const [count, ttl] = await commands.switchyardHit(k(key), window)
       return { allowed: count <= limit, remaining: Math.max(0, limit - count), resetMs: Math.max(0, ttl) }
     },
+    async runScript(script, keys, args = []) {
+      let sha = shas.get(script)
+      if (sha === undefined) {
+        sha = createHash('sha1').update(script.lua).digest('hex')
+        shas.set(script, sha)
+      }
+      const params = [...keys.map(k), ...toScriptArgs(args)]
+      let reply: unknown
+      try {
+        reply = await redis.evalsha(sha, keys.length, ...params)
+      } catch (err) {
+        // The server lost its script cache (restart, failover, SCRIPT FLUSH): EVAL sends the text
+        // and caches it again. Running it twice is not a risk: NOSCRIPT means it did not run.
+        if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw scriptError(script, err)
+        try {
+          reply = await redis.eval(script.lua, keys.length, ...params)
+        } catch (evalErr) {
+          throw scriptError(script, evalErr)
+        }
+      }
+      return script.parse(reply as ScriptReply)
+    },
     async ping() {
       try {
         return (await redis.ping()) === 'PONG'
@@ -81,4 +107,9 @@ export function createRedisState(redis: Redis, options: RedisStateOptions = {}):
       await redis.quit().catch(() => redis.disconnect())
     },
   }
+}
+
+function scriptError(script: AtomicScript<unknown>, err: unknown): Error {
+  const message = err instanceof Error ? err.message : String(err)
+  return new Error(`script ${script.name} failed: ${message}`, { cause: err })
 }

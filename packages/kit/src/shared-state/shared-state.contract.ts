@@ -1,6 +1,179 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, expect, onTestFinished, test } from 'vitest'
+import { defineAtomicScript, type ScriptReply } from './atomic-script.ts'
 import type { SharedState } from './shared-state.ts'
+
+/** Moves ARGV[1] from KEYS[1] to KEYS[2] only when KEYS[1] holds enough: { moved (1/0), from, to }. */
+const transfer = defineAtomicScript({
+  name: 'contract.transfer',
+  lua: `
+local amount = tonumber(ARGV[1])
+local from = tonumber(redis.call('GET', KEYS[1]) or '0')
+if from < amount then
+  return { 0, from, tonumber(redis.call('GET', KEYS[2]) or '0') }
+end
+return { 1, redis.call('INCRBY', KEYS[1], -amount), redis.call('INCRBY', KEYS[2], amount) }
+`,
+  memory: (store, [from = '', to = ''], [amount = '0']) => {
+    const n = Number(amount)
+    const balance = Number(store.get(from) ?? '0')
+    if (balance < n) return [0, balance, Number(store.get(to) ?? '0')]
+    return [1, store.incrBy(from, -n), store.incrBy(to, n)]
+  },
+  parse: (reply) => {
+    const [moved, from, to] = reply as number[]
+    return { moved: moved === 1, from, to }
+  },
+})
+
+/**
+ * Every store operation a memory script may use, in one fixed sequence over a hash (KEYS[1]), a
+ * sorted set (KEYS[2]) and a string (KEYS[3]), each result in the reply: both sides must answer
+ * the same list.
+ */
+const probe = defineAtomicScript({
+  name: 'contract.probe',
+  lua: `
+local out = {}
+local function push(v) out[#out + 1] = v end
+local function pairs_of(flat)
+  local t = {}
+  for i = 1, #flat, 2 do t[#t + 1] = { flat[i], tonumber(flat[i + 1]) } end
+  return t
+end
+push(redis.call('HSET', KEYS[1], 'a', '1'))
+push(redis.call('HSET', KEYS[1], 'a', '2'))
+push(redis.call('HINCRBY', KEYS[1], 'a', 5))
+push(redis.call('HINCRBY', KEYS[1], 'b', -3))
+push(redis.call('HGET', KEYS[1], 'a'))
+push(redis.call('HGET', KEYS[1], 'missing'))
+push(redis.call('HDEL', KEYS[1], 'a', 'missing'))
+local all = redis.call('HGETALL', KEYS[1])
+push(#all / 2)
+push(redis.call('ZADD', KEYS[2], 30, 'c'))
+push(redis.call('ZADD', KEYS[2], 10, 'a'))
+push(redis.call('ZADD', KEYS[2], 20, 'b'))
+push(redis.call('ZADD', KEYS[2], 20, 'a'))
+push(redis.call('ZADD', KEYS[2], 40, 'd'))
+push(tonumber(redis.call('ZSCORE', KEYS[2], 'a')))
+push(redis.call('ZSCORE', KEYS[2], 'missing'))
+push(pairs_of(redis.call('ZRANGE', KEYS[2], 0, -1, 'WITHSCORES')))
+push(pairs_of(redis.call('ZRANGE', KEYS[2], 1, 1, 'WITHSCORES')))
+push(pairs_of(redis.call('ZRANGE', KEYS[2], -2, 99, 'WITHSCORES')))
+push(pairs_of(redis.call('ZRANGEBYSCORE', KEYS[2], 20, 30, 'WITHSCORES')))
+push(redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', 20))
+push(redis.call('ZREM', KEYS[2], 'c', 'missing'))
+push(redis.call('ZCARD', KEYS[2]))
+push(redis.call('ZREM', KEYS[2], 'd'))
+push(redis.call('EXISTS', KEYS[2]))
+push(redis.call('PTTL', KEYS[3]))
+redis.call('SET', KEYS[3], 'v')
+push(redis.call('PTTL', KEYS[3]))
+push(redis.call('PEXPIRE', KEYS[3], 60000))
+local ttl = redis.call('PTTL', KEYS[3])
+push(ttl > 55000 and ttl <= 60000)
+push(redis.call('PEXPIRE', KEYS[3] .. ':missing', 1000))
+push(redis.call('DEL', KEYS[3], KEYS[1], KEYS[3] .. ':missing'))
+push(redis.call('EXISTS', KEYS[1]))
+push({ 1.9, -1.9, true, false, 'x' })
+return out
+`,
+  memory: (store, [hash = '', zset = '', str = '']) => {
+    const out: unknown[] = []
+    const push = (v: unknown) => out.push(v)
+    const pairs = (items: { member: string; score: number }[]) => items.map((i) => [i.member, i.score])
+    push(store.hset(hash, 'a', '1') ? 1 : 0)
+    push(store.hset(hash, 'a', '2') ? 1 : 0)
+    push(store.hincrBy(hash, 'a', 5))
+    push(store.hincrBy(hash, 'b', -3))
+    push(store.hget(hash, 'a'))
+    push(store.hget(hash, 'missing'))
+    push(store.hdel(hash, 'a', 'missing'))
+    push(Object.keys(store.hgetall(hash)).length)
+    push(store.zadd(zset, 30, 'c') ? 1 : 0)
+    push(store.zadd(zset, 10, 'a') ? 1 : 0)
+    push(store.zadd(zset, 20, 'b') ? 1 : 0)
+    push(store.zadd(zset, 20, 'a') ? 1 : 0)
+    push(store.zadd(zset, 40, 'd') ? 1 : 0)
+    push(store.zscore(zset, 'a'))
+    push(store.zscore(zset, 'missing'))
+    push(pairs(store.zrange(zset, 0, -1)))
+    push(pairs(store.zrange(zset, 1, 1)))
+    push(pairs(store.zrange(zset, -2, 99)))
+    push(pairs(store.zrangeByScore(zset, 20, 30)))
+    push(store.zremRangeByScore(zset, Number.NEGATIVE_INFINITY, 20))
+    push(store.zrem(zset, 'c', 'missing'))
+    push(store.zcard(zset))
+    push(store.zrem(zset, 'd'))
+    push(store.exists(zset) ? 1 : 0)
+    push(store.pttl(str))
+    store.set(str, 'v')
+    push(store.pttl(str))
+    push(store.pexpire(str, 60_000) ? 1 : 0)
+    const ttl = store.pttl(str)
+    push(ttl > 55_000 && ttl <= 60_000)
+    push(store.pexpire(`${str}:missing`, 1000) ? 1 : 0)
+    push(store.del(str, hash, `${str}:missing`))
+    push(store.exists(hash) ? 1 : 0)
+    push([1.9, -1.9, true, false, 'x'])
+    return out
+  },
+})
+
+/** Reads KEYS[1] as a string: WRONGTYPE when it holds a hash. */
+const readString = defineAtomicScript({
+  name: 'contract.read-string',
+  lua: `return redis.call('GET', KEYS[1])`,
+  memory: (store, [key = '']) => store.get(key),
+})
+
+/** Writes KEYS[1] = ARGV[1] with a TTL of ARGV[2] ms, and KEYS[2] as a hash field. */
+const writeWithTtl = defineAtomicScript({
+  name: 'contract.write-with-ttl',
+  lua: `
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('HSET', KEYS[2], 'f', ARGV[1])
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
+return redis.call('PTTL', KEYS[2]) > 0
+`,
+  memory: (store, [str = '', hash = ''], [value = '', ttl = '0']) => {
+    store.set(str, value, Number(ttl))
+    store.hset(hash, 'f', value)
+    store.pexpire(hash, Number(ttl))
+    return store.pttl(hash) > 0
+  },
+})
+
+/** What the probe must answer, worked out from Redis's documented replies. */
+const probeExpected: ScriptReply[] = [
+  // hash: HSET new, HSET existing, HINCRBY, HINCRBY from nothing, HGET, HGET missing, HDEL, HGETALL size
+  ...[1, 0, 7, -3, '7', null, 1, 1],
+  // sorted set: four new members, one rescored; ZSCORE; ZSCORE missing
+  ...[1, 1, 1, 0, 1, 20, null],
+  // equal scores order by member
+  [
+    ['a', 20],
+    ['b', 20],
+    ['c', 30],
+    ['d', 40],
+  ],
+  [['b', 20]],
+  [
+    ['c', 30],
+    ['d', 40],
+  ],
+  [
+    ['a', 20],
+    ['b', 20],
+    ['c', 30],
+  ],
+  // ZREMRANGEBYSCORE, ZREM, ZCARD, ZREM of the last member, EXISTS of the emptied set
+  ...[2, 1, 1, 1, 0],
+  // string and TTLs: PTTL missing, PTTL without ttl, PEXPIRE, ttl in range, PEXPIRE missing, DEL, EXISTS
+  ...[-2, -1, 1, 1, 0, 2, 0],
+  // Lua to Redis conversions: numbers truncated, true is 1, false is null
+  [1, -1, 1, null, 'x'],
+]
 
 /** One empty store, seen through as many clients as a test opens (replicas of one deployment). */
 export interface SharedStateFixture {
@@ -128,6 +301,65 @@ export function sharedStateContract(name: string, createFixture: () => Promise<S
       await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? a : b).incrBy('tokens', 7)))
       expect(await a.get('tokens')).toBe('700')
       expect(await b.get('tokens')).toBe('700')
+    })
+
+    test('a script checks and writes several keys in one step, and its writes are ordinary keys', async () => {
+      const state = await one()
+      await state.set('wallet:a', '10')
+      expect(await state.runScript(transfer, ['wallet:a', 'wallet:b'], [4])).toEqual({
+        moved: true,
+        from: 6,
+        to: 4,
+      })
+      expect(await state.runScript(transfer, ['wallet:a', 'wallet:b'], [7])).toEqual({
+        moved: false,
+        from: 6,
+        to: 4,
+      })
+      expect(await state.get('wallet:a')).toBe('6')
+      expect(await state.incrBy('wallet:b', 1)).toBe(5)
+    })
+
+    test('every store operation a script may use answers as Redis documents it', async () => {
+      const state = await one()
+      expect(await state.runScript(probe, ['probe:h', 'probe:z', 'probe:s'])).toEqual(probeExpected)
+      // The probe deleted what it made.
+      expect(await state.get('probe:s')).toBeNull()
+    })
+
+    test('a script operation on a key of the wrong type rejects, naming the script', async () => {
+      const state = await one()
+      await state.runScript(writeWithTtl, ['plain', 'hashed'], ['v', 60_000])
+      await expect(state.runScript(readString, ['hashed'])).rejects.toThrow(
+        /contract\.read-string.*WRONGTYPE/s,
+      )
+      expect(await state.runScript(readString, ['plain'])).toBe('v')
+    })
+
+    test('ttls set inside a script expire the keys', async () => {
+      const state = await one()
+      expect(await state.runScript(writeWithTtl, ['t:s', 't:h'], ['v', 80])).toBe(1)
+      expect(await state.get('t:s')).toBe('v')
+      await sleep(200)
+      expect(await state.get('t:s')).toBeNull()
+      expect(await state.runScript(readString, ['t:h'])).toBeNull()
+    })
+
+    test('concurrent scripts from two clients are atomic: no transfer overdraws', async () => {
+      const [a, b] = await openStore(2)
+      if (a === undefined || b === undefined) throw new Error('fixture opened fewer than two clients')
+      const start = 100
+      const step = 3
+      await a.set('pool', String(start))
+      const results = await Promise.all(
+        Array.from({ length: 60 }, (_, i) =>
+          (i % 2 === 0 ? a : b).runScript(transfer, ['pool', 'spent'], [step]),
+        ),
+      )
+      const moved = results.filter((r) => r.moved).length
+      expect(moved).toBe(Math.floor(start / step))
+      expect(await b.get('pool')).toBe(String(start - moved * step))
+      expect(await a.get('spent')).toBe(String(moved * step))
     })
 
     test('ping answers true while open and false once closed', async () => {

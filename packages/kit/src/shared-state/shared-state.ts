@@ -1,3 +1,5 @@
+import type { AtomicScript } from './atomic-script.ts'
+
 /**
  * SharedState port: counters, cooldowns, small caches and rate limits shared by replicas.
  * Production: Redis (ioredis); one process: in memory. Both pass one contract suite
@@ -19,6 +21,17 @@ export interface SharedState {
    * many milliseconds the window resets (`resetMs`). Atomic across replicas.
    */
   hit(key: string, limit: number, windowMs: number): Promise<HitResult>
+  /**
+   * Runs a script made with `defineAtomicScript` over `keys` with `args`, atomically: no other
+   * command on this store, from any replica, runs in between. Redis runs its Lua (EVALSHA, loaded
+   * again after a NOSCRIPT), memory runs its JavaScript. A script touches only the keys it is given
+   * (they get the store's prefix on Redis). Rejects when the script throws or errors.
+   */
+  runScript<Result>(
+    script: AtomicScript<Result>,
+    keys: readonly string[],
+    args?: readonly (string | number)[],
+  ): Promise<Result>
   /** True when the backing store answers (readiness). */
   ping(): Promise<boolean>
   close(): Promise<void>
