@@ -24,7 +24,8 @@ test('an unreachable broker is transient (the event waits in the outbox)', () =>
 test('a refusal of the event itself is not transient (the publish rejects)', () => {
   const tooLarge = protocol('MESSAGE_TOO_LARGE', false)
   expect(isTransient(tooLarge)).toBe(false)
-  expect(isTransient(new KafkaJSNonRetriableError(tooLarge, { cause: tooLarge }))).toBe(false)
+  // As kafkajs' retrier wraps it (its typings omit the second argument).
+  expect(isTransient(Object.assign(new KafkaJSNonRetriableError(tooLarge), { cause: tooLarge }))).toBe(false)
   expect(isTransient(new TypeError('bug'))).toBe(false)
 })
 
