@@ -1,0 +1,84 @@
+import { ChatCompletionRequest } from '@switchyard/contracts'
+import type { KitServer } from '@switchyard/kit'
+import { startLlmSpan } from '../observability/spans.ts'
+import { execute } from '../pipeline/execute.ts'
+import { admit, attemptsHeader, beginRequest, deploymentHeader, failed } from '../pipeline/lifecycle.ts'
+import type { PipelineDeps } from '../pipeline/request.ts'
+import { ClientGone, raceAbort } from '../pipeline/timeouts.ts'
+import { UpstreamError } from '../upstreams/provider.ts'
+import { estimatePromptTokens } from '../usage/tokens.ts'
+import { writeStream } from './stream.ts'
+
+/** `POST /v1/chat/completions`, streamed (SSE) or not, as the OpenAI API answers it. */
+export function chatRoutes(app: KitServer, deps: PipelineDeps): void {
+  app.post(
+    '/v1/chat/completions',
+    {
+      schema: {
+        summary: 'Create a chat completion (OpenAI-compatible)',
+        body: ChatCompletionRequest,
+      },
+    },
+    async (request, reply) => {
+      const body = request.body
+      const stream = body.stream === true
+      const { llm, aliasState } = beginRequest(deps, request, reply, {
+        alias: body.model,
+        operation: 'chat',
+        stream,
+      })
+      llm.messages = body.messages
+      llm.span = startLlmSpan('chat', body.model, body)
+      try {
+        await admit(deps.admission, llm, {
+          promptTokens: estimatePromptTokens(body.messages),
+          maxTokens: body.max_completion_tokens ?? body.max_tokens ?? null,
+          pricing: aliasState.alias.maxPricing,
+        })
+        if (stream) {
+          const { value, attempt } = await execute(deps, llm, aliasState, async (attempt) => {
+            const client = attempt.state.client
+            if (client.chatStream === undefined)
+              throw unsupported('streaming chat', attempt.state.deployment.id)
+            attempt.armTtft()
+            const upstream = await raceAbort(
+              client.chatStream(body, { alias: llm.alias, signal: attempt.signal }),
+              attempt.signal,
+            )
+            const iterator = upstream[Symbol.asyncIterator]()
+            const head = await raceAbort(iterator.next(), attempt.signal)
+            attempt.event()
+            return { upstream, iterator, head }
+          })
+          await writeStream(deps, llm, reply, attempt, value, body.stream_options?.include_usage === true)
+          return reply
+        }
+        const { value, attempt } = await execute(deps, llm, aliasState, async (attempt) => {
+          const client = attempt.state.client
+          if (client.chat === undefined) throw unsupported('chat', attempt.state.deployment.id)
+          return raceAbort(client.chat(body, { alias: llm.alias, signal: attempt.signal }), attempt.signal)
+        })
+        attempt.answered()
+        attempt.end()
+        llm.tokens = value
+        llm.succeed()
+        return reply
+          .header(deploymentHeader, attempt.state.deployment.id)
+          .header(attemptsHeader, String(llm.attempts))
+          .type('application/json; charset=utf-8')
+          .send(value.body)
+      } catch (error) {
+        if (error instanceof ClientGone) {
+          failed(llm, error)
+          reply.hijack()
+          return reply
+        }
+        throw failed(llm, error)
+      }
+    },
+  )
+}
+
+function unsupported(what: string, deployment: string): UpstreamError {
+  return new UpstreamError('bad_request', `deployment ${deployment} does not support ${what}`)
+}

@@ -1,0 +1,111 @@
+// The part of a streamed answer after the first upstream event arrived: from here on the caller
+// has bytes, so nothing is retried. The upstream's events are written as they come; the end is
+// the usage chunk (when the caller asked for it) and `[DONE]`, or, if the upstream fails, an
+// in-band error event and the end of the response: never a clean end that hides a failure.
+import { once } from 'node:events'
+import { PassThrough } from 'node:stream'
+import type { Usage } from '@switchyard/contracts'
+import type { FastifyReply } from 'fastify'
+import { llmRouterErrors } from '../errors.ts'
+import type { Attempt } from '../pipeline/attempt.ts'
+import { classify } from '../pipeline/failures.ts'
+import { attemptsHeader, deploymentHeader } from '../pipeline/lifecycle.ts'
+import type { LlmRequest, PipelineDeps } from '../pipeline/request.ts'
+import type { ChatStream } from '../upstreams/provider.ts'
+import { promptText, tokenCounter } from '../usage/tokens.ts'
+
+export interface OpenedStream {
+  upstream: ChatStream
+  iterator: AsyncIterator<Uint8Array>
+  head: IteratorResult<Uint8Array>
+}
+
+const done = Buffer.from('data: [DONE]\n\n')
+
+export async function writeStream(
+  deps: PipelineDeps,
+  llm: LlmRequest,
+  reply: FastifyReply,
+  attempt: Attempt,
+  opened: OpenedStream,
+  includeUsage: boolean,
+): Promise<void> {
+  const { upstream, iterator, head } = opened
+  llm.tokens = upstream
+  llm.ttftMs = reply.elapsedTime
+  const out = new PassThrough()
+  reply
+    .header('content-type', 'text/event-stream; charset=utf-8')
+    .header('cache-control', 'no-cache, no-transform')
+    .header('x-accel-buffering', 'no')
+    .header(deploymentHeader, attempt.state.deployment.id)
+    .header(attemptsHeader, String(llm.attempts))
+    .send(out)
+  let finished = head.done === true
+  try {
+    if (!finished) out.write(head.value)
+    while (!finished) {
+      const next = await iterator.next()
+      if (next.done) {
+        finished = true
+        break
+      }
+      attempt.event()
+      if (!out.write(next.value)) await once(out, 'drain', { signal: llm.signal })
+    }
+    if (includeUsage) out.write(usageChunk(llm, upstream, await usageOf(llm, upstream)))
+    out.end(done)
+    llm.succeed()
+  } catch (error) {
+    if (llm.signal.aborted) {
+      out.destroy()
+      return
+    }
+    const failure = classify(error)
+    if (failure.unhealthy) {
+      deps.router.health.recordFailure(attempt.state.deployment.id, {
+        rateLimited: failure.errorClass === 'rate_limited',
+        retryAfterMs: failure.retryAfterMs,
+      })
+    }
+    deps.logger.warn(
+      { reqId: llm.requestId, deployment: attempt.state.deployment.id, err: error },
+      'upstream stream failed after it started',
+    )
+    const interrupted = new llmRouterErrors.StreamInterrupted()
+    llm.fail(interrupted.code)
+    out.end(
+      `data: ${JSON.stringify({
+        error: { type: 'server_error', message: interrupted.message, code: interrupted.code },
+      })}\n\n`,
+    )
+  } finally {
+    attempt.end()
+    if (!finished) {
+      // Stops the provider's generator, which releases the upstream connection.
+      attempt.abort(llm.signal.reason)
+      iterator.return?.().catch(() => {})
+    }
+  }
+}
+
+/** The upstream's usage, or counts made here when it reported none. */
+async function usageOf(llm: LlmRequest, upstream: ChatStream): Promise<Usage> {
+  const reported = upstream.usage()
+  if (reported !== null) return reported
+  const count = await tokenCounter()
+  const prompt = llm.messages === undefined ? 0 : count(promptText(llm.messages))
+  const completion = count(upstream.completionText())
+  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion }
+}
+
+function usageChunk(llm: LlmRequest, upstream: ChatStream, usage: Usage): string {
+  return `data: ${JSON.stringify({
+    id: upstream.id(),
+    object: 'chat.completion.chunk',
+    created: upstream.created(),
+    model: llm.alias,
+    choices: [],
+    usage,
+  })}\n\n`
+}

@@ -1,0 +1,16 @@
+import { Duration } from '@switchyard/config'
+import { type Static, Type } from 'typebox'
+
+export const LlmRouterConfig = Type.Object({
+  /** Path of the model catalog, YAML (format: services/llm-router/README.md). */
+  LLM_ROUTER_MODELS_FILE: Type.Optional(Type.String({ minLength: 1 })),
+  /** The same catalog inline: JSON in the environment, a mapping in the YAML config file, an object in tests. */
+  LLM_ROUTER_MODELS: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  /** Orgs that get their own `org` label on the llm_* metrics; every other org is `other`. */
+  LLM_ROUTER_METRICS_ORGS: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
+  /** How often deployment cooldowns are read back from the shared state (other replicas' findings). */
+  LLM_ROUTER_HEALTH_SYNC_MS: Duration({ default: '1s', minimum: 50 }),
+  /** Interval of active health probes (each deployment's model list); 0 turns them off. */
+  LLM_ROUTER_PROBE_INTERVAL_MS: Duration({ default: 0 }),
+})
+export type LlmRouterConfig = Static<typeof LlmRouterConfig>

@@ -1,0 +1,153 @@
+// The retry and fallback loop. Attempts go to a deployment the router selects; a failure is
+// classified (failures.ts) and either answered to the caller, retried on the alias (another
+// deployment, or the same one after a jittered backoff), or carried to a fallback alias: first the
+// alias's fallbacks for that error class, then its general fallbacks. Only failures before the
+// first byte reached the caller come through here; the stream writer handles the rest.
+import type { RetryPolicy } from '../catalog/schema.ts'
+import type { AliasState } from '../routing/router.ts'
+import { Attempt } from './attempt.ts'
+import { classify, type Failure, finalError } from './failures.ts'
+import type { LlmRequest, PipelineDeps } from './request.ts'
+import { ClientGone, sleep } from './timeouts.ts'
+
+export interface Executed<R> {
+  value: R
+  /** Still open: the caller ends it (after the stream, or at once for a whole answer). */
+  attempt: Attempt
+}
+
+export async function execute<R>(
+  deps: PipelineDeps,
+  request: LlmRequest,
+  first: AliasState,
+  call: (attempt: Attempt) => Promise<R>,
+): Promise<Executed<R>> {
+  const { router } = deps
+  const visited = new Set<string>([first.alias.name])
+  const pending: string[] = []
+  let aliasState: AliasState | undefined = first
+  let last: Failure | undefined
+  let retryAfterMs: number | undefined
+  while (aliasState !== undefined) {
+    const policy = aliasState.alias.retry
+    let exclude: Set<string> | undefined
+    let failedHere: Map<string, number> | undefined
+    let tries = 0
+    while (tries < policy.maxAttempts) {
+      const selection = router.select(aliasState, exclude ?? noneExcluded)
+      if (selection.kind === 'wait') {
+        const wait = selection.until - Date.now()
+        if (wait > policy.maxRetryAfterMs) {
+          retryAfterMs = wait
+          last ??= rateLimited
+          break
+        }
+        await guard(sleep(wait, request.signal), request)
+        continue
+      }
+      if (selection.kind === 'none') {
+        last ??= unavailable
+        break
+      }
+      const state = selection.state
+      const id = state.deployment.id
+      const failures = failedHere?.get(id) ?? 0
+      if (failures > 0) await guard(sleep(backoffMs(policy, failures), request.signal), request)
+      tries++
+      request.attempts++
+      request.deployment = state
+      if (request.attempts > 1) deps.metrics.recordRetry(labelsOf(request, state))
+      const attempt = new Attempt(state, request.signal)
+      try {
+        const value = await call(attempt)
+        router.health.recordSuccess(id)
+        return { value, attempt }
+      } catch (error) {
+        attempt.end()
+        attempt.abort(error)
+        if (request.signal.aborted) throw new ClientGone()
+        const failure = classify(error)
+        last = failure
+        deps.logger.debug(
+          { reqId: request.requestId, deployment: id, attempt: request.attempts, err: error },
+          'upstream attempt failed',
+        )
+        if (failure.unhealthy) {
+          router.health.recordFailure(id, {
+            rateLimited: failure.errorClass === 'rate_limited',
+            retryAfterMs: failure.retryAfterMs,
+          })
+        }
+        if (failure.errorClass === null) throw finalError(failure, undefined)
+        if (!failure.retryable) break
+        if (failure.exclude) {
+          exclude ??= new Set()
+          exclude.add(id)
+        }
+        failedHere ??= new Map()
+        failedHere.set(id, failures + 1)
+      }
+    }
+    // This alias is exhausted: its fallbacks for the error class go first, then (for a retryable
+    // failure) its general ones; a fallback's own fallbacks queue ahead of the remaining ones.
+    const alias = aliasState.alias
+    const cls = last?.errorClass
+    const next = [
+      ...(cls ? (alias.fallbacksOn[cls] ?? []) : []),
+      ...(last === undefined || last.retryable ? alias.fallbacks : []),
+    ]
+    pending.unshift(...next.filter((name) => !visited.has(name)))
+    aliasState = undefined
+    for (let name = pending.shift(); name !== undefined; name = pending.shift()) {
+      if (visited.has(name)) continue
+      visited.add(name)
+      aliasState = router.alias(name)
+      if (aliasState !== undefined) break
+    }
+  }
+  throw finalError(last, retryAfterMs)
+}
+
+const noneExcluded: ReadonlySet<string> = new Set()
+
+const rateLimited: Failure = {
+  errorClass: 'rate_limited',
+  retryable: true,
+  exclude: false,
+  unhealthy: false,
+  retryAfterMs: undefined,
+  error: undefined,
+}
+
+const unavailable: Failure = {
+  errorClass: 'unavailable',
+  retryable: true,
+  exclude: false,
+  unhealthy: false,
+  retryAfterMs: undefined,
+  error: undefined,
+}
+
+/** Exponential from baseDelayMs, capped, then jittered to 50-100 % so that replicas do not retry in step. */
+export function backoffMs(policy: RetryPolicy, failures: number, random = Math.random): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.min(failures - 1, 30))
+  return ceiling * (0.5 + random() * 0.5)
+}
+
+/** A wait the client's departure cuts short ends the request as cancelled. */
+async function guard(wait: Promise<void>, request: LlmRequest): Promise<void> {
+  try {
+    await wait
+  } catch {
+    if (request.signal.aborted) throw new ClientGone()
+  }
+}
+
+function labelsOf(request: LlmRequest, state: { deployment: { id: string; provider: string } }) {
+  return {
+    model: request.alias,
+    deployment: state.deployment.id,
+    provider: state.deployment.provider,
+    org: request.identity.orgId,
+  }
+}

@@ -1,0 +1,184 @@
+// One LLM request from admission to its usage event. The route handler fills it in; `end()` runs
+// once, when the response is over (sent, failed or cut by the client), and everything after that
+// (token counting, metrics, the usage event, the admission settle, the span) runs off the request
+// path in a later turn of the event loop.
+
+import type { Span } from '@opentelemetry/api'
+import type { ChatMessage, Identity, Usage } from '@switchyard/contracts'
+import { llmUsageV1 } from '@switchyard/contracts'
+import type { EventBus } from '@switchyard/events'
+import type { LlmMetrics } from '@switchyard/telemetry'
+import type { Logger } from 'pino'
+import { endLlmSpan } from '../observability/spans.ts'
+import type { DeploymentState } from '../routing/deployment-state.ts'
+import type { ModelRouter } from '../routing/router.ts'
+import { promptText, tokenCounter } from '../usage/tokens.ts'
+import type { Admission, AdmissionTicket } from './admission.ts'
+import { ClientGone } from './timeouts.ts'
+
+/** What the request pipeline needs from the plugin. */
+export interface PipelineDeps {
+  router: ModelRouter
+  admission: Admission
+  metrics: LlmMetrics
+  bus: EventBus
+  logger: Logger
+}
+
+/** Where the tokens of an answer come from: the upstream's usage, else counted text. */
+export interface TokenSource {
+  /** Reported counts, or null. */
+  usage(): Usage | null
+  /** What was generated (counted when usage() is null). */
+  completionText(): string
+}
+
+export type RequestStatus = 'ok' | 'error' | 'cancelled'
+
+export class LlmRequest {
+  readonly requestId: string
+  readonly identity: Identity
+  readonly alias: string
+  readonly operation: 'chat' | 'embeddings'
+  readonly stream: boolean
+  readonly startedAt = new Date()
+  /** Aborts when the client goes away: every attempt's upstream call listens to it. */
+  readonly #abort = new AbortController()
+  readonly signal = this.#abort.signal
+  attempts = 0
+  /** The deployment of the latest attempt. */
+  deployment: DeploymentState | undefined
+  /** From request received to first token sent, ms (streams). */
+  ttftMs: number | null = null
+  status: RequestStatus | undefined
+  errorCode: string | null = null
+  /** Set once an upstream answered (in full or in part): its tokens are counted and billed. */
+  tokens: TokenSource | undefined
+  /** Prompt messages, counted when the upstream reports no usage. */
+  messages: readonly ChatMessage[] | undefined
+  /** Prompt text of an embeddings request, and token ids given as such. */
+  embeddingInput: { text: string; tokenIds: number } | undefined
+  ticket: AdmissionTicket | undefined
+  span: Span | undefined
+  #ended = false
+
+  constructor(init: {
+    requestId: string
+    identity: Identity
+    alias: string
+    operation: 'chat' | 'embeddings'
+    stream: boolean
+  }) {
+    this.requestId = init.requestId
+    this.identity = init.identity
+    this.alias = init.alias
+    this.operation = init.operation
+    this.stream = init.stream
+  }
+
+  clientGone(): void {
+    if (!this.#abort.signal.aborted) this.#abort.abort(new ClientGone())
+  }
+
+  succeed(): void {
+    this.status ??= 'ok'
+  }
+
+  fail(code: string): void {
+    if (this.status !== undefined) return
+    this.status = 'error'
+    this.errorCode = code
+  }
+
+  /** The response is over after `durationMs`; reports it once, in a later turn. */
+  end(deps: PipelineDeps, durationMs: number): void {
+    if (this.#ended) return
+    this.#ended = true
+    if (this.status === undefined) {
+      this.status = 'cancelled'
+      this.errorCode = 'LLM_ROUTER_ERR_CLIENT_CLOSED'
+    }
+    setImmediate(() => {
+      this.#report(deps, durationMs).catch((err: unknown) =>
+        deps.logger.error({ err, reqId: this.requestId }, 'usage report failed'),
+      )
+    })
+  }
+
+  async #report(deps: PipelineDeps, durationMs: number): Promise<void> {
+    const { input, output } = await this.#countTokens()
+    const deployment = this.deployment?.deployment
+    const pricing = deployment?.pricing
+    const costUsd =
+      pricing === undefined
+        ? 0
+        : (input * pricing.inputPerMillion + output * pricing.outputPerMillion) / 1_000_000
+    if (this.ticket !== undefined) {
+      if (this.tokens !== undefined) this.ticket.settle(costUsd, { input, output })
+      else this.ticket.release()
+    }
+    deps.metrics.recordRequest(
+      {
+        model: this.alias,
+        deployment: deployment?.id ?? 'none',
+        provider: deployment?.provider ?? 'none',
+        org: this.identity.orgId,
+      },
+      {
+        durationSeconds: durationMs / 1000,
+        ttftSeconds: this.ttftMs === null ? null : this.ttftMs / 1000,
+        inputTokens: input,
+        outputTokens: output,
+        costUsd,
+        errorCode: this.errorCode,
+      },
+    )
+    if (this.span !== undefined) {
+      endLlmSpan(this.span, {
+        provider: deployment?.provider,
+        deployment: deployment?.id,
+        responseModel: deployment?.model,
+        inputTokens: input,
+        outputTokens: output,
+        attempts: this.attempts,
+        errorCode: this.errorCode,
+        status: this.status ?? 'cancelled',
+      })
+    }
+    // A request that never reached an upstream (unknown model, refused by admission, nothing
+    // available) consumed nothing: it has no usage event (the event names a deployment).
+    if (deployment === undefined || this.attempts === 0) return
+    await deps.bus.publish(llmUsageV1, this.identity.orgId, {
+      requestId: this.requestId,
+      orgId: this.identity.orgId,
+      userId: this.identity.userId,
+      keyId: this.identity.keyId,
+      alias: this.alias,
+      deployment: deployment.id,
+      provider: deployment.provider,
+      inputTokens: input,
+      outputTokens: output,
+      costUsd,
+      latencyMs: Math.max(0, durationMs),
+      ttftMs: this.ttftMs,
+      status: this.status ?? 'cancelled',
+      errorCode: this.status === 'ok' ? null : this.errorCode,
+      attempts: this.attempts,
+      stream: this.stream,
+      startedAt: this.startedAt.toISOString(),
+    })
+  }
+
+  async #countTokens(): Promise<{ input: number; output: number }> {
+    const source = this.tokens
+    if (source === undefined) return { input: 0, output: 0 }
+    const usage = source.usage()
+    if (usage !== null) return { input: usage.prompt_tokens, output: usage.completion_tokens }
+    const count = await tokenCounter()
+    let input = 0
+    if (this.messages !== undefined) input = count(promptText(this.messages))
+    else if (this.embeddingInput !== undefined)
+      input = this.embeddingInput.tokenIds + count(this.embeddingInput.text)
+    return { input, output: count(source.completionText()) }
+  }
+}

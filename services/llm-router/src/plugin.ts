@@ -1,0 +1,56 @@
+import type { ServiceContext, ServicePlugin } from '@switchyard/kit'
+import { createLlmMetrics } from '@switchyard/telemetry'
+import { initialCatalog } from './catalog/initial.ts'
+import { chatRoutes } from './chat/routes.ts'
+import type { LlmRouterConfig } from './config.ts'
+import { embeddingsRoutes } from './embeddings/routes.ts'
+import { modelRoutes, modelsRoutes } from './models/routes.ts'
+import { type Admission, noAdmission } from './pipeline/admission.ts'
+import type { PipelineDeps } from './pipeline/request.ts'
+import { startHealthLoops } from './routing/probes.ts'
+import { ModelRouter } from './routing/router.ts'
+import { type ProviderRegistry, providers as registry } from './upstreams/registry.ts'
+
+/** What a caller may add to the runtime's context (tests, and the limits wiring). */
+export interface LlmRouterExtras {
+  /** Rate limits and budgets (src/limits/); default admits everything. */
+  admission?: Admission
+  /** Replaces the provider registry (tests). */
+  providers?: ProviderRegistry
+  /** Receives the router once it is built: hot reload (`router.applyCatalog`) and tests. */
+  onRouter?: (router: ModelRouter) => void
+}
+
+export type LlmRouterOptions = ServiceContext<LlmRouterConfig> & LlmRouterExtras
+
+/**
+ * The llm-router: the catalog is loaded (and fails the start when invalid) before any route exists,
+ * then the routes, then the background health loops, stopped with the server.
+ */
+export const llmRouterPlugin: ServicePlugin<LlmRouterConfig> = async (app, options: LlmRouterOptions) => {
+  const { config, logger } = options
+  const providers = options.providers ?? registry
+  const router = new ModelRouter({ providers, state: options.state, logger })
+  router.applyCatalog(initialCatalog(config, providers, logger))
+  const deps: PipelineDeps = {
+    router,
+    admission: options.admission ?? noAdmission,
+    metrics: createLlmMetrics(options.metrics, { orgAllowList: new Set(config.LLM_ROUTER_METRICS_ORGS) }),
+    bus: options.bus,
+    logger,
+  }
+  chatRoutes(app, deps)
+  embeddingsRoutes(app, deps)
+  modelsRoutes(app, router)
+  modelRoutes(app, router)
+  const stopLoops = startHealthLoops(router, {
+    syncMs: config.LLM_ROUTER_HEALTH_SYNC_MS,
+    probeMs: config.LLM_ROUTER_PROBE_INTERVAL_MS,
+    logger,
+  })
+  app.addHook('onClose', async () => {
+    stopLoops()
+    await router.close()
+  })
+  options.onRouter?.(router)
+}
