@@ -1,7 +1,7 @@
-import { mkdir } from 'node:fs/promises'
-import { PGlite } from '@electric-sql/pglite'
-import { vector } from '@electric-sql/pglite-pgvector'
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
+import { once } from 'node:events'
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import { Worker } from 'node:worker_threads'
 
 /**
  * Connections the local socket accepts. PGlite runs one query at a time; the socket multiplexes
@@ -14,40 +14,91 @@ export const PGLITE_MAX_CONNECTIONS = 8
 export interface LocalPostgres {
   /** postgres:// URL of the local socket, for `pg`. */
   url: string
-  /** PGlite itself, for readiness (it answers without a socket round trip). */
-  db: PGlite
   /** Stops the socket, then closes the database (flushing it to `dataDir`). */
   close(): Promise<void>
 }
 
+type WorkerMessage = { ready: true; url: string } | { failed: true; message: string } | { closed: true }
+
 /**
  * PGlite with pgvector, served over the Postgres wire protocol on 127.0.0.1 and a free port, so the
  * same `pg` code runs against it as against PostgreSQL. `dataDir` undefined keeps it in memory.
+ *
+ * It lives on a worker thread: PGlite executes each query synchronously in WebAssembly, which on the
+ * main thread would stall every HTTP request while a query runs; and a new database's initdb (the
+ * slowest part of a first start, seconds) runs while the main thread builds the server.
  */
 export async function startLocalPostgres(options: { dataDir?: string } = {}): Promise<LocalPostgres> {
-  if (options.dataDir) await mkdir(options.dataDir, { recursive: true })
-  const db = await PGlite.create({
-    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
-    extensions: { vector },
+  const unlock = options.dataDir ? await lockDataDir(options.dataDir) : async () => {}
+  const worker = new Worker(new URL('./pglite-worker.ts', import.meta.url), {
+    workerData: { dataDir: options.dataDir, maxConnections: PGLITE_MAX_CONNECTIONS },
   })
-  const server = new PGLiteSocketServer({
-    db,
-    host: '127.0.0.1',
-    port: 0,
-    maxConnections: PGLITE_MAX_CONNECTIONS,
-  })
-  try {
-    await server.start()
-  } catch (error) {
-    await db.close()
-    throw error
+  const exited = once(worker, 'exit').then(([code]) => code as number)
+  const first = (await Promise.race([
+    once(worker, 'message').then(([message]) => message),
+    once(worker, 'error').then(([error]) => ({ failed: true, message: (error as Error).message })),
+    exited.then((code) => ({ failed: true, message: `the PGlite thread exited with ${code}` })),
+  ])) as WorkerMessage
+  if (!('ready' in first)) {
+    await worker.terminate()
+    await unlock()
+    throw new Error(
+      `PGlite did not start${options.dataDir ? ` in ${options.dataDir}` : ''}: ${'message' in first ? first.message : 'no answer'}`,
+    )
   }
+  let closing: Promise<void> | undefined
   return {
-    url: `postgres://postgres@${server.getServerConn()}/postgres`,
-    db,
-    async close() {
-      await server.stop()
-      await db.close()
+    url: first.url,
+    close() {
+      closing ??= (async () => {
+        worker.postMessage('close')
+        await Promise.race([once(worker, 'message'), exited])
+        await worker.terminate()
+        await unlock()
+      })()
+      return closing
     },
+  }
+}
+
+/** Data dirs this process has open: a second open in one process is refused like one from another. */
+const held = new Set<string>()
+
+/**
+ * PGlite is single-user: two processes writing one data dir corrupt it. A `<dataDir>.lock` file with
+ * the owner's pid guards it; a lock whose process is gone (killed, crashed) is taken over. A lock
+ * naming this very pid is stale too unless this process holds it: in a container every start is pid 1.
+ */
+async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
+  const lockFile = `${dataDir}.lock`
+  if (held.has(lockFile)) throw new Error(`${dataDir} is already open in this process`)
+  await mkdir(dirname(lockFile), { recursive: true })
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await writeFile(lockFile, String(process.pid), { flag: 'wx' })
+      held.add(lockFile)
+      return async () => {
+        held.delete(lockFile)
+        await rm(lockFile, { force: true })
+      }
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw error
+    }
+    const pid = Number.parseInt(await readFile(lockFile, 'utf8').catch(() => ''), 10)
+    if (pid > 0 && pid !== process.pid && isAlive(pid)) {
+      throw new Error(
+        `${dataDir} is in use by another switchyard (pid ${pid}); stop it, or set SWITCHYARD_DATA_DIR`,
+      )
+    }
+    await rm(lockFile, { force: true })
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
 }

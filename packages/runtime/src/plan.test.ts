@@ -180,7 +180,7 @@ describe('planStart', () => {
 })
 
 describe('planMigrate', () => {
-  const migratePlan = (target: string, env: Record<string, string>) =>
+  const migratePlan = (target: string, env: Record<string, string | undefined>) =>
     planMigrate({ target, services: withTestServices, config: loadConfig(RuntimeConfig, env), homeDir: home })
 
   test.each([

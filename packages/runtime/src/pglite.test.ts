@@ -1,0 +1,47 @@
+import { spawn } from 'node:child_process'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import pg from 'pg'
+import { expect, onTestFinished, test } from 'vitest'
+import { startLocalPostgres } from './pglite.ts'
+
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'switchyard-pglite-'))
+  onTestFinished(() => rm(dir, { recursive: true, force: true }))
+  return dir
+}
+
+test('serves pgvector over the Postgres protocol, and refuses a second open of the same data dir', async () => {
+  const dataDir = join(await tempDir(), 'pglite')
+  const local = await startLocalPostgres({ dataDir })
+  onTestFinished(() => local.close())
+  const client = new pg.Client({ connectionString: local.url })
+  await client.connect()
+  onTestFinished(() => client.end())
+  await client.query('CREATE EXTENSION IF NOT EXISTS vector')
+  const { rows } = await client.query("SELECT '[1,2,3]'::vector <-> '[1,2,5]'::vector AS distance")
+  expect(rows).toEqual([{ distance: 2 }])
+
+  expect(await readFile(`${dataDir}.lock`, 'utf8')).toBe(String(process.pid))
+  await expect(startLocalPostgres({ dataDir })).rejects.toThrow('already open in this process')
+})
+
+test('a lock left by a process that is gone is taken over; one held by a live process is refused', async () => {
+  const dataDir = join(await tempDir(), 'pglite')
+  const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'])
+  onTestFinished(() => {
+    child.kill()
+  })
+  await writeFile(`${dataDir}.lock`, String(child.pid))
+  await expect(startLocalPostgres({ dataDir })).rejects.toThrow(
+    `in use by another switchyard (pid ${child.pid})`,
+  )
+
+  child.kill()
+  await new Promise((resolve) => child.once('exit', resolve))
+  const local = await startLocalPostgres({ dataDir })
+  await local.close()
+  // Closing releases the lock for the next start.
+  await expect(readFile(`${dataDir}.lock`, 'utf8')).rejects.toThrow('ENOENT')
+})
