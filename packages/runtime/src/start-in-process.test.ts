@@ -1,0 +1,140 @@
+import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { ConfigError } from '@switchyard/config'
+import { defineService } from '@switchyard/kit'
+import { Type } from 'typebox'
+import { afterAll, beforeAll, expect, test } from 'vitest'
+import { migrateTarget, type Switchyard, start } from './start.ts'
+import type { ServiceRegistry } from './targets.ts'
+
+// Two stand-in services, enough to see each port reach the right service and the call between them.
+function registry(migrationsDir: string): ServiceRegistry {
+  const rag = defineService({
+    name: 'rag',
+    configSchema: Type.Object({
+      RAG_GREETING: Type.String({ default: 'hello' }),
+      RAG_TOP_K: Type.Integer({ minimum: 1, default: 8 }),
+    }),
+    calls: ['admin'],
+    needs: ['sql', 'bus'],
+    migrationsDir,
+    plugin: async (app, ctx) => {
+      const open = { config: { public: true } }
+      app.get('/rag/notes', open, async () => {
+        const result = await ctx.sql?.query<{ body: string }>('SELECT body FROM notes ORDER BY id')
+        return { greeting: ctx.config.RAG_GREETING, notes: result?.rows.map((r) => r.body) }
+      })
+      app.get('/rag/undeclared-state', open, async () =>
+        ctx.state.get('x').then(
+          () => ({ error: null }),
+          (error: Error) => ({ error: error.message }),
+        ),
+      )
+      app.get('/rag/ask-admin', open, async () => {
+        const res = await ctx.fetch(`${ctx.serviceUrl('admin')}/admin/ping`)
+        return { status: res.status, body: await res.json() }
+      })
+    },
+  })
+  const admin = defineService({
+    name: 'admin',
+    configSchema: Type.Object({}),
+    calls: [],
+    needs: ['state'],
+    plugin: async (app, ctx) => {
+      app.get('/admin/ping', { config: { public: true } }, async () => ({
+        pings: await ctx.state.incrBy('pings', 1),
+      }))
+    },
+  })
+  return { rag, admin }
+}
+
+let root: string
+let services: ServiceRegistry
+let switchyard: Switchyard
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'switchyard-compose-'))
+  const migrations = join(root, 'migrations')
+  await mkdir(migrations)
+  await writeFile(
+    join(migrations, '001-notes.sql'),
+    'CREATE TABLE notes (id serial PRIMARY KEY, body text NOT NULL);',
+  )
+  await writeFile(join(migrations, '002-seed.sql'), "INSERT INTO notes (body) VALUES ('first'), ('second');")
+  services = registry(migrations)
+  switchyard = await start({
+    env: { SWITCHYARD_DATA_DIR: join(root, 'data'), SWITCHYARD_LOG_LEVEL: 'silent' },
+    services,
+    homeDir: root,
+    listen: false,
+  })
+}, 60_000)
+
+afterAll(async () => {
+  await switchyard?.close()
+  await rm(root, { recursive: true, force: true })
+})
+
+test('start (all) migrates PGlite before the services run, and a service reads it through its sql port', async () => {
+  const res = await switchyard.app.inject({ method: 'GET', url: '/rag/notes' })
+  expect(res.json()).toEqual({ greeting: 'hello', notes: ['first', 'second'] })
+})
+
+test('a port a service did not declare in needs fails with the fix named', async () => {
+  const res = await switchyard.app.inject({ method: 'GET', url: '/rag/undeclared-state' })
+  expect(res.json().error).toBe("rag uses the state port but does not list 'state' in its definition's needs")
+})
+
+test('one service calls another in-process, without a listener, through ctx.fetch and serviceUrl', async () => {
+  const first = await switchyard.app.inject({ method: 'GET', url: '/rag/ask-admin' })
+  const second = await switchyard.app.inject({ method: 'GET', url: '/rag/ask-admin' })
+  expect(first.json()).toEqual({ status: 200, body: { pings: 1 } })
+  // The shared in-memory state counted both calls.
+  expect(second.json()).toEqual({ status: 200, body: { pings: 2 } })
+})
+
+test('readiness checks exactly the backends in use', async () => {
+  const res = await switchyard.app.inject({ method: 'GET', url: '/readyz' })
+  expect(res.statusCode).toBe(200)
+  expect(Object.keys(res.json().checks).sort()).toEqual(['bus:in-process', 'sql:pglite', 'state:memory'])
+})
+
+test('every bad key of every service is reported in one ConfigError, before anything opens', async () => {
+  const strict = {
+    ...services,
+    gateway: defineService({
+      name: 'gateway',
+      configSchema: Type.Object({ GATEWAY_ISSUER: Type.String() }),
+      calls: [],
+      needs: [],
+      plugin: async () => {},
+    }),
+  }
+  const dataDir = join(root, 'never-created')
+  const error = await start({
+    env: { SWITCHYARD_DATA_DIR: dataDir, RAG_TOP_K: 'many' },
+    services: strict,
+    homeDir: root,
+  })
+    .then(() => null)
+    .catch((e: unknown) => e)
+  expect(error).toBeInstanceOf(ConfigError)
+  expect((error as ConfigError).issues.map((i) => i.key)).toEqual(['RAG_TOP_K', 'GATEWAY_ISSUER'])
+  await expect(access(dataDir)).rejects.toThrow('ENOENT')
+})
+
+test('migrate (all) on the same data dir finds everything applied, once the app has closed', async () => {
+  await switchyard.close()
+  const { reports } = await migrateTarget({
+    env: { SWITCHYARD_DATA_DIR: join(root, 'data') },
+    services,
+    homeDir: root,
+  })
+  expect(reports).toEqual([
+    { service: 'rag', applied: [], alreadyApplied: ['001-notes.sql', '002-seed.sql'] },
+    { service: 'admin', applied: [], alreadyApplied: [] },
+  ])
+})

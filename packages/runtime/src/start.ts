@@ -1,0 +1,272 @@
+import { homedir } from 'node:os'
+import { ConfigError, type ConfigIssue, loadConfig } from '@switchyard/config'
+import type { ServiceName } from '@switchyard/contracts'
+import { createInProcessBus, createKafkaBus, type EventBus } from '@switchyard/events'
+import {
+  createInternalTokenVerifier,
+  createMemoryState,
+  createRedisState,
+  createServer,
+  generateInternalKeyPair,
+  installGracefulShutdown,
+  type KitServer,
+  registerService,
+  type ServiceContext,
+  type ServiceDefinition,
+  type SharedState,
+} from '@switchyard/kit'
+import { createLogger, createMetricsRegistry, type TelemetryHandle } from '@switchyard/telemetry'
+import { Redis } from 'ioredis'
+import pg from 'pg'
+import type { Logger } from 'pino'
+import type { Registry } from 'prom-client'
+import type { TObject } from 'typebox'
+import { type Closers, createClosers } from './closers.ts'
+import { RuntimeConfig } from './config.ts'
+import { createInProcessFetch } from './in-process-fetch.ts'
+import { type MigrationReport, migrate } from './migrate.ts'
+import { PGLITE_MAX_CONNECTIONS, startLocalPostgres } from './pglite.ts'
+import { type MigratePlan, planMigrate, planStart, type SqlPlan, type StartPlan } from './plan.ts'
+import { services as registry, type ServiceRegistry } from './targets.ts'
+import { unwired } from './unwired.ts'
+
+type Env = Readonly<Record<string, string | undefined>>
+
+export interface StartOptions {
+  /** 'all' (default) or one service name. */
+  target?: string
+  /** Where config comes from: the CLI passes process.env, tests a clean object. */
+  env: Env
+  /** false: build and ready the app without a listener, for app.inject in tests. Default true. */
+  listen?: boolean
+  /** Default: the registry in targets.ts; tests pass stand-ins. */
+  services?: ServiceRegistry
+  /** Expands `~` in SWITCHYARD_DATA_DIR. Default: os.homedir(). */
+  homeDir?: string
+  /** SIGTERM/SIGINT close the app and exit the process: the CLI only, never a test. Default false. */
+  handleSignals?: boolean
+  /**
+   * Tracing, started by bin.ts before any instrumented module loaded (it cannot start here: by now
+   * pg, fastify and the rest are loaded). Shut down after every client closed. Default: none.
+   */
+  telemetry?: TelemetryHandle
+}
+
+export interface Switchyard {
+  app: KitServer
+  /** The origin it listens on (without `listen`, the one it would use). */
+  url: string
+  plan: StartPlan
+  /** Closes the app, then every client it created (PGlite last), then tracing. */
+  close(): Promise<void>
+}
+
+/**
+ * Starts `target`: the one place where the plan's choice of each port becomes a client. Clients
+ * close in reverse order of creation, after the services' own onClose hooks, so the database
+ * (created first) closes last. A start that fails midway closes what it had opened.
+ */
+export async function start(options: StartOptions): Promise<Switchyard> {
+  const config = loadConfig(RuntimeConfig, options.env)
+  const plan = planStart({ ...targetOf(options), config })
+  const serviceConfigs = loadServiceConfigs(plan.services, options.env)
+  const logger = createLogger({
+    name: plan.target === 'all' ? 'switchyard' : plan.target,
+    level: config.SWITCHYARD_LOG_LEVEL,
+    pretty: config.SWITCHYARD_LOG_PRETTY,
+  })
+  const closers = createClosers(logger)
+  let app: KitServer | undefined
+  let sqlOpening: Promise<Sql> | null = null
+  try {
+    const telemetry = options.telemetry
+    if (telemetry) closers.add('telemetry', () => telemetry.shutdown())
+    const metrics = createMetricsRegistry()
+
+    // The database opens on its own thread while the rest is built: a first start's initdb is the
+    // slowest step. Its closers are registered now, so it still closes last.
+    const opening = plan.sql && openSql(plan.sql, closers, logger)
+    opening?.catch(() => {}) // awaited below; this only keeps an early failure from counting as unhandled
+    sqlOpening = opening
+    const bus = plan.bus && (await openBus(plan.bus, closers, logger, metrics))
+    const state = plan.state && openState(plan.state, closers, logger)
+    const keys =
+      plan.identity.keys === 'ephemeral' ? generateInternalKeyPair() : { publicKey: plan.identity.publicKey }
+
+    app = await createServer({
+      name: plan.target === 'all' ? 'switchyard' : plan.target,
+      logger,
+      metrics,
+      identity: createInternalTokenVerifier({ publicKey: keys.publicKey }),
+      readiness: {
+        ...(opening && { [`sql:${plan.sql?.impl}`]: () => opening.then((sql) => sql.ping()) }),
+        ...(bus && { [`bus:${plan.bus?.impl}`]: () => bus.ready() }),
+        ...(state && { [`state:${plan.state?.impl}`]: () => state.ping() }),
+      },
+      shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
+    })
+    // Added before the services register, so it runs after their onClose hooks (Fastify closes LIFO).
+    app.addHook('onClose', () => closers.closeAll())
+    const sql = await opening
+    // One process migrates its own PGlite; a single target's database is migrated by `switchyard migrate`.
+    if (sql && plan.sql?.impl === 'pglite') logReports(logger, await migrate(sql.pool, plan.services))
+
+    const inProcess = plan.peers.transport === 'in-process'
+    let origin = originOf(plan.listen.host, plan.listen.port)
+    const serviceUrl = (name: ServiceName) =>
+      plan.peers.transport === 'http' ? plan.peers.urls[name] : origin
+    const peerFetch = inProcess ? createInProcessFetch(app, () => origin) : fetch
+    // Each service gets only the ports it lists in `needs`. (plan.cassandra is resolved, but
+    // ServiceContext has no Cassandra client yet: it arrives with the chat service's store.)
+    for (const service of plan.services) {
+      const needs = new Set(service.needs)
+      const context: ServiceContext = {
+        config: serviceConfigs.get(service.name),
+        logger: logger.child({ service: service.name }),
+        metrics,
+        bus: bus && needs.has('bus') ? bus : unwired<EventBus>('bus', service.name),
+        state: state && needs.has('state') ? state : unwired<SharedState>('state', service.name),
+        ...(sql && needs.has('sql') && { sql: sql.pool }),
+        serviceUrl,
+        fetch: peerFetch,
+      }
+      await registerService(app, service, context)
+    }
+
+    if (options.listen === false) {
+      await app.ready()
+    } else {
+      await app.listen({ host: plan.listen.host, port: plan.listen.port })
+      const address = app.server.address()
+      if (address && typeof address === 'object') origin = originOf(plan.listen.host, address.port)
+    }
+    // The process-level deadline outlasts the server's own drain, so the drain can finish first.
+    if (options.handleSignals) installGracefulShutdown(app, { graceMs: config.SHUTDOWN_GRACE_MS + 5_000 })
+    const started = app
+    return { app: started, url: origin, plan, close: () => started.close() }
+  } catch (error) {
+    await sqlOpening?.catch(() => {})
+    await (app ? app.close() : closers.closeAll())
+    throw error
+  }
+}
+
+/** `switchyard migrate`: applies the target's migrations to the database `start` would use. */
+export async function migrateTarget(
+  options: Omit<StartOptions, 'listen' | 'handleSignals'>,
+): Promise<{ plan: MigratePlan; reports: MigrationReport[] }> {
+  const config = loadConfig(RuntimeConfig, options.env)
+  const plan = planMigrate({ ...targetOf(options), config })
+  if (!plan.sql || plan.services.every((s) => !s.migrationsDir)) return { plan, reports: [] }
+  const logger = createLogger({ name: 'switchyard-migrate', level: config.SWITCHYARD_LOG_LEVEL })
+  const closers = createClosers(logger)
+  try {
+    const sql = await openSql(plan.sql, closers, logger)
+    return {
+      plan,
+      reports: await migrate(sql.pool, plan.services, {
+        onWait: () => logger.info('another migrator holds the lock; waiting'),
+      }),
+    }
+  } finally {
+    await closers.closeAll()
+  }
+}
+
+function targetOf(options: Omit<StartOptions, 'listen'>) {
+  return {
+    target: options.target ?? 'all',
+    services: options.services ?? registry,
+    homeDir: options.homeDir ?? homedir(),
+  }
+}
+
+/** Every service's config from its own schema; all their bad keys are reported together. */
+function loadServiceConfigs(services: ServiceDefinition[], env: Env): Map<ServiceName, unknown> {
+  const configs = new Map<ServiceName, unknown>()
+  const issues = new Map<string, ConfigIssue>()
+  for (const service of services) {
+    try {
+      configs.set(service.name, loadConfig(service.configSchema as unknown as TObject, env))
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error
+      // Services may share a key (one shared YAML file); report it once.
+      for (const issue of error.issues) issues.set(issue.key, issue)
+    }
+  }
+  if (issues.size > 0) throw new ConfigError([...issues.values()])
+  return configs
+}
+
+interface Sql {
+  pool: pg.Pool
+  ping(): Promise<boolean>
+}
+
+/** Registers its closers before its first await, so they keep their place in the closing order. */
+function openSql(plan: SqlPlan, closers: Closers, logger: Logger): Promise<Sql> {
+  const local = plan.impl === 'pglite' ? startLocalPostgres({ dataDir: plan.dataDir }) : undefined
+  if (local) closers.add('pglite', async () => (await local.catch(() => undefined))?.close())
+  let pool: pg.Pool | undefined
+  closers.add('sql pool', async () => pool?.end())
+  return (async () => {
+    pool = new pg.Pool({
+      connectionString: local ? (await local).url : (plan as { url: string }).url,
+      // The socket refuses connections past its limit, so the pool never opens more.
+      max: local ? PGLITE_MAX_CONNECTIONS : 10,
+    })
+    // An idle client losing its server emits 'error' on the pool; unhandled, it would end the process.
+    pool.on('error', (err) => logger.warn({ err }, 'idle PostgreSQL connection failed'))
+    const opened = pool
+    const ping = () =>
+      opened.query('SELECT 1').then(
+        () => true,
+        () => false,
+      )
+    return { pool: opened, ping }
+  })()
+}
+
+async function openBus(
+  plan: NonNullable<StartPlan['bus']>,
+  closers: Closers,
+  logger: Logger,
+  registry: Registry,
+): Promise<EventBus> {
+  const bus =
+    plan.impl === 'kafka'
+      ? await createKafkaBus({
+          brokers: plan.brokers,
+          clientId: plan.clientId,
+          logger,
+          outboxDir: plan.outboxDir,
+          registry,
+        })
+      : createInProcessBus({ logger, registry })
+  closers.add('bus', () => bus.close())
+  return bus
+}
+
+function openState(plan: NonNullable<StartPlan['state']>, closers: Closers, logger: Logger): SharedState {
+  if (plan.impl === 'memory') {
+    const state = createMemoryState()
+    closers.add('state', () => state.close())
+    return state
+  }
+  const redis = new Redis(plan.url)
+  // ioredis reconnects by itself; without a listener each failed attempt would be an unhandled 'error'.
+  redis.on('error', (err) => logger.warn({ err }, 'redis connection error'))
+  const state = createRedisState(redis) // owns the client: close() quits it
+  closers.add('redis', () => state.close())
+  return state
+}
+
+function originOf(host: string, port: number): string {
+  const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host
+  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`
+}
+
+function logReports(logger: Logger, reports: MigrationReport[]): void {
+  for (const r of reports)
+    if (r.applied.length > 0) logger.info({ service: r.service, applied: r.applied }, 'migrated')
+}
