@@ -1,0 +1,56 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { expect, onTestFinished, test } from 'vitest'
+import { exitCodes, main } from './cli.ts'
+
+async function run(argv: string[], env: NodeJS.ProcessEnv = {}) {
+  let stdout = ''
+  let stderr = ''
+  const code = await main(argv, {
+    env,
+    stdout: (text) => {
+      stdout += text
+    },
+    stderr: (text) => {
+      stderr += text
+    },
+  })
+  return { code, stdout, stderr }
+}
+
+test('--help prints the commands and the targets, and exits 0', async () => {
+  const { code, stdout } = await run(['--help'])
+  expect(code).toBe(exitCodes.ok)
+  expect(stdout).toContain('switchyard start [--target=<name>]')
+  expect(stdout).toContain('switchyard migrate [--target=<name>]')
+  expect(stdout).toMatch(/Targets:\n {2}all/)
+})
+
+test.each([
+  { argv: [], says: 'Usage:' },
+  { argv: ['frobnicate'], says: "unknown command 'frobnicate'; commands: start, migrate" },
+  { argv: ['start', '--tagret=chat'], says: "Unknown option '--tagret'" },
+  { argv: ['start', 'now'], says: "unexpected argument 'now'" },
+  { argv: ['start', '--target=nope'], says: "unknown target 'nope'; valid targets: all" },
+])('$argv is a usage error (exit 2) that says so', async ({ argv, says }) => {
+  const { code, stderr } = await run(argv)
+  expect(code).toBe(exitCodes.usage)
+  expect(stderr).toContain(says)
+})
+
+test('bad configuration lists every bad key, without a stack, and exits 1', async () => {
+  const { code, stderr } = await run(['start'], { SWITCHYARD_PORT: 'eighty', SWITCHYARD_LOG_LEVEL: 'loud' })
+  expect(code).toBe(exitCodes.failed)
+  expect(stderr).toContain('SWITCHYARD_PORT: expected integer')
+  expect(stderr).toContain('SWITCHYARD_LOG_LEVEL: expected one of')
+  expect(stderr).not.toMatch(/^\s+at /m)
+})
+
+test('migrate with nothing to migrate says so and exits 0 without creating a database', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'switchyard-cli-'))
+  onTestFinished(() => rm(root, { recursive: true, force: true }))
+  const { code, stdout } = await run(['migrate'], { SWITCHYARD_DATA_DIR: join(root, 'data') })
+  expect(code).toBe(exitCodes.ok)
+  expect(stdout).toBe('all: no migrations to apply\n')
+})

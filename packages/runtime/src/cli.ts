@@ -1,0 +1,112 @@
+import { parseArgs } from 'node:util'
+import { ConfigError } from '@switchyard/config'
+import type { TelemetryHandle } from '@switchyard/telemetry'
+import { banner } from './banner.ts'
+import { MigrationError } from './migrate.ts'
+import { UnknownTargetError, validTargets } from './plan.ts'
+import { migrateTarget, start } from './start.ts'
+import { type ServiceRegistry, services } from './targets.ts'
+
+/** Exit codes: 0 done, 1 failed (bad config, a backend, a migration), 2 the command line is wrong. */
+export const exitCodes = { ok: 0, failed: 1, usage: 2 } as const
+
+export function usage(registry: ServiceRegistry = services): string {
+  const targets = validTargets(registry)
+    .filter((t) => t !== 'all')
+    .map((name) => `  ${name.padEnd(12)} ${(registry[name]?.needs ?? []).join(', ') || 'no backends'}`)
+  return `switchyard: the self-hostable LLM platform
+
+Usage:
+  switchyard start [--target=<name>]    run every service in one process, or one service
+  switchyard migrate [--target=<name>]  apply database migrations (all: the local PGlite;
+                                        one service: the PostgreSQL in DATABASE_URL)
+  switchyard --help                     this text
+
+Targets:
+  all          every service, one listener, embedded backends: PGlite + pgvector, in-process
+               event bus, in-memory state (the default)
+${targets.length > 0 ? targets.join('\n') : '  (no services registered yet: each adds one line to packages/runtime/src/targets.ts)'}
+
+A single target uses PostgreSQL, Kafka, Redis and Cassandra for what it needs. Configuration comes
+from the environment (<NAME>_FILE for secrets) and SWITCHYARD_CONFIG_FILE; see packages/runtime/README.md.
+`
+}
+
+export interface Io {
+  env: NodeJS.ProcessEnv
+  stdout: (text: string) => void
+  stderr: (text: string) => void
+}
+
+/**
+ * Runs one command; resolves to the exit code, or to 'running' while `start` serves. `telemetry` is
+ * the tracing bin.ts started before this module loaded; `start` shuts it down when the app closes.
+ */
+export async function main(argv: string[], io: Io, telemetry?: TelemetryHandle): Promise<number | 'running'> {
+  let parsed: ReturnType<typeof parse>
+  try {
+    parsed = parse(argv)
+  } catch (error) {
+    // parseArgs appends advice about positionals that starts with '-'; the first sentence is the point.
+    const message = (error as Error).message.split('. To specify')[0]
+    io.stderr(`switchyard: ${message}\nRun 'switchyard --help' for usage.\n`)
+    return exitCodes.usage
+  }
+  const { values, positionals } = parsed
+  const [command, ...extra] = positionals
+  if (values.help || command === 'help' || command === undefined) {
+    ;(command === undefined && !values.help ? io.stderr : io.stdout)(usage())
+    return command === undefined && !values.help ? exitCodes.usage : exitCodes.ok
+  }
+  if (extra.length > 0) {
+    io.stderr(`switchyard: unexpected argument '${extra[0]}'\nRun 'switchyard --help' for usage.\n`)
+    return exitCodes.usage
+  }
+  const target = values.target ?? 'all'
+  try {
+    switch (command) {
+      case 'start': {
+        const running = await start({
+          target,
+          env: io.env,
+          handleSignals: true,
+          ...(telemetry && { telemetry }),
+        })
+        io.stderr(`${banner(running.plan, running.url)}\n`)
+        return 'running'
+      }
+      case 'migrate': {
+        const { plan, reports } = await migrateTarget({ target, env: io.env })
+        if (reports.length === 0) io.stdout(`${plan.target}: no migrations to apply\n`)
+        for (const r of reports) {
+          const applied = r.applied.length > 0 ? `applied ${r.applied.join(', ')}` : 'up to date'
+          io.stdout(`${r.service}: ${applied} (${r.alreadyApplied.length} already applied)\n`)
+        }
+        return exitCodes.ok
+      }
+      default:
+        io.stderr(`switchyard: unknown command '${command}'; commands: start, migrate\n`)
+        return exitCodes.usage
+    }
+  } catch (error) {
+    // Expected failures are reported as what to fix, without a stack.
+    if (error instanceof UnknownTargetError) {
+      io.stderr(`switchyard: ${error.message}\n`)
+      return exitCodes.usage
+    }
+    if (error instanceof ConfigError || error instanceof MigrationError) {
+      io.stderr(`switchyard ${command}: ${error.message}\n`)
+      return exitCodes.failed
+    }
+    throw error
+  }
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    options: { target: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    allowPositionals: true,
+    strict: true,
+  })
+}
