@@ -1,0 +1,113 @@
+// Shared by the llm-router's tests (not exported): the service on a real port behind the kit's
+// server, an in-process bus whose usage events the test can read, and the official `openai`
+// client pointed at it with an internal token as its apiKey.
+import { type Identity, type LlmUsageV1, llmUsageV1 } from '@switchyard/contracts'
+import { createInProcessBus } from '@switchyard/events'
+import {
+  createInternalTokenSigner,
+  createInternalTokenVerifier,
+  createMemoryState,
+  createServer,
+  generateInternalKeyPair,
+  registerService,
+  type ServiceContext,
+} from '@switchyard/kit'
+import OpenAI from 'openai'
+import { pino } from 'pino'
+import { Registry } from 'prom-client'
+import { expect, onTestFinished, vi } from 'vitest'
+import type { LlmRouterConfig } from './config.ts'
+import type { Admission } from './pipeline/admission.ts'
+import type { LlmRouterExtras } from './plugin.ts'
+import type { ModelRouter } from './routing/router.ts'
+import { llmRouterService } from './service.ts'
+
+export const alice: Identity = { orgId: 'org_acme', userId: 'user_alice', keyId: 'key_1', scopes: [] }
+
+export interface RouterUnderTest {
+  url: string
+  openai: OpenAI
+  /** Headers of a request the gateway forwarded for alice. */
+  headers: Record<string, string>
+  router: ModelRouter
+  metrics: Registry
+  /** Every llm.usage.v1 event published so far. */
+  usage: LlmUsageV1[]
+  /** Waits until `count` usage events arrived (and a little longer, so a duplicate would show). */
+  usageEvents(count: number): Promise<LlmUsageV1[]>
+}
+
+export async function startRouter(
+  catalog: Record<string, unknown>,
+  options: { admission?: Admission; config?: Partial<LlmRouterConfig> } = {},
+): Promise<RouterUnderTest> {
+  const keys = generateInternalKeyPair()
+  const signer = createInternalTokenSigner({ privateKey: keys.privateKey })
+  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })
+  const metrics = new Registry()
+  const app = await createServer({
+    name: 'llm-router',
+    logger,
+    metrics,
+    identity: createInternalTokenVerifier({ publicKey: keys.publicKey }),
+  })
+  const bus = createInProcessBus({ logger })
+  const usage: LlmUsageV1[] = []
+  await bus.subscribe(llmUsageV1, 'test-ledger', async (event) => {
+    usage.push(event.data)
+  })
+  const state = createMemoryState()
+  let router: ModelRouter | undefined
+  const config: LlmRouterConfig = {
+    LLM_ROUTER_MODELS: catalog,
+    LLM_ROUTER_METRICS_ORGS: [alice.orgId],
+    LLM_ROUTER_HEALTH_SYNC_MS: 1_000,
+    LLM_ROUTER_PROBE_INTERVAL_MS: 0,
+    ...options.config,
+  }
+  const context: ServiceContext<LlmRouterConfig> & LlmRouterExtras = {
+    config,
+    logger,
+    metrics,
+    bus,
+    state,
+    serviceUrl: (name) => `http://${name}.invalid`,
+    fetch,
+    onRouter: (built) => {
+      router = built
+    },
+    ...(options.admission ? { admission: options.admission } : {}),
+  }
+  await registerService(app, llmRouterService, context)
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  onTestFinished(async () => {
+    await app.close()
+    await bus.close()
+    await state.close()
+  })
+  const address = app.server.address()
+  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`
+  const token = await signer.sign(alice)
+  return {
+    url,
+    openai: new OpenAI({ baseURL: `${url}/v1`, apiKey: token, maxRetries: 0 }),
+    headers: { authorization: `Bearer ${token}` },
+    router: router as ModelRouter,
+    metrics,
+    usage,
+    async usageEvents(count) {
+      await vi.waitFor(() => expect(usage.length).toBeGreaterThanOrEqual(count), { timeout: 5_000 })
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      return usage
+    },
+  }
+}
+
+/** A one-alias catalog over one deployment. */
+export function oneModel(
+  alias: string,
+  deployment: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return { models: { [alias]: { deployments: [{ id: `${alias}-1`, weight: 1, ...deployment }], ...extra } } }
+}
