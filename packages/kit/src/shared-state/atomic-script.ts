@@ -3,6 +3,10 @@
  * Redis (one EVALSHA, atomic on the server) and as synchronous JavaScript for the in-memory store
  * (atomic because nothing else runs in the process while it does). Both must give the same reply
  * for the same keys, arguments and stored data; the contract suite holds them to it.
+ *
+ * A Lua trap the memory side cannot mirror: Lua numbers reach Redis commands formatted as "%.17g",
+ * so -0 arrives as "-0" and 0.1 as "0.10000000000000001", which INCRBY and HINCRBY refuse. Keep
+ * amounts integers and skip adding zero.
  */
 
 /**
