@@ -1,0 +1,284 @@
+import { randomUUID } from 'node:crypto'
+import type { SharedState } from '@switchyard/kit'
+import type { Pricing } from '../catalog/schema.ts'
+import type { Admission, AdmissionRequest, AdmissionTicket } from '../pipeline/admission.ts'
+import { type BudgetFailure, finishBudgetScript, reserveBudgetScript } from './budget-scripts.ts'
+import { type Budget, buildLimits, type Limits, type Scope, scopes, usdToMicros } from './config.ts'
+import { limitErrors } from './errors.ts'
+import { budgetKeys, type PeriodWindow, periodOf, rateKeys } from './keys.ts'
+import { admitRateScript, correctRateScript, type LimitFailure } from './rate-limit-scripts.ts'
+
+/** "Per minute": the sliding window every rpm and tpm limit counts over. */
+export const rateWindowMs = 60_000
+/**
+ * Retry-After when a budget is full only because of reservations in flight: they settle (usually
+ * below their worst case) within seconds, so the caller should not wait for the period to end.
+ */
+export const inFlightRetryMs = 2_000
+/** A budget ledger outlives its period by this much, for requests that settle after it ended. */
+const ledgerGraceMs = 24 * 3_600_000
+
+export interface CreateAdmissionOptions {
+  /** Redis in production, memory in one process: the same scripts run on either. */
+  state: SharedState
+  /** The limits section (see config.ts); validated here. */
+  config: unknown
+  /** Milliseconds since the epoch; tests pass a fake clock. Replicas' clocks should agree (NTP). */
+  now?: () => number
+  /** Where failures to settle or release are reported (the request itself has been answered). */
+  logger?: { warn(obj: object, msg: string): void }
+}
+
+export interface LimitsAdmission extends Admission {
+  /** Swaps the limits section (admin.config.v1); throws LimitsConfigError and keeps the old one. */
+  replaceConfig(config: unknown): void
+  /** Resolves once every settle and release started so far has reached the state. */
+  drain(): Promise<void>
+}
+
+const noTicket: AdmissionTicket = { release() {}, settle() {} }
+
+interface RateScope {
+  scope: Scope
+  id: string
+  /** -1: not limited. */
+  rpm: number
+  tpm: number
+}
+
+interface BudgetScope {
+  scope: Scope
+  id: string
+  budget: Budget
+  period: PeriodWindow
+}
+
+/** Worst-case cost in micro-dollars: prices per million tokens are micro-dollars per token. */
+export function worstCaseMicros(pricing: Pricing, promptTokens: number, completionTokens: number): number {
+  const micros = promptTokens * pricing.inputPerMillion + completionTokens * pricing.outputPerMillion
+  // Round away float noise (0.15 * 1000 = 150.00000000000003) before rounding up.
+  return Math.ceil(Math.round(micros * 1000) / 1000)
+}
+
+/**
+ * Rate limits (rpm, tpm) and budgets for key, user and org, as the router's admission hook.
+ * `admit` runs one script for the limits and one for the budgets (each all-or-nothing over every
+ * scope); a request no limit or budget applies to touches no state.
+ */
+export function createAdmission(options: CreateAdmissionOptions): LimitsAdmission {
+  const { state } = options
+  const now = options.now ?? Date.now
+  const logger = options.logger ?? {
+    warn: (obj: object, msg: string) => process.emitWarning(`${msg}: ${JSON.stringify(obj)}`),
+  }
+  let limits: Limits = buildLimits(options.config)
+  const pending = new Set<Promise<unknown>>()
+
+  const track = (what: string, id: string, work: Promise<unknown>) => {
+    const done = work
+      .catch((err: unknown) => logger.warn({ err, reservation: id }, `limits: ${what} failed`))
+      .finally(() => pending.delete(done))
+    pending.add(done)
+  }
+
+  // Synchronous when nothing applies, so an unlimited request costs no promise and no round trip.
+  function admit(request: AdmissionRequest): AdmissionTicket | Promise<AdmissionTicket> {
+    const config = limits
+    const { identity } = request
+    const at = now()
+    const completion =
+      request.operation === 'chat'
+        ? (request.maxTokens ?? config.unboundedMaxTokens)
+        : (request.maxTokens ?? 0)
+    const tokens = request.promptTokens + completion
+    const ids: Record<Scope, string | null> = {
+      key: identity.keyId,
+      user: identity.userId,
+      org: identity.orgId,
+    }
+
+    const rateScopes: RateScope[] = []
+    const budgetScopes: BudgetScope[] = []
+    for (const scope of scopes) {
+      const scopeId = ids[scope]
+      if (scopeId === null) continue
+      const rate = config.rateLimitFor(scope, scopeId)
+      if (rate.rpm !== null || rate.tpm !== null)
+        rateScopes.push({ scope, id: scopeId, rpm: rate.rpm ?? -1, tpm: rate.tpm ?? -1 })
+      const budget = config.budgetFor(scope, scopeId)
+      if (budget !== null)
+        budgetScopes.push({ scope, id: scopeId, budget, period: periodOf(budget.period, at) })
+    }
+    if (rateScopes.length === 0 && budgetScopes.length === 0) return noTicket
+    return admitCounted({ request, config, at, tokens, completion, rateScopes, budgetScopes })
+  }
+
+  async function admitCounted({
+    request,
+    config,
+    at,
+    tokens,
+    completion,
+    rateScopes,
+    budgetScopes,
+  }: {
+    request: AdmissionRequest
+    config: Limits
+    at: number
+    tokens: number
+    completion: number
+    rateScopes: RateScope[]
+    budgetScopes: BudgetScope[]
+  }): Promise<AdmissionTicket> {
+    const { identity } = request
+    const id = randomUUID()
+    const rateKeyList = rateScopes.flatMap((s) => rateKeys(identity.orgId, s.scope, s.id))
+    const budgetKeyList = budgetScopes.flatMap((s) =>
+      budgetKeys(identity.orgId, s.scope, s.id, s.period.name),
+    )
+    // Settling may come after the period ended: it goes to the period the request was admitted in.
+    const ledgerTtl = () => budgetScopes.map((s) => Math.max(s.period.endsAt - now(), 0) + ledgerGraceMs)
+    const correctRate = (tokensUsed: number) =>
+      state.runScript(correctRateScript, rateKeyList, [id, tokensUsed])
+
+    if (rateScopes.length > 0) {
+      const args = [at, rateWindowMs, id, tokens, ...rateScopes.flatMap((s) => [s.rpm, s.tpm])]
+      const failures = await state.runScript(admitRateScript, rateKeyList, args)
+      if (failures.length > 0) throw rateLimitError(failures, rateScopes, tokens)
+    }
+
+    const cost = worstCaseMicros(request.pricing, request.promptTokens, completion)
+    if (budgetScopes.length > 0) {
+      const ttl = config.reservationTtlMs
+      const ttls = ledgerTtl()
+      const args = [
+        at,
+        id,
+        cost,
+        ttl,
+        ...budgetScopes.flatMap((s, i) => [s.budget.limitMicros, ttls[i] ?? 0]),
+      ]
+      let failures: BudgetFailure[]
+      try {
+        failures = await state.runScript(reserveBudgetScript, budgetKeyList, args)
+      } catch (err) {
+        if (rateScopes.length > 0) track('undoing the rate count', id, correctRate(-1))
+        throw err
+      }
+      if (failures.length > 0) {
+        // Not admitted after all: the request must not count against the rate limits either.
+        if (rateScopes.length > 0) await correctRate(-1)
+        throw budgetError(failures, budgetScopes, cost, at)
+      }
+    }
+
+    let finished = false
+    const finish = (tokensUsed: number, spentMicros: number) => {
+      if (finished) return
+      finished = true
+      if (rateScopes.length > 0) track('correcting the token count', id, correctRate(tokensUsed))
+      if (budgetScopes.length > 0)
+        track(
+          spentMicros < 0 ? 'releasing the reservation' : 'settling the reservation',
+          id,
+          state.runScript(finishBudgetScript, budgetKeyList, [id, spentMicros, ...ledgerTtl()]),
+        )
+    }
+    return {
+      // Nothing was consumed: the request still counts as a request, its tokens and money do not.
+      release: () => finish(0, -1),
+      settle: (actualCostUsd, actualTokens) =>
+        finish(actualTokens.input + actualTokens.output, Math.max(0, usdToMicros(actualCostUsd))),
+    }
+  }
+
+  return {
+    admit,
+    replaceConfig(config) {
+      limits = buildLimits(config, 'replaceConfig')
+    },
+    async drain() {
+      while (pending.size > 0) await Promise.allSettled([...pending])
+    },
+  }
+}
+
+const describeScope = (scope: Scope, id: string) => `${scope} ${id}`
+const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000))
+
+/** The failure that binds: one no wait can fix, else the one that takes longest to clear. */
+function binding<T extends { retryAfterMs: number | null }>(failures: T[]): T {
+  const [first, ...rest] = failures
+  if (first === undefined) throw new Error('no failure to report')
+  return rest.reduce((a, b) => {
+    if (a.retryAfterMs === null) return a
+    if (b.retryAfterMs === null) return b
+    return b.retryAfterMs > a.retryAfterMs ? b : a
+  }, first)
+}
+
+function withRetryAfter<E extends Error & { headers?: Record<string, string> }>(
+  error: E,
+  ms: number | null,
+): E {
+  if (ms !== null) error.headers = { 'retry-after': String(seconds(ms)) }
+  return error
+}
+
+function rateLimitError(failures: LimitFailure[], rateScopes: readonly RateScope[], tokens: number): Error {
+  const f = binding(failures)
+  const where = rateScopes[f.scope]
+  const who = where === undefined ? 'unknown scope' : describeScope(where.scope, where.id)
+  let message: string
+  if (f.kind === 'rpm') {
+    message = `Rate limit reached for ${who}: ${f.limit} requests per minute. Retry in ${seconds(f.retryAfterMs ?? 0)}s.`
+  } else if (f.retryAfterMs === null) {
+    message =
+      `Request too large for ${who}: it may use up to ${tokens} tokens (prompt + max_tokens), more than the ` +
+      `limit of ${f.limit} tokens per minute. Lower max_tokens or shorten the prompt.`
+  } else {
+    message =
+      `Token rate limit reached for ${who}: ${f.limit} tokens per minute, ${f.inUse} used in the last minute, ` +
+      `this request may use up to ${tokens}. Retry in ${seconds(f.retryAfterMs)}s.`
+  }
+  return withRetryAfter(new limitErrors.RateLimited(message), f.retryAfterMs)
+}
+
+/** Dollars for a message: cents, or more digits when cents would show a small amount as zero. */
+export function formatUsd(micros: number): string {
+  const usd = micros / 1_000_000
+  const text = usd.toFixed(6).replace(/0+$/, '')
+  const [whole, fraction = ''] = text.split('.')
+  return `$${whole}.${fraction.padEnd(2, '0')}`
+}
+
+function budgetError(
+  failures: BudgetFailure[],
+  budgetScopes: readonly BudgetScope[],
+  cost: number,
+  at: number,
+): Error {
+  const explained = failures.map((f) => {
+    const where = budgetScopes[f.scope]
+    const endsIn = where === undefined ? 0 : where.period.endsAt - at
+    const retryAfterMs =
+      cost > f.limit ? null : f.spent + cost > f.limit ? endsIn : Math.min(inFlightRetryMs, endsIn)
+    return { ...f, where, retryAfterMs }
+  })
+  const f = binding(explained)
+  const who = f.where === undefined ? 'unknown scope' : describeScope(f.where.scope, f.where.id)
+  const per = f.where?.budget.period ?? 'period'
+  const head = `Budget exceeded for ${who}: ${formatUsd(f.limit)} per ${per}`
+  let message: string
+  if (f.retryAfterMs === null) {
+    message = `${head}, and this request may cost up to ${formatUsd(cost)} on its own. Lower max_tokens or shorten the prompt.`
+  } else if (f.spent + cost > f.limit) {
+    const resets = new Date(at + f.retryAfterMs).toISOString()
+    message = `${head}, ${formatUsd(f.spent)} spent; this request may cost up to ${formatUsd(cost)}. The budget resets at ${resets}.`
+  } else {
+    message =
+      `${head}, ${formatUsd(f.spent)} spent and ${formatUsd(f.reserved)} reserved by requests in flight; ` +
+      `this request may cost up to ${formatUsd(cost)}. Retry in ${seconds(f.retryAfterMs)}s.`
+  }
+  return withRetryAfter(new limitErrors.BudgetExceeded(message), f.retryAfterMs)
+}

@@ -1,0 +1,45 @@
+import type { BudgetPeriod, Scope } from './config.ts'
+
+// Key names in the shared state. Every key of one request carries the org in a hash tag
+// (`{o:acme}`), so one script's keys fall in one Redis Cluster slot; that also means a user's or a
+// key's counts are per org they act in. Ids are URI-encoded so a brace or colon in one cannot
+// change the tag or run into another key.
+
+const tag = (orgId: string) => `{o:${encodeURIComponent(orgId)}}`
+const scopeId = (scope: Scope, id: string) => `${scope}:${encodeURIComponent(id)}`
+
+/** log (sorted set), weights (hash), used (string): see rate-limit-scripts.ts. */
+export function rateKeys(orgId: string, scope: Scope, id: string): [string, string, string] {
+  const base = `rl:${tag(orgId)}:${scopeId(scope, id)}`
+  return [`${base}:log`, `${base}:weights`, `${base}:used`]
+}
+
+/** ledger (hash), holds (sorted set), amounts (hash): see budget-scripts.ts. */
+export function budgetKeys(
+  orgId: string,
+  scope: Scope,
+  id: string,
+  period: string,
+): [string, string, string] {
+  const base = `budget:${tag(orgId)}:${scopeId(scope, id)}:${period}`
+  return [`${base}:ledger`, `${base}:holds`, `${base}:amounts`]
+}
+
+export interface PeriodWindow {
+  /** In key names: `day:2025-06-30`, `month:2025-06`. */
+  name: string
+  /** When the next period starts, ms since the epoch. */
+  endsAt: number
+}
+
+/** The UTC calendar period `now` falls in. */
+export function periodOf(period: BudgetPeriod, now: number): PeriodWindow {
+  const date = new Date(now)
+  const y = date.getUTCFullYear()
+  const m = date.getUTCMonth()
+  if (period === 'day') {
+    const d = date.getUTCDate()
+    return { name: `day:${date.toISOString().slice(0, 10)}`, endsAt: Date.UTC(y, m, d + 1) }
+  }
+  return { name: `month:${date.toISOString().slice(0, 7)}`, endsAt: Date.UTC(y, m + 1, 1) }
+}
