@@ -1,0 +1,172 @@
+import {
+  countPromptTokens,
+  countTokens,
+  defaultReply,
+  fakeEmbedding,
+  startFakeOllama,
+} from '@switchyard/testing'
+import { describe, expect, onTestFinished, test } from 'vitest'
+import { oneModel, startRouter } from '../../test-support.ts'
+
+async function ollamaUpstream() {
+  const upstream = await startFakeOllama({ models: ['llama3.2', 'nomic-embed'] })
+  onTestFinished(() => upstream.close())
+  const router = await startRouter({
+    models: {
+      local: { deployments: [{ id: 'ollama-a', provider: 'ollama', baseUrl: upstream.url, model: 'llama3.2' }] },
+      embed: { deployments: [{ id: 'ollama-e', provider: 'ollama', baseUrl: upstream.url, model: 'nomic-embed' }] },
+    },
+  })
+  return { upstream, router }
+}
+
+const question = 'tell me about rivers'
+const messages = [
+  { role: 'system' as const, content: 'be brief' },
+  { role: 'user' as const, content: question },
+]
+const reply = defaultReply({ model: 'llama3.2', messages, lastUserText: question })
+
+describe('the ollama provider translates OpenAI to the native API and back', () => {
+  test('chat: a native /api/chat call answered as a chat.completion with usage from the eval counts', async () => {
+    const { upstream, router } = await ollamaUpstream()
+    const completion = await router.openai.chat.completions.create({
+      model: 'local',
+      messages,
+      max_tokens: 50,
+      temperature: 0.3,
+      stop: ['\n\n'],
+    })
+    expect(completion.object).toBe('chat.completion')
+    expect(completion.model).toBe('local')
+    expect(completion.choices[0]?.message).toMatchObject({ role: 'assistant', content: reply })
+    expect(completion.choices[0]?.finish_reason).toBe('stop')
+    const prompt = countPromptTokens(messages)
+    expect(completion.usage).toEqual({
+      prompt_tokens: prompt,
+      completion_tokens: countTokens(reply),
+      total_tokens: prompt + countTokens(reply),
+    })
+    const sent = upstream.requests[0]
+    expect(sent?.path).toBe('/api/chat')
+    expect(sent?.body).toMatchObject({
+      model: 'llama3.2',
+      stream: false,
+      messages: [
+        { role: 'system', content: 'be brief' },
+        { role: 'user', content: question },
+      ],
+      options: { num_predict: 50, temperature: 0.3, stop: ['\n\n'] },
+    })
+  })
+
+  test('max tokens cut the answer: finish_reason length', async () => {
+    const { router } = await ollamaUpstream()
+    const completion = await router.openai.chat.completions.create({ model: 'local', messages, max_tokens: 1 })
+    expect(completion.choices[0]?.finish_reason).toBe('length')
+    expect(completion.usage?.completion_tokens).toBe(1)
+  })
+
+  test('stream: NDJSON becomes SSE chunks, with the usage chunk only when asked', async () => {
+    const { router } = await ollamaUpstream()
+    for (const includeUsage of [false, true]) {
+      const stream = await router.openai.chat.completions.create({
+        model: 'local',
+        messages,
+        stream: true,
+        ...(includeUsage ? { stream_options: { include_usage: true } } : {}),
+      })
+      const chunks = []
+      for await (const chunk of stream) chunks.push(chunk)
+      const text = chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')
+      expect(text).toBe(reply)
+      expect(chunks[0]?.choices[0]?.delta.role).toBe('assistant')
+      expect(new Set(chunks.map((c) => c.id)).size).toBe(1)
+      const finishes = chunks.flatMap((c) => c.choices.map((choice) => choice.finish_reason)).filter(Boolean)
+      expect(finishes).toEqual(['stop'])
+      const usage = chunks.filter((c) => c.usage)
+      if (includeUsage) {
+        const prompt = countPromptTokens(messages)
+        expect(usage.map((c) => c.usage)).toEqual([
+          { prompt_tokens: prompt, completion_tokens: countTokens(reply), total_tokens: prompt + countTokens(reply) },
+        ])
+      } else {
+        expect(usage).toEqual([])
+      }
+    }
+  })
+
+  test('tools: definitions go native, calls come back with ids and JSON-string arguments, results carry the tool name', async () => {
+    const { upstream, router } = await ollamaUpstream()
+    upstream.setBehavior({ toolCalls: [{ name: 'lookup', arguments: { q: 'rivers', limit: 3 } }] })
+    const tools = [
+      {
+        type: 'function' as const,
+        function: { name: 'lookup', parameters: { type: 'object', properties: { q: { type: 'string' } } } },
+      },
+    ]
+    const completion = await router.openai.chat.completions.create({ model: 'local', messages, tools })
+    const call = completion.choices[0]?.message.tool_calls?.[0]
+    expect(completion.choices[0]?.finish_reason).toBe('tool_calls')
+    expect(call?.id).toMatch(/^call_/)
+    expect(call?.type === 'function' && JSON.parse(call.function.arguments)).toEqual({ q: 'rivers', limit: 3 })
+    expect(upstream.requests[0]?.body).toMatchObject({ tools: [{ type: 'function', function: { name: 'lookup' } }] })
+
+    const streamed = await router.openai.chat.completions
+      .stream({ model: 'local', messages, tools })
+      .finalChatCompletion()
+    const streamedCall = streamed.choices[0]?.message.tool_calls?.[0]
+    expect(streamedCall?.type === 'function' && streamedCall.function.name).toBe('lookup')
+    expect(streamedCall?.type === 'function' && JSON.parse(streamedCall.function.arguments)).toEqual({
+      q: 'rivers',
+      limit: 3,
+    })
+
+    // The tool's answer goes back as a native tool message naming the function.
+    upstream.setBehavior({})
+    await router.openai.chat.completions.create({
+      model: 'local',
+      messages: [
+        ...messages,
+        { role: 'assistant', content: null, tool_calls: call ? [call] : [] },
+        { role: 'tool', tool_call_id: call?.id ?? '', content: '{"rivers":["Seine"]}' },
+      ],
+    })
+    const sent = upstream.requests.at(-1)?.body as { messages: unknown[] }
+    expect(sent.messages.slice(2)).toEqual([
+      { role: 'assistant', content: '', tool_calls: [{ function: { name: 'lookup', arguments: { q: 'rivers', limit: 3 } } }] },
+      { role: 'tool', content: '{"rivers":["Seine"]}', tool_name: 'lookup' },
+    ])
+  })
+
+  test('JSON mode asks for format json', async () => {
+    const { upstream, router } = await ollamaUpstream()
+    const completion = await router.openai.chat.completions.create({
+      model: 'local',
+      messages,
+      response_format: { type: 'json_object' },
+    })
+    expect(JSON.parse(completion.choices[0]?.message.content ?? '')).toEqual({ reply })
+    expect(upstream.requests[0]?.body).toMatchObject({ format: 'json' })
+  })
+
+  test('embeddings: one input and a batch through /api/embed, floats and base64', async () => {
+    const { upstream, router } = await ollamaUpstream()
+    const single = await router.openai.embeddings.create({ model: 'embed', input: 'green river', encoding_format: 'float' })
+    expect(single.model).toBe('embed')
+    expect(single.data).toHaveLength(1)
+    const expected = fakeEmbedding('green river', 64)
+    single.data[0]?.embedding.forEach((value, i) => expect(value).toBeCloseTo(expected[i] as number, 6))
+    expect(single.usage).toEqual({ prompt_tokens: countTokens('green river'), total_tokens: countTokens('green river') })
+
+    const inputs = ['one river', 'two mountains', 'three lakes']
+    // The official client asks for base64 by default and decodes it.
+    const batch = await router.openai.embeddings.create({ model: 'embed', input: inputs })
+    expect(batch.data.map((d) => d.index)).toEqual([0, 1, 2])
+    batch.data.forEach((d, i) => {
+      const want = fakeEmbedding(inputs[i] as string, 64)
+      d.embedding.forEach((value, j) => expect(value).toBeCloseTo(want[j] as number, 6))
+    })
+    expect(upstream.requests.at(-1)).toMatchObject({ path: '/api/embed', body: { model: 'nomic-embed', input: inputs } })
+  })
+})
