@@ -53,7 +53,12 @@ describe('planStart', () => {
       env: {},
       registry: services,
       services: [],
-      expected: { ...embedded, listen: { host: '127.0.0.1', port: 8080 }, identity: { keys: 'ephemeral' } },
+      expected: {
+        ...embedded,
+        grants: {},
+        listen: { host: '127.0.0.1', port: 8080 },
+        identity: { keys: 'ephemeral' },
+      },
     },
     {
       what: 'all ignores production backend config: one process never needs a server',
@@ -68,6 +73,8 @@ describe('planStart', () => {
       services: ['gateway', 'rag', 'chat'],
       expected: {
         ...embedded,
+        // chat's Cassandra need becomes SQL here: its history lives in the same PGlite.
+        grants: { gateway: ['state'], rag: ['sql', 'bus'], chat: ['sql', 'bus'] },
         sql: { impl: 'pglite', dataDir: '/srv/sy/pglite' },
         dataDir: '/srv/sy',
         listen: { host: '0.0.0.0', port: 9000 },
@@ -83,6 +90,7 @@ describe('planStart', () => {
       services: ['rag'],
       expected: {
         shape: 'single',
+        grants: { rag: ['sql', 'bus'] },
         sql: { impl: 'postgres', url: backends.DATABASE_URL },
         bus: {
           impl: 'kafka',
@@ -108,6 +116,7 @@ describe('planStart', () => {
       services: ['gateway'],
       expected: {
         shape: 'single',
+        grants: { gateway: ['state'] },
         sql: null,
         bus: null,
         state: { impl: 'redis', url: backends.REDIS_URL },
@@ -127,6 +136,7 @@ describe('planStart', () => {
       services: ['chat'],
       expected: {
         shape: 'single',
+        grants: { chat: ['cassandra', 'bus'] },
         sql: null,
         bus: { impl: 'kafka' },
         state: null,
@@ -137,6 +147,8 @@ describe('planStart', () => {
     const result = plan(target, env, registry)
     expect(names(result)).toEqual(expectedServices)
     expect(result).toMatchObject(expected)
+    // Exactly these grants: an extra port for any service would be wiring it did not ask for.
+    expect(result.grants).toEqual(expected.grants)
   })
 
   test('a single target reaches its peers over HTTP at the templated URLs', () => {

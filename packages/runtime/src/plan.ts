@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { ConfigError, type ConfigIssue } from '@switchyard/config'
 import { type ServiceName, serviceNames } from '@switchyard/contracts'
-import type { ServiceDefinition } from '@switchyard/kit'
+import type { Backend, ServiceDefinition } from '@switchyard/kit'
 import type { RuntimeConfig } from './config.ts'
 import type { ServiceRegistry } from './targets.ts'
 
@@ -30,6 +30,11 @@ export interface StartPlan {
   shape: 'all' | 'single'
   /** In registration order. */
   services: ServiceDefinition[]
+  /**
+   * The ports each service is handed, by name; a port it was not granted fails when used. A service
+   * needing Cassandra gets SQL in the one-process shape instead: its store's Postgres implementation.
+   */
+  grants: Partial<Record<ServiceName, Backend[]>>
   sql: SqlPlan | null
   bus: BusPlan | null
   state: StatePlan | null
@@ -85,6 +90,12 @@ export function planStart({ target, services, config, homeDir }: PlanInput): Sta
       target,
       shape: 'all',
       services: Object.values(services),
+      grants: Object.fromEntries(
+        Object.values(services).map((s) => [
+          s.name,
+          [...new Set(s.needs.map((need) => (need === 'cassandra' ? 'sql' : need)))],
+        ]),
+      ),
       sql: pgliteIn(dataDir),
       bus: { impl: 'in-process' },
       state: { impl: 'memory' },
@@ -111,6 +122,7 @@ export function planStart({ target, services, config, homeDir }: PlanInput): Sta
     target: name,
     shape: 'single',
     services: [service],
+    grants: { [name]: [...needs] },
     sql: needs.has('sql')
       ? { impl: 'postgres', url: require('DATABASE_URL', `${name} needs sql (PostgreSQL)`) }
       : null,

@@ -116,10 +116,10 @@ export async function start(options: StartOptions): Promise<Switchyard> {
     const serviceUrl = (name: ServiceName) =>
       plan.peers.transport === 'http' ? plan.peers.urls[name] : origin
     const peerFetch = inProcess ? createInProcessFetch(app, () => origin) : fetch
-    // Each service gets only the ports it lists in `needs`. (plan.cassandra is resolved, but
+    // Each service gets only the ports the plan granted it. (plan.cassandra is resolved, but
     // ServiceContext has no Cassandra client yet: it arrives with the chat service's store.)
     for (const service of plan.services) {
-      const needs = new Set(service.needs)
+      const needs = new Set(plan.grants[service.name])
       const context: ServiceContext = {
         config: serviceConfigs.get(service.name),
         logger: logger.child({ service: service.name }),
