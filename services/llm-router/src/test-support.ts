@@ -111,3 +111,18 @@ export function oneModel(
 ): Record<string, unknown> {
   return { models: { [alias]: { deployments: [{ id: `${alias}-1`, weight: 1, ...deployment }], ...extra } } }
 }
+
+/** Asserts two embeddings match to 6 decimals (float32 on the wire, float64 in the fakes). */
+export function expectVectorClose(actual: readonly number[] | undefined, expected: readonly number[]): void {
+  expect(actual).toHaveLength(expected.length)
+  for (let i = 0; i < expected.length; i++) expect(actual?.[i]).toBeCloseTo(expected[i] as number, 6)
+}
+
+/** The OpenAI error body of a raw response. */
+export async function errorBody(
+  res: Response,
+): Promise<{ error: { type: string; message: string; code: string | null; param?: string | null } }> {
+  return (await res.json()) as {
+    error: { type: string; message: string; code: string | null; param?: string | null }
+  }
+}

@@ -1,7 +1,7 @@
 import { countPromptTokens, countTokens, defaultReply, startFakeOpenAI } from '@switchyard/testing'
 import OpenAI from 'openai'
 import { describe, expect, onTestFinished, test } from 'vitest'
-import { oneModel, startRouter } from '../test-support.ts'
+import { errorBody, oneModel, startRouter } from '../test-support.ts'
 
 async function openaiUpstream() {
   const upstream = await startFakeOpenAI({ models: ['upstream-chat'] })
@@ -38,7 +38,11 @@ describe('POST /v1/chat/completions through an OpenAI-compatible upstream', () =
 
   test('a stream without include_usage ends with [DONE] and carries no usage chunk', async () => {
     const { upstream, router } = await openaiUpstream()
-    const stream = await router.openai.chat.completions.create({ model: 'chat-model', messages, stream: true })
+    const stream = await router.openai.chat.completions.create({
+      model: 'chat-model',
+      messages,
+      stream: true,
+    })
     let text = ''
     const chunks = []
     for await (const chunk of stream) {
@@ -50,7 +54,10 @@ describe('POST /v1/chat/completions through an OpenAI-compatible upstream', () =
     expect(chunks.some((c) => c.choices.length === 0 || (c.usage ?? null) !== null)).toBe(false)
     expect(chunks.at(-1)?.choices[0]?.finish_reason).toBe('stop')
     // The router asked the upstream for usage anyway: it bills from it.
-    expect(upstream.requests[0]?.body).toMatchObject({ stream: true, stream_options: { include_usage: true } })
+    expect(upstream.requests[0]?.body).toMatchObject({
+      stream: true,
+      stream_options: { include_usage: true },
+    })
     const raw = await fetch(`${router.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { ...router.headers, 'content-type': 'application/json' },
@@ -78,7 +85,11 @@ describe('POST /v1/chat/completions through an OpenAI-compatible upstream', () =
     expect(last?.choices).toEqual([])
     const prompt = countPromptTokens(messages)
     const completion = countTokens(reply)
-    expect(last?.usage).toEqual({ prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion })
+    expect(last?.usage).toEqual({
+      prompt_tokens: prompt,
+      completion_tokens: completion,
+      total_tokens: prompt + completion,
+    })
   })
 
   test('tools: the model calls the requested function, in one answer and streamed', async () => {
@@ -93,14 +104,24 @@ describe('POST /v1/chat/completions through an OpenAI-compatible upstream', () =
       },
     ]
     const tool_choice = { type: 'function' as const, function: { name: 'get_weather' } }
-    const whole = await router.openai.chat.completions.create({ model: 'chat-model', messages, tools, tool_choice })
+    const whole = await router.openai.chat.completions.create({
+      model: 'chat-model',
+      messages,
+      tools,
+      tool_choice,
+    })
     const call = whole.choices[0]?.message.tool_calls?.[0]
     expect(whole.choices[0]?.finish_reason).toBe('tool_calls')
     expect(call?.type === 'function' && call.function.name).toBe('get_weather')
     const args = call?.type === 'function' ? JSON.parse(call.function.arguments) : undefined
     expect(typeof args.city).toBe('string')
 
-    const stream = router.openai.chat.completions.stream({ model: 'chat-model', messages, tools, tool_choice })
+    const stream = router.openai.chat.completions.stream({
+      model: 'chat-model',
+      messages,
+      tools,
+      tool_choice,
+    })
     const final = await stream.finalChatCompletion()
     const streamed = final.choices[0]?.message.tool_calls?.[0]
     expect(streamed?.type === 'function' && JSON.parse(streamed.function.arguments)).toEqual(args)
@@ -151,7 +172,7 @@ describe('errors in the OpenAI shape', () => {
       body: JSON.stringify({ model: 'chat-model', messages: [{ role: 'narrator', content: 'x' }] }),
     })
     expect(res.status).toBe(400)
-    const body = await res.json()
+    const body = await errorBody(res)
     expect(body.error).toMatchObject({ type: 'invalid_request_error', code: 'KIT_ERR_VALIDATION' })
     expect(body.error.param).toMatch(/^messages\[0\]/)
   })
@@ -159,17 +180,21 @@ describe('errors in the OpenAI shape', () => {
   test('no internal token is a 401', async () => {
     const { router } = await openaiUpstream()
     const anonymous = new OpenAI({ baseURL: `${router.url}/v1`, apiKey: 'not-a-token', maxRetries: 0 })
-    const error = await anonymous.chat.completions.create({ model: 'chat-model', messages }).catch((e: unknown) => e)
+    const error = await anonymous.chat.completions
+      .create({ model: 'chat-model', messages })
+      .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(OpenAI.AuthenticationError)
     const res = await fetch(`${router.url}/v1/models`)
     expect(res.status).toBe(401)
-    expect((await res.json()).error.code).toBe('KIT_ERR_UNAUTHENTICATED')
+    expect((await errorBody(res)).error.code).toBe('KIT_ERR_UNAUTHENTICATED')
   })
 
   test('an upstream 400 is the caller’s: answered 400 with its message, not retried', async () => {
     const { upstream, router } = await openaiUpstream()
     upstream.setBehavior({ status: 400, message: 'temperature is not supported by this model' })
-    const error = await router.openai.chat.completions.create({ model: 'chat-model', messages }).catch((e: unknown) => e)
+    const error = await router.openai.chat.completions
+      .create({ model: 'chat-model', messages })
+      .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(OpenAI.BadRequestError)
     expect((error as Error).message).toContain('temperature is not supported by this model')
     expect(upstream.requests).toHaveLength(1)

@@ -1,11 +1,13 @@
 import { countTokens, fakeEmbedding, startFakeOpenAI } from '@switchyard/testing'
 import { expect, onTestFinished, test } from 'vitest'
-import { oneModel, startRouter } from '../test-support.ts'
+import { errorBody, expectVectorClose, oneModel, startRouter } from '../test-support.ts'
 
 async function embeddingRouter() {
   const upstream = await startFakeOpenAI({ models: ['bge-small'] })
   onTestFinished(() => upstream.close())
-  const router = await startRouter(oneModel('embedder', { provider: 'openai', baseUrl: upstream.url, model: 'bge-small' }))
+  const router = await startRouter(
+    oneModel('embedder', { provider: 'openai', baseUrl: upstream.url, model: 'bge-small' }),
+  )
   return { upstream, router }
 }
 
@@ -17,7 +19,7 @@ test('one input: an embedding under the alias, with the upstream usage', async (
   expect(data.model).toBe('embedder')
   expect(data.data).toHaveLength(1)
   const want = fakeEmbedding('a quiet harbour', 16)
-  data.data[0]?.embedding.forEach((value, i) => expect(value).toBeCloseTo(want[i] as number, 6))
+  expectVectorClose(data.data[0]?.embedding, want)
   const tokens = countTokens('a quiet harbour')
   expect(data.usage).toEqual({ prompt_tokens: tokens, total_tokens: tokens })
   expect(response.headers.get('x-switchyard-deployment')).toBe('embedder-1')
@@ -29,10 +31,10 @@ test('a batch, base64 by default in the official client, keeps input order', asy
   const inputs = ['north', 'south wind', 'east of eden', 'west']
   const { data, usage } = await router.openai.embeddings.create({ model: 'embedder', input: inputs })
   expect(data.map((d) => d.index)).toEqual(inputs.map((_, i) => i))
-  data.forEach((d, i) => {
+  for (const [i, d] of data.entries()) {
     const want = fakeEmbedding(inputs[i] as string, 64)
-    d.embedding.forEach((value, j) => expect(value).toBeCloseTo(want[j] as number, 6))
-  })
+    expectVectorClose(d.embedding, want)
+  }
   const tokens = inputs.reduce((sum, text) => sum + countTokens(text), 0)
   expect(usage.prompt_tokens).toBe(tokens)
 })
@@ -45,6 +47,6 @@ test('an empty input is a 400 from the contract schema, before any upstream call
     body: JSON.stringify({ model: 'embedder', input: [] }),
   })
   expect(res.status).toBe(400)
-  expect((await res.json()).error.param).toBe('input')
+  expect((await errorBody(res)).error.param).toBe('input')
   expect(upstream.requests).toHaveLength(0)
 })

@@ -29,7 +29,9 @@ test('GET /v1/models lists the aliases callers may name, not the hidden ones nor
 
 test('applyCatalog swaps the aliases at runtime', async () => {
   const router = await startRouter(catalog)
-  router.router.applyCatalog(buildCatalog({ models: { 'qwen-2.5': { deployments: [deployment('q')] } } }, { providers }))
+  router.router.applyCatalog(
+    buildCatalog({ models: { 'qwen-2.5': { deployments: [deployment('q')] } } }, { providers }),
+  )
   const page = await router.openai.models.list()
   expect(page.data.map((m) => m.id)).toEqual(['qwen-2.5'])
   const gone = await router.openai.chat.completions

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { startFakeOpenAI } from '@switchyard/testing'
 import OpenAI from 'openai'
 import { describe, expect, onTestFinished, test } from 'vitest'
-import { startRouter } from '../test-support.ts'
+import { errorBody, startRouter } from '../test-support.ts'
 import { tokenCounter } from '../usage/tokens.ts'
 
 const messages = [{ role: 'user' as const, content: 'count the stars tonight' }]
@@ -35,12 +35,16 @@ describe('retries before the first byte', () => {
       defaults: { retry: { baseDelayMs: 10 } },
       models: { chat: { deployments: [deployment('only', upstream.url)] } },
     })
-    const { data, response } = await router.openai.chat.completions.create({ model: 'chat', messages }).withResponse()
+    const { data, response } = await router.openai.chat.completions
+      .create({ model: 'chat', messages })
+      .withResponse()
     expect(data.choices[0]?.message.content).toBe('echo: count the stars tonight')
     expect(response.headers.get('x-switchyard-attempts')).toBe('2')
     expect(upstream.requests.map((r) => r.status)).toEqual([500, 200])
     const metrics = await router.metrics.metrics()
-    expect(metrics).toMatch(/llm_retries_total\{model="chat",deployment="only",provider="openai",org="org_acme"\} 1/)
+    expect(metrics).toMatch(
+      /llm_retries_total\{model="chat",deployment="only",provider="openai",org="org_acme"\} 1/,
+    )
   })
 
   test('every attempt failing ends in a 502 with a stable code, after maxAttempts tries', async () => {
@@ -57,7 +61,10 @@ describe('retries before the first byte', () => {
       body: JSON.stringify({ model: 'chat', messages }),
     })
     expect(res.status).toBe(502)
-    expect((await res.json()).error).toMatchObject({ type: 'server_error', code: 'LLM_ROUTER_ERR_UPSTREAM' })
+    expect((await errorBody(res)).error).toMatchObject({
+      type: 'server_error',
+      code: 'LLM_ROUTER_ERR_UPSTREAM',
+    })
     expect(res.headers.get('x-switchyard-attempts')).toBe(String(maxAttempts))
     expect(upstream.requests).toHaveLength(maxAttempts)
   })
@@ -102,10 +109,14 @@ describe('retries before the first byte', () => {
       models: { chat: { deployments: [deployment('only', upstream.url)] } },
     })
     const started = Date.now()
-    const { response } = await router.openai.chat.completions.create({ model: 'chat', messages }).withResponse()
+    const { response } = await router.openai.chat.completions
+      .create({ model: 'chat', messages })
+      .withResponse()
     expect(response.headers.get('x-switchyard-attempts')).toBe('2')
     const [failed, retried] = upstream.requests
-    expect((retried?.receivedAt ?? 0) - (failed?.receivedAt ?? 0)).toBeGreaterThanOrEqual(retryAfterSeconds * 1000 - 20)
+    expect((retried?.receivedAt ?? 0) - (failed?.receivedAt ?? 0)).toBeGreaterThanOrEqual(
+      retryAfterSeconds * 1000 - 20,
+    )
     expect(Date.now() - started).toBeGreaterThanOrEqual(retryAfterSeconds * 1000 - 20)
   })
 
@@ -113,10 +124,16 @@ describe('retries before the first byte', () => {
     const upstream = await fake()
     const retryAfterSeconds = 30
     upstream.setBehavior({ status: 429, retryAfterSeconds })
-    const router = await startRouter({ models: { chat: { deployments: [deployment('only', upstream.url)] } } })
-    const error = await router.openai.chat.completions.create({ model: 'chat', messages }).catch((e: unknown) => e)
+    const router = await startRouter({
+      models: { chat: { deployments: [deployment('only', upstream.url)] } },
+    })
+    const error = await router.openai.chat.completions
+      .create({ model: 'chat', messages })
+      .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(OpenAI.RateLimitError)
-    const retryAfter = Number((error as InstanceType<typeof OpenAI.RateLimitError>).headers?.get('retry-after'))
+    const retryAfter = Number(
+      (error as InstanceType<typeof OpenAI.RateLimitError>).headers?.get('retry-after'),
+    )
     expect(retryAfter).toBeGreaterThan(retryAfterSeconds - 2)
     expect(retryAfter).toBeLessThanOrEqual(retryAfterSeconds)
     expect(upstream.requests).toHaveLength(1)
@@ -131,7 +148,10 @@ describe('timeouts and fallbacks', () => {
     const ttftMs = 200
     const router = await startRouter({
       models: {
-        primary: { deployments: [deployment('hung', hung.url, { timeouts: { ttftMs } })], fallbacks: ['backup'] },
+        primary: {
+          deployments: [deployment('hung', hung.url, { timeouts: { ttftMs } })],
+          fallbacks: ['backup'],
+        },
         backup: { deployments: [deployment('backup', backup.url)] },
       },
     })
@@ -154,7 +174,9 @@ describe('timeouts and fallbacks', () => {
     const router = await startRouter({
       models: { chat: { deployments: [deployment('slow', slow.url, { timeouts: { totalMs: 150 } })] } },
     })
-    const error = await router.openai.chat.completions.create({ model: 'chat', messages }).catch((e: unknown) => e)
+    const error = await router.openai.chat.completions
+      .create({ model: 'chat', messages })
+      .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(OpenAI.APIError)
     expect((error as InstanceType<typeof OpenAI.APIError>).status).toBe(504)
     expect((error as InstanceType<typeof OpenAI.APIError>).code).toBe('LLM_ROUTER_ERR_UPSTREAM_TIMEOUT')
@@ -179,13 +201,19 @@ describe('timeouts and fallbacks', () => {
         'small-alone': { deployments: [deployment('small-alone', small.url)], fallbacks: ['general'] },
       },
     })
-    const { response } = await router.openai.chat.completions.create({ model: 'small', messages }).withResponse()
+    const { response } = await router.openai.chat.completions
+      .create({ model: 'small', messages })
+      .withResponse()
     expect(response.headers.get('x-switchyard-deployment')).toBe('large')
     // Not retried on the same model: the prompt would not fit any better.
     expect(small.requests).toHaveLength(1)
-    const error = await router.openai.chat.completions.create({ model: 'small-alone', messages }).catch((e: unknown) => e)
+    const error = await router.openai.chat.completions
+      .create({ model: 'small-alone', messages })
+      .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(OpenAI.BadRequestError)
-    expect((error as InstanceType<typeof OpenAI.BadRequestError>).code).toBe('LLM_ROUTER_ERR_CONTEXT_LENGTH_EXCEEDED')
+    expect((error as InstanceType<typeof OpenAI.BadRequestError>).code).toBe(
+      'LLM_ROUTER_ERR_CONTEXT_LENGTH_EXCEEDED',
+    )
     expect(general.requests).toHaveLength(0)
   })
 })
@@ -195,7 +223,9 @@ describe('after the first byte', () => {
     const upstream = await fake()
     const framesBeforeDrop = 3
     upstream.setBehavior({ dropMidStream: framesBeforeDrop })
-    const router = await startRouter({ models: { chat: { deployments: [deployment('drops', upstream.url)] } } })
+    const router = await startRouter({
+      models: { chat: { deployments: [deployment('drops', upstream.url)] } },
+    })
     const { res, text } = await rawStream(router.url, router.headers, { model: 'chat', messages })
     expect(res.status).toBe(200)
     const events = text.split('\n\n').filter((e) => e.startsWith('data: '))
@@ -240,7 +270,9 @@ describe('after the first byte', () => {
   test('a client that disconnects mid-stream aborts the upstream call; the usage event says cancelled', async () => {
     const upstream = await fake()
     upstream.setBehavior({ hangAfterChunks: 2 })
-    const router = await startRouter({ models: { chat: { deployments: [deployment('slow', upstream.url)] } } })
+    const router = await startRouter({
+      models: { chat: { deployments: [deployment('slow', upstream.url)] } },
+    })
     const controller = new AbortController()
     const res = await fetch(`${router.url}/v1/chat/completions`, {
       method: 'POST',
@@ -261,7 +293,9 @@ describe('after the first byte', () => {
   test('a client that disconnects before the first token aborts the upstream call too', async () => {
     const upstream = await fake()
     upstream.setBehavior({ hang: true })
-    const router = await startRouter({ models: { chat: { deployments: [deployment('hangs', upstream.url)] } } })
+    const router = await startRouter({
+      models: { chat: { deployments: [deployment('hangs', upstream.url)] } },
+    })
     const controller = new AbortController()
     const pending = router.openai.chat.completions
       .create({ model: 'chat', messages }, { signal: controller.signal })

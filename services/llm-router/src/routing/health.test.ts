@@ -6,7 +6,12 @@ import { DeploymentHealth } from './health.ts'
 function health(now: { t: number }, state = createMemoryState()) {
   onTestFinished(() => state.close())
   const policy = { baseMs: 1_000, maxMs: 16_000 }
-  const h = new DeploymentHealth({ state, logger: pino({ level: 'silent' }), cooldown: () => policy, now: () => now.t })
+  const h = new DeploymentHealth({
+    state,
+    logger: pino({ level: 'silent' }),
+    cooldown: () => policy,
+    now: () => now.t,
+  })
   return { h, state, policy }
 }
 

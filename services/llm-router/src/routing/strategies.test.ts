@@ -36,7 +36,9 @@ describe('weighted round robin', () => {
     const total = Object.values(weights).reduce((s, w) => s + w, 0)
     const cycles = 7
     const picks = Array.from({ length: total * cycles }, () => weightedRoundRobin(states))
-    expect(tally(picks)).toEqual(Object.fromEntries(Object.entries(weights).map(([id, w]) => [id, w * cycles])))
+    expect(tally(picks)).toEqual(
+      Object.fromEntries(Object.entries(weights).map(([id, w]) => [id, w * cycles])),
+    )
     // Smooth: within any one cycle too, not in bursts of one deployment.
     const firstCycle = picks.slice(0, total)
     expect(tally(firstCycle)).toEqual(weights)
@@ -53,7 +55,11 @@ describe('weighted round robin', () => {
 
 describe('least in flight', () => {
   test('picks the least busy deployment; ties share by weight', () => {
-    const [a, b, c] = [state('a', 1), state('b', 1), state('c', 1)] as [DeploymentState, DeploymentState, DeploymentState]
+    const [a, b, c] = [state('a', 1), state('b', 1), state('c', 1)] as [
+      DeploymentState,
+      DeploymentState,
+      DeploymentState,
+    ]
     a.inFlight = 4
     b.inFlight = 1
     c.inFlight = 2

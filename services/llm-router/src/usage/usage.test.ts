@@ -13,11 +13,12 @@ async function pricedRouter() {
   const router = await startRouter({
     defaults: { retry: { baseDelayMs: 5, maxAttempts: 2 } },
     models: {
-      chat: { pricing, deployments: [{ id: 'priced', provider: 'openai', baseUrl: upstream.url, model: 'm' }] },
+      chat: {
+        pricing,
+        deployments: [{ id: 'priced', provider: 'openai', baseUrl: upstream.url, model: 'm' }],
+      },
       broken: {
-        deployments: [
-          { id: 'broken', provider: 'openai', baseUrl: upstream.url, model: 'broken', pricing },
-        ],
+        deployments: [{ id: 'broken', provider: 'openai', baseUrl: upstream.url, model: 'broken', pricing }],
       },
       embed: { deployments: [{ id: 'embedder', provider: 'openai', baseUrl: upstream.url, model: 'm' }] },
     },
@@ -32,7 +33,11 @@ const cost = (input: number, output: number) =>
 test('exactly one llm.usage.v1 event per request, success or failure, priced from the upstream usage', async () => {
   const { router } = await pricedRouter()
   await router.openai.chat.completions.create({ model: 'chat', messages })
-  for await (const _ of await router.openai.chat.completions.create({ model: 'chat', messages, stream: true })) {
+  for await (const _ of await router.openai.chat.completions.create({
+    model: 'chat',
+    messages,
+    stream: true,
+  })) {
     // drain
   }
   await router.openai.embeddings.create({ model: 'embed', input: ['a b', 'c'] })
@@ -43,7 +48,8 @@ test('exactly one llm.usage.v1 event per request, success or failure, priced fro
   const events = await router.usageEvents(4)
   expect(events).toHaveLength(4)
   expect(new Set(events.map((e) => e.requestId)).size).toBe(4)
-  const byKind = (alias: string, stream: boolean) => events.find((e) => e.alias === alias && e.stream === stream)
+  const byKind = (alias: string, stream: boolean) =>
+    events.find((e) => e.alias === alias && e.stream === stream)
   const input = countPromptTokens(messages)
   const output = countTokens(reply)
   for (const stream of [false, true]) {
@@ -63,7 +69,11 @@ test('exactly one llm.usage.v1 event per request, success or failure, priced fro
   }
   expect(byKind('chat', false)?.ttftMs).toBeNull()
   expect(byKind('chat', true)?.ttftMs).toBeGreaterThan(0)
-  expect(byKind('embed', false)).toMatchObject({ inputTokens: countTokens('a b') + countTokens('c'), outputTokens: 0, costUsd: 0 })
+  expect(byKind('embed', false)).toMatchObject({
+    inputTokens: countTokens('a b') + countTokens('c'),
+    outputTokens: 0,
+    costUsd: 0,
+  })
   expect(byKind('broken', false)).toMatchObject({
     status: 'error',
     errorCode: 'LLM_ROUTER_ERR_UPSTREAM',
@@ -88,7 +98,11 @@ test('when the upstream reports no usage, tokens are counted with the tokenizer,
   const count = await tokenCounter()
   const input = count(promptText(messages))
   const output = count(reply)
-  expect(usageChunk).toEqual({ prompt_tokens: input, completion_tokens: output, total_tokens: input + output })
+  expect(usageChunk).toEqual({
+    prompt_tokens: input,
+    completion_tokens: output,
+    total_tokens: input + output,
+  })
   const [event] = await router.usageEvents(1)
   expect(event).toMatchObject({ inputTokens: input, outputTokens: output })
   expect(event?.costUsd).toBeCloseTo(cost(input, output), 12)
@@ -107,5 +121,7 @@ test('the llm_* metrics carry model, deployment, provider and the allow-listed o
   expect(text).toContain(
     'llm_errors_total{model="broken",deployment="broken",provider="openai",org="org_acme",code="LLM_ROUTER_ERR_UPSTREAM"} 1',
   )
-  expect(text).toMatch(/llm_request_duration_seconds_count\{model="chat",deployment="priced",provider="openai",org="org_acme"\} 1/)
+  expect(text).toMatch(
+    /llm_request_duration_seconds_count\{model="chat",deployment="priced",provider="openai",org="org_acme"\} 1/,
+  )
 })

@@ -6,15 +6,19 @@ import {
   startFakeOllama,
 } from '@switchyard/testing'
 import { describe, expect, onTestFinished, test } from 'vitest'
-import { oneModel, startRouter } from '../../test-support.ts'
+import { expectVectorClose, startRouter } from '../../test-support.ts'
 
 async function ollamaUpstream() {
   const upstream = await startFakeOllama({ models: ['llama3.2', 'nomic-embed'] })
   onTestFinished(() => upstream.close())
   const router = await startRouter({
     models: {
-      local: { deployments: [{ id: 'ollama-a', provider: 'ollama', baseUrl: upstream.url, model: 'llama3.2' }] },
-      embed: { deployments: [{ id: 'ollama-e', provider: 'ollama', baseUrl: upstream.url, model: 'nomic-embed' }] },
+      local: {
+        deployments: [{ id: 'ollama-a', provider: 'ollama', baseUrl: upstream.url, model: 'llama3.2' }],
+      },
+      embed: {
+        deployments: [{ id: 'ollama-e', provider: 'ollama', baseUrl: upstream.url, model: 'nomic-embed' }],
+      },
     },
   })
   return { upstream, router }
@@ -62,7 +66,11 @@ describe('the ollama provider translates OpenAI to the native API and back', () 
 
   test('max tokens cut the answer: finish_reason length', async () => {
     const { router } = await ollamaUpstream()
-    const completion = await router.openai.chat.completions.create({ model: 'local', messages, max_tokens: 1 })
+    const completion = await router.openai.chat.completions.create({
+      model: 'local',
+      messages,
+      max_tokens: 1,
+    })
     expect(completion.choices[0]?.finish_reason).toBe('length')
     expect(completion.usage?.completion_tokens).toBe(1)
   })
@@ -88,7 +96,11 @@ describe('the ollama provider translates OpenAI to the native API and back', () 
       if (includeUsage) {
         const prompt = countPromptTokens(messages)
         expect(usage.map((c) => c.usage)).toEqual([
-          { prompt_tokens: prompt, completion_tokens: countTokens(reply), total_tokens: prompt + countTokens(reply) },
+          {
+            prompt_tokens: prompt,
+            completion_tokens: countTokens(reply),
+            total_tokens: prompt + countTokens(reply),
+          },
         ])
       } else {
         expect(usage).toEqual([])
@@ -109,8 +121,13 @@ describe('the ollama provider translates OpenAI to the native API and back', () 
     const call = completion.choices[0]?.message.tool_calls?.[0]
     expect(completion.choices[0]?.finish_reason).toBe('tool_calls')
     expect(call?.id).toMatch(/^call_/)
-    expect(call?.type === 'function' && JSON.parse(call.function.arguments)).toEqual({ q: 'rivers', limit: 3 })
-    expect(upstream.requests[0]?.body).toMatchObject({ tools: [{ type: 'function', function: { name: 'lookup' } }] })
+    expect(call?.type === 'function' && JSON.parse(call.function.arguments)).toEqual({
+      q: 'rivers',
+      limit: 3,
+    })
+    expect(upstream.requests[0]?.body).toMatchObject({
+      tools: [{ type: 'function', function: { name: 'lookup' } }],
+    })
 
     const streamed = await router.openai.chat.completions
       .stream({ model: 'local', messages, tools })
@@ -134,7 +151,11 @@ describe('the ollama provider translates OpenAI to the native API and back', () 
     })
     const sent = upstream.requests.at(-1)?.body as { messages: unknown[] }
     expect(sent.messages.slice(2)).toEqual([
-      { role: 'assistant', content: '', tool_calls: [{ function: { name: 'lookup', arguments: { q: 'rivers', limit: 3 } } }] },
+      {
+        role: 'assistant',
+        content: '',
+        tool_calls: [{ function: { name: 'lookup', arguments: { q: 'rivers', limit: 3 } } }],
+      },
       { role: 'tool', content: '{"rivers":["Seine"]}', tool_name: 'lookup' },
     ])
   })
@@ -152,21 +173,31 @@ describe('the ollama provider translates OpenAI to the native API and back', () 
 
   test('embeddings: one input and a batch through /api/embed, floats and base64', async () => {
     const { upstream, router } = await ollamaUpstream()
-    const single = await router.openai.embeddings.create({ model: 'embed', input: 'green river', encoding_format: 'float' })
+    const single = await router.openai.embeddings.create({
+      model: 'embed',
+      input: 'green river',
+      encoding_format: 'float',
+    })
     expect(single.model).toBe('embed')
     expect(single.data).toHaveLength(1)
     const expected = fakeEmbedding('green river', 64)
-    single.data[0]?.embedding.forEach((value, i) => expect(value).toBeCloseTo(expected[i] as number, 6))
-    expect(single.usage).toEqual({ prompt_tokens: countTokens('green river'), total_tokens: countTokens('green river') })
+    expectVectorClose(single.data[0]?.embedding, expected)
+    expect(single.usage).toEqual({
+      prompt_tokens: countTokens('green river'),
+      total_tokens: countTokens('green river'),
+    })
 
     const inputs = ['one river', 'two mountains', 'three lakes']
     // The official client asks for base64 by default and decodes it.
     const batch = await router.openai.embeddings.create({ model: 'embed', input: inputs })
     expect(batch.data.map((d) => d.index)).toEqual([0, 1, 2])
-    batch.data.forEach((d, i) => {
+    for (const [i, d] of batch.data.entries()) {
       const want = fakeEmbedding(inputs[i] as string, 64)
-      d.embedding.forEach((value, j) => expect(value).toBeCloseTo(want[j] as number, 6))
+      expectVectorClose(d.embedding, want)
+    }
+    expect(upstream.requests.at(-1)).toMatchObject({
+      path: '/api/embed',
+      body: { model: 'nomic-embed', input: inputs },
     })
-    expect(upstream.requests.at(-1)).toMatchObject({ path: '/api/embed', body: { model: 'nomic-embed', input: inputs } })
   })
 })
