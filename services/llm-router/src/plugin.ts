@@ -6,6 +6,7 @@ import type { LlmRouterConfig } from './config.ts'
 import { embeddingsRoutes } from './embeddings/routes.ts'
 import { modelRoutes, modelsRoutes } from './models/routes.ts'
 import { type Admission, noAdmission } from './pipeline/admission.ts'
+import { Reporter } from './pipeline/reporter.ts'
 import type { PipelineDeps } from './pipeline/request.ts'
 import { startHealthLoops } from './routing/probes.ts'
 import { ModelRouter } from './routing/router.ts'
@@ -38,6 +39,7 @@ export const llmRouterPlugin: ServicePlugin<LlmRouterConfig> = async (app, optio
     metrics: createLlmMetrics(options.metrics, { orgAllowList: new Set(config.LLM_ROUTER_METRICS_ORGS) }),
     bus: options.bus,
     logger,
+    reporter: new Reporter(logger),
   }
   chatRoutes(app, deps)
   embeddingsRoutes(app, deps)
@@ -48,8 +50,10 @@ export const llmRouterPlugin: ServicePlugin<LlmRouterConfig> = async (app, optio
     probeMs: config.LLM_ROUTER_PROBE_INTERVAL_MS,
     logger,
   })
+  // Reports of the last requests go out before the bus (closed by the runtime after this) goes.
   app.addHook('onClose', async () => {
     stopLoops()
+    await deps.reporter.flush()
     await router.close()
   })
   options.onRouter?.(router)

@@ -1,7 +1,7 @@
 // One LLM request from admission to its usage event. The route handler fills it in; `end()` runs
 // once, when the response is over (sent, failed or cut by the client), and everything after that
 // (token counting, metrics, the usage event, the admission settle, the span) runs off the request
-// path in a later turn of the event loop.
+// path, batched a few milliseconds later (reporter.ts).
 
 import type { Span } from '@opentelemetry/api'
 import type { ChatMessage, Identity, Usage } from '@switchyard/contracts'
@@ -14,6 +14,7 @@ import type { DeploymentState } from '../routing/deployment-state.ts'
 import type { ModelRouter } from '../routing/router.ts'
 import { promptText, tokenCounter } from '../usage/tokens.ts'
 import type { Admission, AdmissionTicket } from './admission.ts'
+import type { Reporter } from './reporter.ts'
 import { ClientGone } from './timeouts.ts'
 
 /** What the request pipeline needs from the plugin. */
@@ -23,6 +24,8 @@ export interface PipelineDeps {
   metrics: LlmMetrics
   bus: EventBus
   logger: Logger
+  /** Runs each request's report after its response, batched. */
+  reporter: Reporter
 }
 
 /** Where the tokens of an answer come from: the upstream's usage, else counted text. */
@@ -90,7 +93,7 @@ export class LlmRequest {
     this.errorCode = code
   }
 
-  /** The response is over after `durationMs`; reports it once, in a later turn. */
+  /** The response is over after `durationMs`; reports it once, with the next batch. */
   end(deps: PipelineDeps, durationMs: number): void {
     if (this.#ended) return
     this.#ended = true
@@ -98,11 +101,7 @@ export class LlmRequest {
       this.status = 'cancelled'
       this.errorCode = 'LLM_ROUTER_ERR_CLIENT_CLOSED'
     }
-    setImmediate(() => {
-      this.#report(deps, durationMs).catch((err: unknown) =>
-        deps.logger.error({ err, reqId: this.requestId }, 'usage report failed'),
-      )
-    })
+    deps.reporter.add(() => this.#report(deps, durationMs))
   }
 
   async #report(deps: PipelineDeps, durationMs: number): Promise<void> {

@@ -9,11 +9,12 @@ import { type ChatStream, UpstreamError } from '../provider.ts'
 const LF2 = Buffer.from('\n\n')
 const DATA = Buffer.from('data:')
 const DONE = Buffer.from('[DONE]')
-const USAGE_KEY = Buffer.from('"usage":')
+const USAGE_OBJECT = Buffer.from('"usage":{')
+const USAGE_OBJECT_SPACED = Buffer.from('"usage": {')
+const EMPTY_CHOICES = Buffer.from('"choices":[]')
 const ERROR_KEY = Buffer.from('{"error"')
 const SPACE = 0x20
 const COLON = 0x3a
-const OPEN_BRACE = 0x7b
 
 interface ChunkLike {
   id?: string
@@ -32,7 +33,9 @@ export class PassThroughChatStream implements ChatStream {
   readonly #rewrite: ((bytes: Buffer) => Buffer) | null
   /** Every forwarded part, kept by reference for completionText(), id() and created(). */
   readonly #kept: Buffer[] = []
-  #usage: Usage | null = null
+  /** Events that carry a usage object, kept raw: parsed only when usage() is asked for. */
+  readonly #usageEvents: Buffer[] = []
+  #usage: Usage | null | undefined
   #id: string | undefined
   #created: number | undefined
   #done = false
@@ -78,17 +81,21 @@ export class PassThroughChatStream implements ChatStream {
     let parts: Buffer[] | undefined
     let keepFrom = 0
     let start = 0
+    // One scan of the whole read for a usage object; most reads have none and skip the per-event look.
+    let usageAt = findUsage(events, 0)
     while (start < events.length) {
       const boundary = events.indexOf(LF2, start)
       const end = boundary === -1 ? events.length : boundary
       const next = end + 2
-      if (!this.#keep(events, start, end)) {
+      const hasUsage = usageAt !== -1 && usageAt < end
+      if (!this.#keep(events, start, end, hasUsage)) {
         if (start > keepFrom) {
           parts ??= []
           parts.push(events.subarray(keepFrom, start))
         }
         keepFrom = next
       }
+      if (hasUsage) usageAt = findUsage(events, next)
       start = next
     }
     if (keepFrom === 0) return events
@@ -101,7 +108,7 @@ export class PassThroughChatStream implements ChatStream {
   }
 
   /** Whether the event in [start, end) goes to the caller; records [DONE], usage and errors. */
-  #keep(events: Buffer, start: number, end: number): boolean {
+  #keep(events: Buffer, start: number, end: number, hasUsage: boolean): boolean {
     if (end === start || events[start] === COLON) return false
     if (!startsWith(events, DATA, start)) return true
     let at = start + DATA.length
@@ -110,20 +117,17 @@ export class PassThroughChatStream implements ChatStream {
       this.#done = true
       return false
     }
+    if (startsWith(events, ERROR_KEY, at)) throw this.#inBandError(events.subarray(at, end))
+    if (!hasUsage) return true
     const event = events.subarray(at, end)
-    if (startsWith(event, ERROR_KEY, 0)) throw this.#inBandError(event)
-    // Bounded to the event: an unbounded indexOf would rescan the rest of the buffer per event.
-    const usageAt = event.indexOf(USAGE_KEY)
-    if (usageAt === -1) return true
-    let value = usageAt + USAGE_KEY.length
-    while (event[value] === SPACE) value++
-    if (event[value] !== OPEN_BRACE) return true
-    const chunk = parse(event)
-    if (chunk?.usage) this.#usage = chunk.usage
-    this.#id ??= chunk?.id
-    this.#created ??= chunk?.created
-    // The usage-only chunk is the router's to send; a usage riding on a content chunk stays.
-    return (chunk?.choices?.length ?? 0) > 0
+    // The usage-only chunk is the router's to send (parsed later, off the request path); a usage
+    // riding on a content chunk stays where it is.
+    if (event.indexOf(EMPTY_CHOICES) === -1) {
+      this.#usageEvents.push(event)
+      return true
+    }
+    this.#usageEvents.push(event)
+    return false
   }
 
   #inBandError(json: Buffer): UpstreamError {
@@ -138,6 +142,15 @@ export class PassThroughChatStream implements ChatStream {
   }
 
   usage(): Usage | null {
+    if (this.#usage === undefined) {
+      this.#usage = null
+      for (const event of this.#usageEvents) {
+        const chunk = parse(event)
+        if (chunk?.usage) this.#usage = chunk.usage
+        this.#id ??= chunk?.id
+        this.#created ??= chunk?.created
+      }
+    }
     return this.#usage
   }
 
@@ -190,6 +203,13 @@ function parse(json: Buffer | string): ChunkLike | undefined {
   } catch {
     return undefined
   }
+}
+
+/** Where the next `"usage":{` (or `"usage": {`) starts at or after `from`, or -1. */
+function findUsage(buffer: Buffer, from: number): number {
+  const compact = buffer.indexOf(USAGE_OBJECT, from)
+  if (compact !== -1) return compact
+  return buffer.indexOf(USAGE_OBJECT_SPACED, from)
 }
 
 function startsWith(buffer: Buffer, prefix: Buffer, at: number): boolean {
