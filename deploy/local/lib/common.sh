@@ -169,12 +169,15 @@ ensure_port_free() {
   die "$component: port $port is already in use: $(ss -ltnpH "sport = :$port" 2>/dev/null | head -1). Stop that process or change the port in deploy/local/versions.env."
 }
 
-# pid_alive FILE [WORD]: the process in FILE runs and its command line contains WORD.
+# pid_alive FILE [WORD]: the process whose pid is FILE's first line runs and its command line
+# contains WORD.
 pid_alive() {
   local file=$1 word=${2:-} pid
   [ -f "$file" ] || return 1
-  pid=$(cat "$file" 2>/dev/null) || return 1
+  pid=$(head -n 1 "$file" 2>/dev/null) || return 1
   [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+  # A killed server whose parent is an init that reaps late lingers as a zombie: not running.
+  [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ] || return 1
   [ -z "$word" ] || tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$word"
 }
 

@@ -9,11 +9,29 @@ pg_dir() { echo "$INFRA_HOME/$1"; }
 # failing on an old one.
 pg_data() { echo "$INFRA_HOME/$1/data-$("$2/postgres" --version | sed -E 's/.* ([0-9]+)(\.[0-9]+)+.*/\1/')"; }
 
-pg_running() {
-  local data
-  data=$(pg_data "$1" "$2")
-  # pg_ctl refuses root even to read a status, and the data dir is RUN_USER's alone.
-  as_run_user "$(pg_dir "$1")" "$2/pg_ctl" status -D "$data" >/dev/null 2>&1
+# The postmaster named in postmaster.pid runs (pg_ctl status would count a zombie as running).
+pg_running() { pid_alive "$(pg_data "$1" "$2")/postmaster.pid" postgres; }
+
+# A postmaster that was killed leaves postmaster.pid and its socket's lock file behind, and its
+# backends live on for a moment (they all have the data dir as working directory). Once they are
+# gone both files are stale: a zombie postmaster would make the new server believe the old one
+# still runs.
+pg_clear_stale_pid() {
+  local name=$1 data=$2 rundir=$3 i proc left
+  [ -f "$data/postmaster.pid" ] || return 0
+  for ((i = 0; i < 60; i++)); do
+    left=
+    for proc in /proc/[0-9]*; do
+      [ "$(readlink "$proc/cwd" 2>/dev/null)" = "$data" ] || continue
+      [ "$(awk '{print $3}' "$proc/stat" 2>/dev/null)" = Z ] && continue
+      left="$left ${proc#/proc/}"
+    done
+    [ -z "$left" ] && break
+    sleep 0.5
+  done
+  [ -z "$left" ] || die "$name: processes of an earlier server still use $data:$left"
+  log "$name" "removing the stale postmaster.pid of a server that did not stop cleanly"
+  rm -f "$data/postmaster.pid" "$rundir"/.s.PGSQL.*
 }
 
 pg_psql() {
@@ -39,6 +57,7 @@ pg_start() {
     rm -f "$pwfile"
   fi
   ensure_port_free "$name" "$port"
+  pg_clear_stale_pid "$name" "$data" "$dir/run"
   # Settings on the command line rather than in postgresql.conf: they follow this script, and a
   # data dir from an earlier run picks them up.
   as_run_user "$dir" "$bin/pg_ctl" start -D "$data" -l "$dir/postgres.log" -s -o \
