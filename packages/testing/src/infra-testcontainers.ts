@@ -90,7 +90,7 @@ function startCassandra(): Promise<StartedTestContainer> {
       MAX_HEAP_SIZE: '1G',
       HEAP_NEWSIZE: '256M',
       // One token and no gossip settling: a single node starts in seconds instead of a minute.
-      JVM_OPTS: '-Dcassandra.skip_wait_for_gossip_to_settle=0 -Dcassandra.initial_token=0',
+      JVM_EXTRA_OPTS: '-Dcassandra.skip_wait_for_gossip_to_settle=0 -Dcassandra.initial_token=0',
     })
     .withExposedPorts(9042)
     .withWaitStrategy(Wait.forLogMessage(/Starting listening for CQL clients/))
