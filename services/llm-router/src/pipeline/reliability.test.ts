@@ -309,3 +309,44 @@ describe('after the first byte', () => {
     expect(usage).toMatchObject({ status: 'cancelled', errorCode: 'LLM_ROUTER_ERR_CLIENT_CLOSED' })
   })
 })
+
+describe('connection failures and silences', () => {
+  test('a deployment that refuses connections is skipped for the next one', async () => {
+    const working = await fake()
+    const closed = await fake()
+    const closedUrl = closed.url
+    await closed.close()
+    const router = await startRouter({
+      models: {
+        chat: {
+          deployments: [
+            deployment('refuses', closedUrl, { timeouts: { connectMs: 500 } }),
+            deployment('works', working.url),
+          ],
+        },
+      },
+    })
+    const { response } = await router.openai.chat.completions
+      .create({ model: 'chat', messages })
+      .withResponse()
+    expect(response.headers.get('x-switchyard-deployment')).toBe('works')
+    expect(response.headers.get('x-switchyard-attempts')).toBe('2')
+    expect(router.router.health.cooling('refuses')).toBeDefined()
+  })
+
+  test('a stream that goes silent past the idle timeout ends with the in-band error', async () => {
+    const upstream = await fake()
+    upstream.setBehavior({ hangAfterChunks: 2 })
+    const idleMs = 150
+    const router = await startRouter({
+      models: { chat: { deployments: [deployment('stalls', upstream.url, { timeouts: { idleMs } })] } },
+    })
+    const started = Date.now()
+    const { text } = await rawStream(router.url, router.headers, { model: 'chat', messages })
+    expect(Date.now() - started).toBeGreaterThanOrEqual(idleMs)
+    expect(text).toContain('"code":"LLM_ROUTER_ERR_STREAM_INTERRUPTED"')
+    expect(text).not.toContain('[DONE]')
+    await upstream.idle()
+    expect(upstream.requests[0]?.aborted).toBe(true)
+  })
+})
