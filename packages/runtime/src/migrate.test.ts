@@ -12,7 +12,7 @@ let pool: pg.Pool
 beforeAll(async () => {
   local = await startLocalPostgres()
   pool = new pg.Pool({ connectionString: local.url, max: PGLITE_MAX_CONNECTIONS })
-})
+}, 60_000)
 afterAll(async () => {
   await pool?.end()
   await local?.close()

@@ -45,3 +45,29 @@ test('a lock left by a process that is gone is taken over; one held by a live pr
   // Closing releases the lock for the next start.
   await expect(readFile(`${dataDir}.lock`, 'utf8')).rejects.toThrow('ENOENT')
 })
+
+test('a new database comes from the install template, or from initdb without one, and both serve pgvector', async () => {
+  const root = await tempDir()
+  for (const [name, template] of [
+    ['from-template', undefined],
+    ['from-initdb', false],
+  ] as const) {
+    const local = await startLocalPostgres({
+      dataDir: join(root, name),
+      ...(template === false && { template }),
+    })
+    const client = new pg.Client({ connectionString: local.url })
+    await client.connect()
+    await client.query('CREATE EXTENSION IF NOT EXISTS vector; CREATE TABLE kept (v vector(2))')
+    await client.query("INSERT INTO kept VALUES ('[1,1]')")
+    await client.end()
+    await local.close()
+    // Reopened: the existing database is used as it is, never overwritten by the template.
+    const again = await startLocalPostgres({ dataDir: join(root, name) })
+    const check = new pg.Client({ connectionString: again.url })
+    await check.connect()
+    expect((await check.query('SELECT v::text FROM kept')).rows, name).toEqual([{ v: '[1,1]' }])
+    await check.end()
+    await again.close()
+  }
+}, 120_000)

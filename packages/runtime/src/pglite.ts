@@ -2,6 +2,7 @@ import { once } from 'node:events'
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { Worker } from 'node:worker_threads'
+import { findTemplate } from './pglite-template.ts'
 
 /**
  * Connections the local socket accepts. PGlite runs one query at a time; the socket multiplexes
@@ -11,6 +12,12 @@ import { Worker } from 'node:worker_threads'
  */
 export const PGLITE_MAX_CONNECTIONS = 8
 
+/** A local database being opened, e.g. by the CLI ahead of start(), with the dir it is for. */
+export interface LocalPostgresOpening {
+  dataDir: string
+  opening: Promise<LocalPostgres>
+}
+
 export interface LocalPostgres {
   /** postgres:// URL of the local socket, for `pg`. */
   url: string
@@ -18,20 +25,29 @@ export interface LocalPostgres {
   close(): Promise<void>
 }
 
+export interface StartLocalPostgresOptions {
+  /** Where the database lives; undefined keeps it in memory. */
+  dataDir?: string
+  /** false: a new database runs initdb even when the install has a template. Default: use it. */
+  template?: false
+}
+
 type WorkerMessage = { ready: true; url: string } | { failed: true; message: string } | { closed: true }
 
 /**
  * PGlite with pgvector, served over the Postgres wire protocol on 127.0.0.1 and a free port, so the
- * same `pg` code runs against it as against PostgreSQL. `dataDir` undefined keeps it in memory.
+ * same `pg` code runs against it as against PostgreSQL.
  *
  * It lives on a worker thread: PGlite executes each query synchronously in WebAssembly, which on the
- * main thread would stall every HTTP request while a query runs; and a new database's initdb (the
- * slowest part of a first start, seconds) runs while the main thread builds the server.
+ * main thread would stall every HTTP request while a query runs; and opening it (for a new database,
+ * unpacking the install's template or running initdb: the slowest part of a first start) overlaps
+ * with the main thread building the server.
  */
-export async function startLocalPostgres(options: { dataDir?: string } = {}): Promise<LocalPostgres> {
+export async function startLocalPostgres(options: StartLocalPostgresOptions = {}): Promise<LocalPostgres> {
+  const template = options.template === false ? undefined : await findTemplate()
   const unlock = options.dataDir ? await lockDataDir(options.dataDir) : async () => {}
   const worker = new Worker(new URL('./pglite-worker.ts', import.meta.url), {
-    workerData: { dataDir: options.dataDir, maxConnections: PGLITE_MAX_CONNECTIONS },
+    workerData: { dataDir: options.dataDir, template, maxConnections: PGLITE_MAX_CONNECTIONS },
   })
   const exited = once(worker, 'exit').then(([code]) => code as number)
   const first = (await Promise.race([
@@ -61,6 +77,11 @@ export async function startLocalPostgres(options: { dataDir?: string } = {}): Pr
   }
 }
 
+/** Another process (or this one) has the data dir open; carries the fix in its message. */
+export class DataDirInUseError extends Error {
+  override name = 'DataDirInUseError'
+}
+
 /** Data dirs this process has open: a second open in one process is refused like one from another. */
 const held = new Set<string>()
 
@@ -71,7 +92,7 @@ const held = new Set<string>()
  */
 async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
   const lockFile = `${dataDir}.lock`
-  if (held.has(lockFile)) throw new Error(`${dataDir} is already open in this process`)
+  if (held.has(lockFile)) throw new DataDirInUseError(`${dataDir} is already open in this process`)
   await mkdir(dirname(lockFile), { recursive: true })
   for (let attempt = 0; ; attempt++) {
     try {
@@ -86,7 +107,7 @@ async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
     }
     const pid = Number.parseInt(await readFile(lockFile, 'utf8').catch(() => ''), 10)
     if (pid > 0 && pid !== process.pid && isAlive(pid)) {
-      throw new Error(
+      throw new DataDirInUseError(
         `${dataDir} is in use by another switchyard (pid ${pid}); stop it, or set SWITCHYARD_DATA_DIR`,
       )
     }
