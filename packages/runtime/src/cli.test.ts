@@ -1,4 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises'
+import { spawn } from 'node:child_process'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect, onTestFinished, test } from 'vitest'
@@ -53,4 +54,24 @@ test('migrate with nothing to migrate says so and exits 0 without creating a dat
   const { code, stdout } = await run(['migrate'], { SWITCHYARD_DATA_DIR: join(root, 'data') })
   expect(code).toBe(exitCodes.ok)
   expect(stdout).toBe('all: no migrations to apply\n')
+})
+
+test('a data dir in use by another live process is refused with the fix, without a stack, exit 1', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'switchyard-cli-'))
+  onTestFinished(() => rm(root, { recursive: true, force: true }))
+  const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'])
+  onTestFinished(() => {
+    holder.kill()
+  })
+  await mkdir(join(root, 'data'))
+  await writeFile(join(root, 'data', 'pglite.lock'), String(holder.pid))
+  const { code, stderr } = await run(['start'], {
+    SWITCHYARD_DATA_DIR: join(root, 'data'),
+    SWITCHYARD_PORT: '0',
+  })
+  expect(code).toBe(exitCodes.failed)
+  expect(stderr).toContain(
+    `is in use by another switchyard (pid ${holder.pid}); stop it, or set SWITCHYARD_DATA_DIR`,
+  )
+  expect(stderr).not.toMatch(/^\s+at /m)
 })

@@ -3,6 +3,7 @@ import { ConfigError } from '@switchyard/config'
 import type { TelemetryHandle } from '@switchyard/telemetry'
 import { banner } from './banner.ts'
 import { MigrationError } from './migrate.ts'
+import { DataDirInUseError, type LocalPostgresOpening } from './pglite.ts'
 import { UnknownTargetError, validTargets } from './plan.ts'
 import { migrateTarget, start } from './start.ts'
 import { type ServiceRegistry, services } from './targets.ts'
@@ -38,11 +39,14 @@ export interface Io {
   stderr: (text: string) => void
 }
 
-/**
- * Runs one command; resolves to the exit code, or to 'running' while `start` serves. `telemetry` is
- * the tracing bin.ts started before this module loaded; `start` shuts it down when the app closes.
- */
-export async function main(argv: string[], io: Io, telemetry?: TelemetryHandle): Promise<number | 'running'> {
+/** What bin.ts began before this module loaded; `start` takes both over. */
+export interface Early {
+  telemetry?: TelemetryHandle | undefined
+  localPostgres?: LocalPostgresOpening | undefined
+}
+
+/** Runs one command; resolves to the exit code, or to 'running' while `start` serves. */
+export async function main(argv: string[], io: Io, early: Early = {}): Promise<number | 'running'> {
   let parsed: ReturnType<typeof parse>
   try {
     parsed = parse(argv)
@@ -70,7 +74,8 @@ export async function main(argv: string[], io: Io, telemetry?: TelemetryHandle):
           target,
           env: io.env,
           handleSignals: true,
-          ...(telemetry && { telemetry }),
+          ...(early.telemetry && { telemetry: early.telemetry }),
+          ...(early.localPostgres && { localPostgres: early.localPostgres }),
         })
         io.stderr(`${banner(running.plan, running.url)}\n`)
         return 'running'
@@ -94,7 +99,11 @@ export async function main(argv: string[], io: Io, telemetry?: TelemetryHandle):
       io.stderr(`switchyard: ${error.message}\n`)
       return exitCodes.usage
     }
-    if (error instanceof ConfigError || error instanceof MigrationError) {
+    if (
+      error instanceof ConfigError ||
+      error instanceof MigrationError ||
+      error instanceof DataDirInUseError
+    ) {
       io.stderr(`switchyard ${command}: ${error.message}\n`)
       return exitCodes.failed
     }

@@ -190,6 +190,20 @@ export function planMigrate({ target, services, config, homeDir }: PlanInput): M
   return { target: service.name, services: [service], sql: { impl: 'postgres', url: config.DATABASE_URL } }
 }
 
+/**
+ * The embedded database `start` will open for `target`, if any. Answerable without the registry, so
+ * the CLI can open it before the services' modules load (see bin.ts); planStart decides the same.
+ */
+export function embeddedDatabaseDir(
+  target: string,
+  config: RuntimeConfig,
+  homeDir: string,
+): string | undefined {
+  if (target !== 'all') return undefined
+  const sql = pgliteIn(resolveDataDir(config, homeDir))
+  return sql.impl === 'pglite' ? sql.dataDir : undefined
+}
+
 function resolveDataDir(config: RuntimeConfig, homeDir: string): string {
   return config.SWITCHYARD_DATA_DIR.replace(/^~(?=$|[/\\])/, homeDir)
 }

@@ -25,7 +25,7 @@ import { type Closers, createClosers } from './closers.ts'
 import { RuntimeConfig } from './config.ts'
 import { createInProcessFetch } from './in-process-fetch.ts'
 import { type MigrationReport, migrate } from './migrate.ts'
-import { PGLITE_MAX_CONNECTIONS, startLocalPostgres } from './pglite.ts'
+import { type LocalPostgresOpening, PGLITE_MAX_CONNECTIONS, startLocalPostgres } from './pglite.ts'
 import { type MigratePlan, planMigrate, planStart, type SqlPlan, type StartPlan } from './plan.ts'
 import { services as registry, type ServiceRegistry } from './targets.ts'
 import { unwired } from './unwired.ts'
@@ -50,7 +50,15 @@ export interface StartOptions {
    * pg, fastify and the rest are loaded). Shut down after every client closed. Default: none.
    */
   telemetry?: TelemetryHandle
+  /**
+   * The embedded database, already opening (bin.ts starts it before the services' modules load).
+   * start() owns it from here: used if the plan wants PGlite in that dir, closed otherwise.
+   */
+  localPostgres?: LocalPostgresOpening
 }
+
+/** What names a target and where its config comes from; the rest of StartOptions is for start only. */
+export type TargetOptions = Pick<StartOptions, 'target' | 'env' | 'services' | 'homeDir'>
 
 export interface Switchyard {
   app: KitServer
@@ -67,6 +75,22 @@ export interface Switchyard {
  * (created first) closes last. A start that fails midway closes what it had opened.
  */
 export async function start(options: StartOptions): Promise<Switchyard> {
+  // Closed if start fails before its closers exist; closing twice is harmless.
+  const early = options.localPostgres
+  const closeEarly = async () => (await early?.opening.catch(() => undefined))?.close()
+  try {
+    return await startWith(options, early, closeEarly)
+  } catch (error) {
+    await closeEarly()
+    throw error
+  }
+}
+
+async function startWith(
+  options: StartOptions,
+  early: LocalPostgresOpening | undefined,
+  closeEarly: () => Promise<void>,
+): Promise<Switchyard> {
   const config = loadConfig(RuntimeConfig, options.env)
   const plan = planStart({ ...targetOf(options), config })
   const serviceConfigs = loadServiceConfigs(plan.services, options.env)
@@ -76,6 +100,10 @@ export async function start(options: StartOptions): Promise<Switchyard> {
     pretty: config.SWITCHYARD_LOG_PRETTY,
   })
   const closers = createClosers(logger)
+  // An early database is used only if it is the one the plan wants; first in, so last out.
+  const reusable = plan.sql?.impl === 'pglite' && early?.dataDir === plan.sql.dataDir ? early : undefined
+  if (early && !reusable) await closeEarly()
+  if (reusable) closers.add('pglite', closeEarly)
   let app: KitServer | undefined
   let sqlOpening: Promise<Sql> | null = null
   try {
@@ -85,7 +113,7 @@ export async function start(options: StartOptions): Promise<Switchyard> {
 
     // The database opens on its own thread while the rest is built: a first start's initdb is the
     // slowest step. Its closers are registered now, so it still closes last.
-    const opening = plan.sql && openSql(plan.sql, closers, logger)
+    const opening = plan.sql && openSql(plan.sql, closers, logger, reusable)
     opening?.catch(() => {}) // awaited below; this only keeps an early failure from counting as unhandled
     sqlOpening = opening
     const bus = plan.bus && (await openBus(plan.bus, closers, logger, metrics))
@@ -153,7 +181,7 @@ export async function start(options: StartOptions): Promise<Switchyard> {
 
 /** `switchyard migrate`: applies the target's migrations to the database `start` would use. */
 export async function migrateTarget(
-  options: Omit<StartOptions, 'listen' | 'handleSignals'>,
+  options: TargetOptions,
 ): Promise<{ plan: MigratePlan; reports: MigrationReport[] }> {
   const config = loadConfig(RuntimeConfig, options.env)
   const plan = planMigrate({ ...targetOf(options), config })
@@ -173,7 +201,7 @@ export async function migrateTarget(
   }
 }
 
-function targetOf(options: Omit<StartOptions, 'listen'>) {
+function targetOf(options: TargetOptions) {
   return {
     target: options.target ?? 'all',
     services: options.services ?? registry,
@@ -204,9 +232,16 @@ interface Sql {
 }
 
 /** Registers its closers before its first await, so they keep their place in the closing order. */
-function openSql(plan: SqlPlan, closers: Closers, logger: Logger): Promise<Sql> {
-  const local = plan.impl === 'pglite' ? startLocalPostgres({ dataDir: plan.dataDir }) : undefined
-  if (local) closers.add('pglite', async () => (await local.catch(() => undefined))?.close())
+function openSql(
+  plan: SqlPlan,
+  closers: Closers,
+  logger: Logger,
+  early?: LocalPostgresOpening,
+): Promise<Sql> {
+  // `early` (already checked to be this dir, and already among the closers) or a new one.
+  const local =
+    early?.opening ?? (plan.impl === 'pglite' ? startLocalPostgres({ dataDir: plan.dataDir }) : undefined)
+  if (local && !early) closers.add('pglite', async () => (await local.catch(() => undefined))?.close())
   let pool: pg.Pool | undefined
   closers.add('sql pool', async () => pool?.end())
   return (async () => {
