@@ -53,7 +53,14 @@ export async function ensureTemplate(): Promise<string> {
 }
 
 if (import.meta.main) {
+  // Run by `postinstall`: a failure here must not fail the install; start falls back to initdb.
   const started = performance.now()
-  const path = await ensureTemplate()
-  console.log(`switchyard: PGlite template ready in ${Math.round(performance.now() - started)} ms (${path})`)
+  try {
+    const path = await ensureTemplate()
+    console.log(
+      `switchyard: PGlite template ready in ${Math.round(performance.now() - started)} ms (${path})`,
+    )
+  } catch (error) {
+    console.warn(`switchyard: no PGlite template (first starts will run initdb): ${(error as Error).message}`)
+  }
 }
