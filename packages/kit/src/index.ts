@@ -41,7 +41,12 @@ export {
 } from './shared-state/atomic-script.ts'
 export { createMemoryState, type MemoryStateOptions } from './shared-state/memory-state.ts'
 export { createRedisState, type RedisStateOptions } from './shared-state/redis-state.ts'
-export type { HitResult, SharedState } from './shared-state/shared-state.ts'
+export type {
+  HitResult,
+  SharedState,
+  StreamAppendOptions,
+  StreamEntry,
+} from './shared-state/shared-state.ts'
 export { type GracefulShutdownOptions, installGracefulShutdown } from './shutdown/graceful-shutdown.ts'
 export {
   type EventStream,

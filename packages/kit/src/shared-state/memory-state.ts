@@ -5,7 +5,15 @@ import {
   toScriptArgs,
   toScriptReply,
 } from './atomic-script.ts'
-import { assertSafeInteger, type HitResult, type SharedState, toDurationMs } from './shared-state.ts'
+import {
+  assertSafeInteger,
+  compareStreamIds,
+  type HitResult,
+  type SharedState,
+  type StreamEntry,
+  toDurationMs,
+  toStreamId,
+} from './shared-state.ts'
 
 /** A sorted set: members in (score, member) order, as Redis keeps them, plus a score index. */
 interface SortedSet {
@@ -13,10 +21,18 @@ interface SortedSet {
   scores: Map<string, number>
 }
 
+/** An append-only stream: entries oldest first, and the last id handed out (ids never go back). */
+interface Stream {
+  entries: StreamEntry[]
+  lastMs: number
+  lastSeq: number
+}
+
 type Value =
   | { type: 'string'; data: string }
   | { type: 'hash'; data: Map<string, string> }
   | { type: 'zset'; data: SortedSet }
+  | { type: 'stream'; data: Stream }
 
 type Entry = Value & {
   /** `Date.now()` when it expires; null for never. */
@@ -40,6 +56,8 @@ const before = (a: ScoredMember, score: number, member: string) =>
 /** SharedState in one process's memory: the one-process shape, and unit tests. */
 export function createMemoryState(options: MemoryStateOptions = {}): SharedState {
   const entries = new Map<string, Entry>()
+  // Blocked stream reads by key, woken by an append to it (or by close).
+  const waiters = new Map<string, Set<() => void>>()
   let closed = false
 
   const live = (key: string): Entry | undefined => {
@@ -108,6 +126,24 @@ export function createMemoryState(options: MemoryStateOptions = {}): SharedState
     set.scores.delete(member)
     if (set.scores.size === 0) entries.delete(key)
     return true
+  }
+
+  const streamRead = (key: string, afterId: string, count: number): StreamEntry[] => {
+    const after = toStreamId(afterId)
+    const entry = live(key)
+    if (entry === undefined) return []
+    if (entry.type !== 'stream') throw wrongType()
+    const list = entry.data.entries
+    // Entries are in id order: find the first one past `after` from the end (readers are near it).
+    let from = list.length
+    while (from > 0 && compareStreamIds((list[from - 1] as StreamEntry).id, after) > 0) from--
+    return list.slice(from, from + count).map((e) => ({ ...e }))
+  }
+  const wake = (key: string) => {
+    const set = waiters.get(key)
+    if (set === undefined) return
+    waiters.delete(key)
+    for (const resolve of set) resolve()
   }
 
   const incr = (key: string, by: number, ttlMs: number | undefined): number => {
@@ -252,6 +288,58 @@ export function createMemoryState(options: MemoryStateOptions = {}): SharedState
       }
       return script.parse(reply)
     },
+    async streamAppend(key, data, { maxLen, ttlMs }) {
+      if (!Number.isSafeInteger(maxLen) || maxLen < 1)
+        throw new RangeError('maxLen must be a positive integer')
+      const expiresAt = Date.now() + toDurationMs(ttlMs, 'ttlMs')
+      let entry = live(key)
+      if (entry === undefined) {
+        entry = { type: 'stream', data: { entries: [], lastMs: 0, lastSeq: 0 }, expiresAt }
+        entries.set(key, entry)
+      }
+      if (entry.type !== 'stream') throw wrongType()
+      const stream = entry.data
+      // As Redis's `*`: the clock's millisecond, or the last one with the next sequence number.
+      const now = Date.now()
+      if (now > stream.lastMs) {
+        stream.lastMs = now
+        stream.lastSeq = 0
+      } else {
+        stream.lastSeq++
+      }
+      const id = `${stream.lastMs}-${stream.lastSeq}`
+      stream.entries.push({ id, data })
+      if (stream.entries.length > maxLen) stream.entries.splice(0, stream.entries.length - maxLen)
+      entry.expiresAt = expiresAt
+      wake(key)
+      return id
+    },
+    async streamRead(key, afterId, count = 100) {
+      return streamRead(key, afterId, count)
+    },
+    async streamReadBlocking(key, afterId, timeoutMs, count = 100) {
+      const timeout = toDurationMs(timeoutMs, 'timeoutMs')
+      const ready = streamRead(key, afterId, count)
+      if (ready.length > 0 || closed) return ready
+      return new Promise<StreamEntry[]>((resolve, reject) => {
+        const done = () => {
+          clearTimeout(timer)
+          waiters.get(key)?.delete(done)
+          try {
+            resolve(closed ? [] : streamRead(key, afterId, count))
+          } catch (err) {
+            reject(err)
+          }
+        }
+        const timer = setTimeout(done, timeout)
+        let set = waiters.get(key)
+        if (set === undefined) {
+          set = new Set()
+          waiters.set(key, set)
+        }
+        set.add(done)
+      })
+    },
     async ping() {
       return !closed
     },
@@ -259,6 +347,7 @@ export function createMemoryState(options: MemoryStateOptions = {}): SharedState
       closed = true
       clearInterval(sweep)
       entries.clear()
+      for (const key of [...waiters.keys()]) wake(key)
     },
   }
 }

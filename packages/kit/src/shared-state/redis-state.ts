@@ -1,12 +1,26 @@
 import { createHash } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import { type AtomicScript, type ScriptReply, toScriptArgs } from './atomic-script.ts'
-import { assertSafeInteger, type HitResult, type SharedState, toDurationMs } from './shared-state.ts'
+import {
+  assertSafeInteger,
+  type HitResult,
+  type SharedState,
+  type StreamEntry,
+  toDurationMs,
+  toStreamId,
+} from './shared-state.ts'
 
 export interface RedisStateOptions {
   /** Prepended to every key, so several deployments or tests can share one Redis. Default 'switchyard:'. */
   prefix?: string
+  /** Idle connections kept for blocking stream reads (each read in flight holds one). Default 4. */
+  idleBlockingConnections?: number
 }
+
+/** `XRANGE`/`XREAD` entries (RESP2): [id, [field, value, ...]]; the data is the `d` field. */
+type RawEntries = [id: string, fields: string[]][]
+const toEntries = (raw: RawEntries | null | undefined): StreamEntry[] =>
+  (raw ?? []).map(([id, fields]) => ({ id, data: fields[fields.indexOf('d') + 1] ?? '' }))
 
 /**
  * Fixed window: the first hit creates the counter with the window as its TTL. A counter that lost
@@ -50,6 +64,31 @@ export function createRedisState(redis: Redis, options: RedisStateOptions = {}):
   const k = (key: string) => prefix + key
   // sha1 per script text, computed once: EVALSHA sends 40 bytes instead of the whole script.
   const shas = new WeakMap<AtomicScript<unknown>, string>()
+  // XREAD BLOCK holds its connection until it answers: blocking reads get connections of their own,
+  // pooled, so the shared one never waits behind them.
+  const idleBlockers: Redis[] = []
+  const blockers = new Set<Redis>()
+  const maxIdleBlockers = options.idleBlockingConnections ?? 4
+  let closed = false
+  const withBlocker = async <T>(fn: (connection: Redis) => Promise<T>): Promise<T> => {
+    let connection = idleBlockers.pop()
+    if (connection === undefined) {
+      connection = redis.duplicate()
+      // Failures reach the command that was running; the event itself only needs a listener.
+      connection.on('error', () => {})
+      blockers.add(connection)
+    }
+    try {
+      return await fn(connection)
+    } finally {
+      if (!closed && idleBlockers.length < maxIdleBlockers && connection.status === 'ready') {
+        idleBlockers.push(connection)
+      } else {
+        blockers.delete(connection)
+        connection.disconnect()
+      }
+    }
+  }
 
   return {
     async get(key) {
@@ -95,6 +134,41 @@ export function createRedisState(redis: Redis, options: RedisStateOptions = {}):
       }
       return script.parse(reply as ScriptReply)
     },
+    async streamAppend(key, data, { maxLen, ttlMs }) {
+      if (!Number.isSafeInteger(maxLen) || maxLen < 1)
+        throw new RangeError('maxLen must be a positive integer')
+      const ttl = toDurationMs(ttlMs, 'ttlMs')
+      const replies = await redis
+        .multi()
+        .xadd(k(key), 'MAXLEN', maxLen, '*', 'd', data)
+        .pexpire(k(key), ttl)
+        .exec()
+      const [added] = replies ?? []
+      if (added === undefined) throw new Error('streamAppend: the transaction was discarded')
+      if (added[0]) throw added[0]
+      return String(added[1])
+    },
+    async streamRead(key, afterId, count = 100) {
+      const raw = await redis.xrange(k(key), `(${toStreamId(afterId)}`, '+', 'COUNT', count)
+      return toEntries(raw as RawEntries)
+    },
+    async streamReadBlocking(key, afterId, timeoutMs, count = 100) {
+      const timeout = toDurationMs(timeoutMs, 'timeoutMs')
+      const after = toStreamId(afterId)
+      if (closed) return []
+      try {
+        const reply = await withBlocker(
+          (connection) =>
+            connection.xread('COUNT', count, 'BLOCK', timeout, 'STREAMS', k(key), after) as Promise<
+              [string, RawEntries][] | null
+            >,
+        )
+        return toEntries(reply?.[0]?.[1])
+      } catch (err) {
+        if (closed) return []
+        throw err
+      }
+    },
     async ping() {
       try {
         return (await redis.ping()) === 'PONG'
@@ -103,6 +177,10 @@ export function createRedisState(redis: Redis, options: RedisStateOptions = {}):
       }
     },
     async close() {
+      closed = true
+      for (const connection of blockers) connection.disconnect()
+      blockers.clear()
+      idleBlockers.length = 0
       if (redis.status === 'end') return
       await redis.quit().catch(() => redis.disconnect())
     },

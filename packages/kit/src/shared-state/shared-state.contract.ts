@@ -362,6 +362,92 @@ export function sharedStateContract(name: string, createFixture: () => Promise<S
       expect(await a.get('spent')).toBe(String(moved * step))
     })
 
+    test('a stream hands out increasing ids and reads back exactly what follows an id', async () => {
+      const state = await one()
+      const opts = { maxLen: 100, ttlMs: 60_000 }
+      const ids: string[] = []
+      for (const data of ['a', 'b', 'c', 'd']) ids.push(await state.streamAppend('log', data, opts))
+      expect(new Set(ids).size).toBe(4)
+      expect(await state.streamRead('log', '0')).toEqual(
+        ['a', 'b', 'c', 'd'].map((data, i) => ({ id: ids[i], data })),
+      )
+      expect((await state.streamRead('log', ids[1] as string)).map((e) => e.data)).toEqual(['c', 'd'])
+      expect(await state.streamRead('log', ids[3] as string)).toEqual([])
+      expect((await state.streamRead('log', '0', 3)).map((e) => e.data)).toEqual(['a', 'b', 'c'])
+      expect(await state.streamRead('missing', '0')).toEqual([])
+      await expect(state.streamRead('log', 'not-an-id')).rejects.toThrow(RangeError)
+    })
+
+    test('a stream keeps its newest maxLen entries and expires as a whole after its ttl', async () => {
+      const state = await one()
+      for (let i = 1; i <= 5; i++)
+        await state.streamAppend('trimmed', String(i), { maxLen: 3, ttlMs: 60_000 })
+      expect((await state.streamRead('trimmed', '0')).map((e) => e.data)).toEqual(['3', '4', '5'])
+      await state.streamAppend('brief', 'x', { maxLen: 10, ttlMs: 80 })
+      expect(await state.streamRead('brief', '0')).toHaveLength(1)
+      await sleep(200)
+      expect(await state.streamRead('brief', '0')).toEqual([])
+    })
+
+    test('each append renews the stream ttl', async () => {
+      const state = await one()
+      await state.streamAppend('renewed', '1', { maxLen: 10, ttlMs: 150 })
+      await sleep(100)
+      await state.streamAppend('renewed', '2', { maxLen: 10, ttlMs: 150 })
+      await sleep(100)
+      // 200 ms after the first append, 100 after the second: alive because the second renewed it.
+      expect((await state.streamRead('renewed', '0')).map((e) => e.data)).toEqual(['1', '2'])
+    })
+
+    test('a blocking read answers at once when entries follow, else when another client appends', async () => {
+      const [reader, writer] = await openStore(2)
+      if (reader === undefined || writer === undefined)
+        throw new Error('fixture opened fewer than two clients')
+      const opts = { maxLen: 100, ttlMs: 60_000 }
+      const first = await writer.streamAppend('live', 'one', opts)
+      expect((await reader.streamReadBlocking('live', '0', 5_000)).map((e) => e.data)).toEqual(['one'])
+
+      const started = Date.now()
+      const waiting = reader.streamReadBlocking('live', first, 5_000)
+      await sleep(100)
+      const second = await writer.streamAppend('live', 'two', opts)
+      expect(await waiting).toEqual([{ id: second, data: 'two' }])
+      expect(Date.now() - started).toBeLessThan(4_000)
+    })
+
+    test('a blocking read with nothing to read answers [] after its timeout', async () => {
+      const state = await one()
+      const started = Date.now()
+      expect(await state.streamReadBlocking('quiet', '0', 300)).toEqual([])
+      const waited = Date.now() - started
+      expect(waited).toBeGreaterThanOrEqual(250)
+      expect(waited).toBeLessThan(3_000)
+    })
+
+    test('a blocking read in flight answers [] when its state closes', async () => {
+      const fixture = await createFixture()
+      const state = await fixture.open()
+      onTestFinished(async () => {
+        await fixture.cleanup?.()
+      })
+      const started = Date.now()
+      const waiting = state.streamReadBlocking('never', '0', 10_000)
+      await sleep(100)
+      await state.close()
+      expect(await waiting).toEqual([])
+      expect(Date.now() - started).toBeLessThan(5_000)
+    })
+
+    test('a stream key is not a string: get on it rejects like Redis (WRONGTYPE)', async () => {
+      const state = await one()
+      await state.streamAppend('typed', 'x', { maxLen: 10, ttlMs: 60_000 })
+      await expect(state.get('typed')).rejects.toThrow(/WRONGTYPE/)
+      await state.set('plain', 'v')
+      await expect(state.streamAppend('plain', 'x', { maxLen: 10, ttlMs: 60_000 })).rejects.toThrow(
+        /WRONGTYPE/,
+      )
+    })
+
     test('ping answers true while open and false once closed', async () => {
       const fixture = await createFixture()
       const state = await fixture.open()

@@ -32,9 +32,39 @@ export interface SharedState {
     keys: readonly string[],
     args?: readonly (string | number)[],
   ): Promise<Result>
+  /**
+   * Appends `data` to the append-only stream at `key` (a Redis stream), trims it to its newest
+   * `maxLen` entries and (re)sets the key's TTL, in one step. Answers the entry's id: ids are
+   * opaque, increase with every append and order the entries (Redis `<ms>-<seq>`).
+   */
+  streamAppend(key: string, data: string, options: StreamAppendOptions): Promise<string>
+  /**
+   * Entries after `afterId` (exclusive; `'0'` for the first one on), oldest first, at most `count`
+   * (default 100). A missing key reads as an empty stream.
+   */
+  streamRead(key: string, afterId: string, count?: number): Promise<StreamEntry[]>
+  /**
+   * As `streamRead`, but when nothing follows `afterId` yet it waits up to `timeoutMs` for an
+   * append and answers `[]` if none came. Replicas appending to the key wake it (Redis `XREAD
+   * BLOCK`, on a connection of its own so other commands are not held up). A closed state answers `[]`.
+   */
+  streamReadBlocking(key: string, afterId: string, timeoutMs: number, count?: number): Promise<StreamEntry[]>
   /** True when the backing store answers (readiness). */
   ping(): Promise<boolean>
   close(): Promise<void>
+}
+
+export interface StreamAppendOptions {
+  /** Entries kept: the oldest are dropped past it. A positive integer. */
+  maxLen: number
+  /** Milliseconds until the whole stream expires, counted from this append. */
+  ttlMs: number
+}
+
+/** One stream entry: its id and the data appended. */
+export interface StreamEntry {
+  id: string
+  data: string
 }
 
 export interface HitResult {
@@ -49,6 +79,21 @@ export function toDurationMs(ms: number, name: string): number {
   if (!Number.isFinite(ms) || ms <= 0)
     throw new RangeError(`${name} must be a positive number of milliseconds`)
   return Math.ceil(ms)
+}
+
+/** Checks a stream id argument: `'0'` or `<ms>-<seq>`, as Redis accepts them. */
+export function toStreamId(id: string): string {
+  if (id === '0') return '0-0'
+  if (!/^\d+-\d+$/.test(id)) throw new RangeError(`invalid stream id ${JSON.stringify(id)}`)
+  return id
+}
+
+/** Compares two `<ms>-<seq>` ids as Redis orders them. */
+export function compareStreamIds(a: string, b: string): number {
+  const [am = 0n, as = 0n] = a.split('-').map(BigInt)
+  const [bm = 0n, bs = 0n] = b.split('-').map(BigInt)
+  if (am !== bm) return am < bm ? -1 : 1
+  return as === bs ? 0 : as < bs ? -1 : 1
 }
 
 export function assertSafeInteger(value: number, name: string): void {
