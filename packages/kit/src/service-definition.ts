@@ -1,6 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { ServiceName } from '@switchyard/contracts'
 import type { EventBus } from '@switchyard/events'
+import type { Client as CassandraClient } from 'cassandra-driver'
 import type { FastifyPluginAsync, RawServerDefault } from 'fastify'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
@@ -28,6 +29,12 @@ export interface ServiceContext<Config = unknown> {
   state: SharedState
   /** Present when the service lists 'sql' in `needs`. */
   sql?: SqlPool
+  /**
+   * Present when the service lists 'cassandra' in `needs` and runs on its own (a single target):
+   * connected, no keyspace set (name yours in each statement). In one process such a service gets
+   * `sql` instead.
+   */
+  cassandra?: CassandraClient
   /** Base URL of another service ('http://llm-router:8080' or the in-process origin). */
   serviceUrl(name: ServiceName): string
   /** `fetch` that reaches other services: over HTTP, or in-process in the one-process shape. */
