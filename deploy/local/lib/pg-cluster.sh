@@ -37,8 +37,8 @@ pg_clear_stale_pid() {
 pg_psql() {
   local bin=$1 port=$2
   shift 2
-  PGPASSWORD=$PG_PASSWORD PGCONNECT_TIMEOUT=3 PGOPTIONS='-c client_min_messages=warning' "$bin/psql" -h 127.0.0.1 -p "$port" -U "$PG_USER" \
-    -v ON_ERROR_STOP=1 -X -q -A -t "$@"
+  PGPASSWORD=$PG_PASSWORD PGCONNECT_TIMEOUT=3 PGOPTIONS='-c client_min_messages=warning' \
+    "$bin/psql" -h 127.0.0.1 -p "$port" -U "$PG_USER" -v ON_ERROR_STOP=1 -X -q -A -t "$@"
 }
 
 pg_start() {
