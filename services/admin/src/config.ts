@@ -1,0 +1,16 @@
+import { Duration } from '@switchyard/config'
+import { type Static, Type } from 'typebox'
+
+export const AdminConfig = Type.Object({
+  /** Name of the first org, created at start when set with the owner's email and no org exists yet. */
+  ADMIN_BOOTSTRAP_ORG: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  /** Email of that org's first owner; their API key is printed once to the log (warn). */
+  ADMIN_BOOTSTRAP_OWNER_EMAIL: Type.Optional(Type.String({ minLength: 3, maxLength: 320 })),
+  /** How long a rotated key keeps working when the rotate request names no grace period. */
+  ADMIN_KEY_ROTATION_GRACE_MS: Duration({ default: '24h', maximum: 30 * 86_400_000 }),
+  /** A key's last_used_at is written at most this often (resolve is on every gateway cache miss). */
+  ADMIN_KEY_LAST_USED_INTERVAL_MS: Duration({ default: '1m', minimum: 1_000 }),
+  /** How often unpublished admin.config.v1 events are retried (a failed publish, a crash). */
+  ADMIN_CONFIG_RELAY_INTERVAL_MS: Duration({ default: '10s', minimum: 100 }),
+})
+export type AdminConfig = Static<typeof AdminConfig>
