@@ -1,0 +1,98 @@
+import { isoOf, num, type Queryable } from '../db/sql.ts'
+import type { Budget, BudgetPeriod, BudgetScope, UpdateBudget } from './schemas.ts'
+
+interface BudgetRow extends Record<string, unknown> {
+  id: string
+  org_id: string
+  scope: BudgetScope
+  subject_id: string
+  amount_usd: string
+  period: BudgetPeriod
+  spent_usd: string
+  created_at: Date
+  updated_at: Date
+}
+
+const toBudget = (row: BudgetRow): Budget => ({
+  id: row.id,
+  orgId: row.org_id,
+  scope: row.scope,
+  subjectId: row.subject_id,
+  amountUsd: num(row.amount_usd),
+  period: row.period,
+  spentUsd: num(row.spent_usd),
+  createdAt: isoOf(row.created_at),
+  updatedAt: isoOf(row.updated_at),
+})
+
+/** Budgets with what the ledger says was spent in their current UTC day or month. */
+const budgetsQuery = `
+  SELECT b.id, b.org_id, b.scope, b.subject_id, b.amount_usd::text, b.period, b.created_at, b.updated_at,
+         coalesce((
+           SELECT sum(l.cost_usd) FROM usage_ledger l
+            WHERE l.org_id = b.org_id
+              AND l.started_at >= date_trunc(b.period, now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
+              AND (b.scope = 'org'
+                   OR (b.scope = 'user' AND l.user_id = b.subject_id)
+                   OR (b.scope = 'key' AND l.key_id = b.subject_id))
+         ), 0)::text AS spent_usd
+    FROM budgets b`
+
+/** Budgets of one org: every function takes the org id, and every statement filters on it. */
+export const budgetsRepository = {
+  async list(db: Queryable, orgId: string): Promise<Budget[]> {
+    const { rows } = await db.query<BudgetRow>(
+      `${budgetsQuery} WHERE b.org_id = $1 ORDER BY b.scope, b.subject_id`,
+      [orgId],
+    )
+    return rows.map(toBudget)
+  },
+
+  async get(db: Queryable, orgId: string, id: string): Promise<Budget | null> {
+    const { rows } = await db.query<BudgetRow>(`${budgetsQuery} WHERE b.org_id = $1 AND b.id = $2`, [
+      orgId,
+      id,
+    ])
+    return rows[0] ? toBudget(rows[0]) : null
+  },
+
+  async insert(
+    db: Queryable,
+    orgId: string,
+    budget: { id: string; scope: BudgetScope; subjectId: string; amountUsd: number; period: BudgetPeriod },
+  ): Promise<void> {
+    await db.query(
+      'INSERT INTO budgets (id, org_id, scope, subject_id, amount_usd, period) VALUES ($1, $2, $3, $4, $5, $6)',
+      [budget.id, orgId, budget.scope, budget.subjectId, String(budget.amountUsd), budget.period],
+    )
+  },
+
+  async update(db: Queryable, orgId: string, id: string, change: UpdateBudget): Promise<boolean> {
+    const { rowCount } = await db.query(
+      `UPDATE budgets SET amount_usd = coalesce($3::numeric, amount_usd), period = coalesce($4, period), updated_at = now()
+        WHERE org_id = $1 AND id = $2`,
+      [orgId, id, change.amountUsd === undefined ? null : String(change.amountUsd), change.period ?? null],
+    )
+    return (rowCount ?? 0) > 0
+  },
+
+  async remove(db: Queryable, orgId: string, id: string): Promise<boolean> {
+    const { rowCount } = await db.query('DELETE FROM budgets WHERE org_id = $1 AND id = $2', [orgId, id])
+    return (rowCount ?? 0) > 0
+  },
+}
+
+/**
+ * An org's budgets in the llm-router's `budgets` section format (`orgs`, `users`, `keys`, by id):
+ * the `budget` event's payload, which replaces everything the router holds for that org.
+ */
+export function toRouterBudgets(budgets: Budget[]) {
+  const section = {
+    orgs: {} as Record<string, { amountUsd: number; period: BudgetPeriod }>,
+    users: {} as Record<string, { amountUsd: number; period: BudgetPeriod }>,
+    keys: {} as Record<string, { amountUsd: number; period: BudgetPeriod }>,
+  }
+  const byScope = { org: section.orgs, user: section.users, key: section.keys }
+  for (const b of budgets) byScope[b.scope][b.subjectId] = { amountUsd: b.amountUsd, period: b.period }
+  return section
+}

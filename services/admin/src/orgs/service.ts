@@ -1,0 +1,52 @@
+import { adminScopes } from '../access/roles.ts'
+import type { ChangeScope } from '../db/change.ts'
+import { newId } from '../db/ids.ts'
+import { insertKey } from '../keys/service.ts'
+import { usersRepository } from '../users/repository.ts'
+import { orgsRepository } from './repository.ts'
+import type { CreatedOrg } from './schemas.ts'
+
+/** Scopes of the key a new org's first owner gets: the admin API, nothing else. */
+export const ownerKeyScopes = [adminScopes.read, adminScopes.write]
+
+/**
+ * An org, its first owner (an existing user with that email joins; otherwise one is created) and
+ * an owner API key, audited in the new org. Shared by bootstrap and `POST /admin/v1/orgs`.
+ */
+export async function createOrgWithOwner(
+  scope: ChangeScope,
+  input: { name: string; ownerEmail: string; ownerName?: string | undefined; operator: boolean },
+): Promise<CreatedOrg> {
+  const org = await orgsRepository.insert(scope.db, {
+    id: newId('org'),
+    name: input.name,
+    operator: input.operator,
+  })
+  let userId = (await usersRepository.findUserByEmail(scope.db, input.ownerEmail))?.id
+  if (userId === undefined) {
+    userId = newId('user')
+    await usersRepository.insertUser(scope.db, {
+      id: userId,
+      email: input.ownerEmail,
+      name: input.ownerName ?? null,
+    })
+  }
+  const owner = await usersRepository.addMembership(scope.db, org.id, userId, 'owner')
+  await scope.audit(
+    {
+      action: 'org.create',
+      targetType: 'org',
+      targetId: org.id,
+      details: { name: org.name, ownerUserId: userId },
+    },
+    org.id,
+  )
+  // The key belongs to the new org; its audit entry is written there too.
+  const created = await insertKey({ ...scope, audit: (entry) => scope.audit(entry, org.id) }, org.id, {
+    userId,
+    name: 'owner key',
+    scopes: ownerKeyScopes,
+    expiresAt: null,
+  })
+  return { org, owner, key: created.key, secret: created.secret }
+}
