@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config'
 
-// Two projects: `unit` (in-memory ports, fastify.inject; no servers) and `integration`
-// (real PostgreSQL, pgvector, Redis, Kafka and Cassandra, started once by the global setup).
+// Three projects: `unit` (in-memory ports, fastify.inject; no servers), `serial` (timed, run
+// alone) and `integration` (real PostgreSQL, pgvector, Redis, Kafka and Cassandra, started once by the global setup).
 export default defineConfig({
   test: {
     projects: [
@@ -9,8 +9,19 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['packages/*/src/**/*.test.ts', 'services/*/src/**/*.test.ts', 'bench/*/src/**/*.test.ts'],
-          exclude: ['**/*.int.test.ts', '**/node_modules/**'],
+          exclude: ['**/*.int.test.ts', '**/*.serial.test.ts', '**/node_modules/**'],
           testTimeout: 30_000,
+        },
+      },
+      {
+        // Tests whose subject is wall time (e.g. `switchyard start` answers within 10 s): no
+        // external servers, but run alone so that the rest of the suite does not share the CPU.
+        test: {
+          name: 'serial',
+          include: ['packages/*/src/**/*.serial.test.ts', 'services/*/src/**/*.serial.test.ts'],
+          exclude: ['**/node_modules/**'],
+          testTimeout: 60_000,
+          fileParallelism: false,
         },
       },
       {
