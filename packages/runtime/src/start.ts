@@ -16,6 +16,7 @@ import {
   type SharedState,
 } from '@switchyard/kit'
 import { createLogger, createMetricsRegistry, type TelemetryHandle } from '@switchyard/telemetry'
+import { Client as CassandraClient } from 'cassandra-driver'
 import { Redis } from 'ioredis'
 import pg from 'pg'
 import type { Logger } from 'pino'
@@ -26,7 +27,14 @@ import { RuntimeConfig } from './config.ts'
 import { createInProcessFetch } from './in-process-fetch.ts'
 import { type MigrationReport, migrate } from './migrate.ts'
 import { type LocalPostgresOpening, PGLITE_MAX_CONNECTIONS, startLocalPostgres } from './pglite.ts'
-import { type MigratePlan, planMigrate, planStart, type SqlPlan, type StartPlan } from './plan.ts'
+import {
+  type CassandraPlan,
+  type MigratePlan,
+  planMigrate,
+  planStart,
+  type SqlPlan,
+  type StartPlan,
+} from './plan.ts'
 import { services as registry, type ServiceRegistry } from './targets.ts'
 import { unwired } from './unwired.ts'
 
@@ -118,6 +126,7 @@ async function startWith(
     sqlOpening = opening
     const bus = plan.bus && (await openBus(plan.bus, closers, logger, metrics))
     const state = plan.state && openState(plan.state, closers, logger)
+    const cassandra = plan.cassandra && (await openCassandra(plan.cassandra, closers))
     const keys =
       plan.identity.keys === 'ephemeral' ? generateInternalKeyPair() : { publicKey: plan.identity.publicKey }
 
@@ -130,6 +139,13 @@ async function startWith(
         ...(opening && { [`sql:${plan.sql?.impl}`]: () => opening.then((sql) => sql.ping()) }),
         ...(bus && { [`bus:${plan.bus?.impl}`]: () => bus.ready() }),
         ...(state && { [`state:${plan.state?.impl}`]: () => state.ping() }),
+        ...(cassandra && {
+          cassandra: () =>
+            cassandra.execute('SELECT release_version FROM system.local').then(
+              () => true,
+              () => false,
+            ),
+        }),
       },
       shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
     })
@@ -144,8 +160,7 @@ async function startWith(
     const serviceUrl = (name: ServiceName) =>
       plan.peers.transport === 'http' ? plan.peers.urls[name] : origin
     const peerFetch = inProcess ? createInProcessFetch(app, () => origin) : fetch
-    // Each service gets only the ports the plan granted it. (plan.cassandra is resolved, but
-    // ServiceContext has no Cassandra client yet: it arrives with the chat service's store.)
+    // Each service gets only the ports the plan granted it.
     for (const service of plan.services) {
       const needs = new Set(plan.grants[service.name])
       const context: ServiceContext = {
@@ -155,6 +170,7 @@ async function startWith(
         bus: bus && needs.has('bus') ? bus : unwired<EventBus>('bus', service.name),
         state: state && needs.has('state') ? state : unwired<SharedState>('state', service.name),
         ...(sql && needs.has('sql') && { sql: sql.pool }),
+        ...(cassandra && needs.has('cassandra') && { cassandra }),
         serviceUrl,
         fetch: peerFetch,
       }
@@ -280,6 +296,18 @@ async function openBus(
       : createInProcessBus({ logger, registry })
   closers.add('bus', () => bus.close())
   return bus
+}
+
+/** Connects before the services register: they may prepare their schema at registration. */
+async function openCassandra(plan: CassandraPlan, closers: Closers): Promise<CassandraClient> {
+  // No keyspace on the client: each service names its own in its statements.
+  const client = new CassandraClient({
+    contactPoints: plan.contactPoints,
+    localDataCenter: plan.localDataCenter,
+  })
+  closers.add('cassandra', () => client.shutdown())
+  await client.connect()
+  return client
 }
 
 function openState(plan: NonNullable<StartPlan['state']>, closers: Closers, logger: Logger): SharedState {
