@@ -39,7 +39,7 @@ async function prepare(argv: string[], env: NodeJS.ProcessEnv) {
   }
   const endpoint = config.OTEL_EXPORTER_OTLP_ENDPOINT
   const telemetry = endpoint
-    ? (await import('@switchyard/telemetry')).startTelemetry({
+    ? await (await import('@switchyard/telemetry')).startTelemetry({
         serviceName: target === 'all' ? 'switchyard' : target,
         otlpEndpoint: endpoint,
       })

@@ -8,7 +8,7 @@ import { enabledInstrumentations, startTelemetry, tracesUrl } from './telemetry.
 
 test('without an OTLP endpoint telemetry is off: a no-op handle and no recording spans', async () => {
   for (const otlpEndpoint of [undefined, '']) {
-    const handle = startTelemetry({ serviceName: 'chat', otlpEndpoint })
+    const handle = await startTelemetry({ serviceName: 'chat', otlpEndpoint })
     expect(handle.enabled).toBe(false)
     await expect(handle.shutdown()).resolves.toBeUndefined()
   }
@@ -53,11 +53,14 @@ test('with an endpoint, spans reach the OTLP/HTTP collector with the service nam
   onTestFinished(() => void collector.close())
   const { port } = collector.address() as AddressInfo
 
-  const handle = startTelemetry({ serviceName: 'telemetry-test', otlpEndpoint: `http://127.0.0.1:${port}` })
+  const handle = await startTelemetry({
+    serviceName: 'telemetry-test',
+    otlpEndpoint: `http://127.0.0.1:${port}`,
+  })
   expect(handle.enabled).toBe(true)
-  expect(() => startTelemetry({ serviceName: 'again', otlpEndpoint: `http://127.0.0.1:${port}` })).toThrow(
-    /already started/,
-  )
+  await expect(
+    startTelemetry({ serviceName: 'again', otlpEndpoint: `http://127.0.0.1:${port}` }),
+  ).rejects.toThrow(/already started/)
   const span = trace.getTracer('test').startSpan('unit-of-work')
   expect(span.isRecording()).toBe(true)
   span.end()
@@ -79,7 +82,10 @@ test('shutdown resolves even when the collector refuses the spans', async () => 
   await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve))
   onTestFinished(() => void refusing.close())
   const { port } = refusing.address() as AddressInfo
-  const handle = startTelemetry({ serviceName: 'telemetry-test', otlpEndpoint: `http://127.0.0.1:${port}` })
+  const handle = await startTelemetry({
+    serviceName: 'telemetry-test',
+    otlpEndpoint: `http://127.0.0.1:${port}`,
+  })
   trace.getTracer('test').startSpan('lost').end()
   await expect(handle.shutdown()).resolves.toBeUndefined()
 })

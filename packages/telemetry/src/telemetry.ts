@@ -1,12 +1,7 @@
 import type { IncomingMessage } from 'node:http'
-import { FastifyOtelInstrumentation } from '@fastify/otel'
 import { context, propagation, trace } from '@opentelemetry/api'
-import {
-  getNodeAutoInstrumentations,
-  type InstrumentationConfigMap,
-} from '@opentelemetry/auto-instrumentations-node'
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http'
-import { NodeSDK } from '@opentelemetry/sdk-node'
+import type { InstrumentationConfigMap } from '@opentelemetry/auto-instrumentations-node'
+import type { NodeSDK } from '@opentelemetry/sdk-node'
 import type { Logger } from 'pino'
 
 export interface TelemetryOptions {
@@ -115,7 +110,7 @@ let running: NodeSDK | undefined
  * (pg, ioredis, kafkajs, cassandra-driver, http) are loaded: it patches them as they load. Metrics stay
  * with prom-client and logs with pino; the SDK exports neither.
  */
-export function startTelemetry(options: TelemetryOptions): TelemetryHandle {
+export async function startTelemetry(options: TelemetryOptions): Promise<TelemetryHandle> {
   const { serviceName, otlpEndpoint, logger } = options
   if (!otlpEndpoint) {
     logger?.debug('tracing off: no OTLP endpoint configured')
@@ -124,6 +119,21 @@ export function startTelemetry(options: TelemetryOptions): TelemetryHandle {
   if (running)
     throw new Error('startTelemetry: already started in this process; start it once, in the runtime')
 
+  // Loaded here, not at the top: the SDK and its instrumentations cost ~0.8 s of CPU to import,
+  // which every process paid at start even with tracing off.
+  const [
+    { FastifyOtelInstrumentation },
+    { getNodeAutoInstrumentations },
+    { OTLPTraceExporter },
+    { NodeSDK },
+  ] = await Promise.all([
+    import('@fastify/otel'),
+    import('@opentelemetry/auto-instrumentations-node'),
+    import('@opentelemetry/exporter-trace-otlp-http'),
+    import('@opentelemetry/sdk-node'),
+  ])
+  if (running)
+    throw new Error('startTelemetry: already started in this process; start it once, in the runtime')
   const sdk = new NodeSDK({
     serviceName,
     traceExporter: new OTLPTraceExporter({ url: tracesUrl(otlpEndpoint) }),
