@@ -4,7 +4,7 @@ import { startLlmSpan } from '../observability/spans.ts'
 import { execute } from '../pipeline/execute.ts'
 import { admit, attemptsHeader, beginRequest, deploymentHeader, failed } from '../pipeline/lifecycle.ts'
 import type { PipelineDeps } from '../pipeline/request.ts'
-import { ClientGone, raceAbort } from '../pipeline/timeouts.ts'
+import { ClientGone } from '../pipeline/timeouts.ts'
 import { UpstreamError } from '../upstreams/provider.ts'
 import { estimatePromptTokens } from '../usage/tokens.ts'
 import { checkOnlyValidator } from '../validation.ts'
@@ -43,12 +43,11 @@ export function chatRoutes(app: KitServer, deps: PipelineDeps): void {
             if (client.chatStream === undefined)
               throw unsupported('streaming chat', attempt.state.deployment.id)
             attempt.armTtft()
-            const upstream = await raceAbort(
+            const upstream = await attempt.guard(
               client.chatStream(body, { alias: llm.alias, signal: attempt.signal }),
-              attempt.signal,
             )
             const iterator = upstream[Symbol.asyncIterator]()
-            const head = await raceAbort(iterator.next(), attempt.signal)
+            const head = await attempt.guard(iterator.next())
             attempt.event()
             return { upstream, iterator, head }
           })
@@ -58,7 +57,7 @@ export function chatRoutes(app: KitServer, deps: PipelineDeps): void {
         const { value, attempt } = await execute(deps, llm, aliasState, async (attempt) => {
           const client = attempt.state.client
           if (client.chat === undefined) throw unsupported('chat', attempt.state.deployment.id)
-          return raceAbort(client.chat(body, { alias: llm.alias, signal: attempt.signal }), attempt.signal)
+          return attempt.guard(client.chat(body, { alias: llm.alias, signal: attempt.signal }))
         })
         attempt.answered()
         attempt.end()

@@ -62,7 +62,7 @@ export async function writeStream(
     out.end(done)
     llm.succeed()
   } catch (error) {
-    if (llm.signal.aborted) {
+    if (llm.gone) {
       out.destroy()
       return
     }
@@ -88,7 +88,7 @@ export async function writeStream(
     attempt.end()
     if (!finished) {
       // Stops the provider's generator, which releases the upstream connection.
-      attempt.abort(llm.signal.reason)
+      attempt.abort(llm.goneReason ?? new Error('stream ended early'))
       iterator.return?.().catch(() => {})
     }
   }

@@ -4,7 +4,7 @@ import { startLlmSpan } from '../observability/spans.ts'
 import { execute } from '../pipeline/execute.ts'
 import { admit, attemptsHeader, beginRequest, deploymentHeader, failed } from '../pipeline/lifecycle.ts'
 import type { PipelineDeps } from '../pipeline/request.ts'
-import { ClientGone, raceAbort } from '../pipeline/timeouts.ts'
+import { ClientGone } from '../pipeline/timeouts.ts'
 import { UpstreamError } from '../upstreams/provider.ts'
 import { embeddingInputText, estimateEmbeddingTokens } from '../usage/tokens.ts'
 import { checkOnlyValidator } from '../validation.ts'
@@ -35,10 +35,7 @@ export function embeddingsRoutes(app: KitServer, deps: PipelineDeps): void {
           const client = attempt.state.client
           if (client.embeddings === undefined)
             throw new UpstreamError('bad_request', `deployment ${attempt.state.deployment.id} does not embed`)
-          return raceAbort(
-            client.embeddings(body, { alias: llm.alias, signal: attempt.signal }),
-            attempt.signal,
-          )
+          return attempt.guard(client.embeddings(body, { alias: llm.alias, signal: attempt.signal }))
         })
         attempt.answered()
         attempt.end()

@@ -57,7 +57,7 @@ export async function execute<R>(
       request.attempts++
       request.deployment = state
       if (request.attempts > 1) deps.metrics.recordRetry(labelsOf(request, state))
-      const attempt = new Attempt(state, request.signal)
+      const attempt = new Attempt(state, request)
       try {
         const value = await call(attempt)
         router.health.recordSuccess(id)
@@ -65,7 +65,7 @@ export async function execute<R>(
       } catch (error) {
         attempt.end()
         attempt.abort(error)
-        if (request.signal.aborted) throw new ClientGone()
+        if (request.gone) throw new ClientGone()
         const failure = classify(error)
         last = failure
         deps.logger.debug(
@@ -139,7 +139,7 @@ async function guard(wait: Promise<void>, request: LlmRequest): Promise<void> {
   try {
     await wait
   } catch {
-    if (request.signal.aborted) throw new ClientGone()
+    if (request.gone) throw new ClientGone()
   }
 }
 

@@ -14,6 +14,7 @@ import type { DeploymentState } from '../routing/deployment-state.ts'
 import type { ModelRouter } from '../routing/router.ts'
 import { promptText, tokenCounter } from '../usage/tokens.ts'
 import type { Admission, AdmissionTicket } from './admission.ts'
+import type { Attempt } from './attempt.ts'
 import type { Reporter } from './reporter.ts'
 import { ClientGone } from './timeouts.ts'
 
@@ -44,10 +45,13 @@ export class LlmRequest {
   readonly alias: string
   readonly operation: 'chat' | 'embeddings'
   readonly stream: boolean
-  readonly startedAt = new Date()
-  /** Aborts when the client goes away: every attempt's upstream call listens to it. */
-  readonly #abort = new AbortController()
-  readonly signal = this.#abort.signal
+  /** Epoch ms. */
+  readonly startedAt = Date.now()
+  /** The attempt in progress: aborted directly when the client leaves. */
+  attempt: Attempt | undefined
+  #goneReason: ClientGone | undefined
+  /** Made on first use (waits and backpressure only), aborted when the client leaves. */
+  #controller: AbortController | undefined
   attempts = 0
   /** The deployment of the latest attempt. */
   deployment: DeploymentState | undefined
@@ -79,8 +83,29 @@ export class LlmRequest {
     this.stream = init.stream
   }
 
+  /** The client went away: abort the attempt in progress and every wait. */
   clientGone(): void {
-    if (!this.#abort.signal.aborted) this.#abort.abort(new ClientGone())
+    if (this.#goneReason !== undefined) return
+    this.#goneReason = new ClientGone()
+    this.#controller?.abort(this.#goneReason)
+    this.attempt?.abort(this.#goneReason)
+  }
+
+  get gone(): boolean {
+    return this.#goneReason !== undefined
+  }
+
+  get goneReason(): ClientGone | undefined {
+    return this.#goneReason
+  }
+
+  /** Aborts when the client leaves; for waits that are not an upstream call. */
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController()
+      if (this.#goneReason !== undefined) this.#controller.abort(this.#goneReason)
+    }
+    return this.#controller.signal
   }
 
   succeed(): void {
@@ -164,7 +189,7 @@ export class LlmRequest {
       errorCode: this.status === 'ok' ? null : this.errorCode,
       attempts: this.attempts,
       stream: this.stream,
-      startedAt: this.startedAt.toISOString(),
+      startedAt: new Date(this.startedAt).toISOString(),
     })
   }
 
