@@ -1,4 +1,5 @@
 export * from './fake-upstream/index.ts'
+export * from './gguf/index.ts'
 export type { InfraEndpoints } from './infra-endpoints.ts'
 export { getInfra, INFRA_ENV } from './infra-env.ts'
 export { restartKafka, startKafka, stopKafka, waitForKafka } from './infra-kafka.ts'
