@@ -1,0 +1,84 @@
+// Embeddings from the local model's embedding context, L2-normalized as OpenAI's are. A chat model
+// (Gemma 3 270M, say) gives vectors that work but retrieve worse than a model trained for
+// embeddings (nomic-embed, bge): deploy one of those for RAG, not the chat model.
+import type { EmbeddingsRequest } from '@switchyard/contracts'
+import type { Token } from 'node-llama-cpp'
+import type { EmbeddingsResult, UpstreamCall } from '../provider.ts'
+import { UpstreamError } from '../provider.ts'
+import type { LocalEngine } from './engine.ts'
+import { vocabularySize } from './translate.ts'
+
+function inputsOf(input: EmbeddingsRequest['input']): (string | Token[])[] {
+  if (typeof input === 'string') return [input]
+  if (input.length > 0 && typeof input[0] === 'number') return [input as Token[]]
+  return input as (string | Token[])[]
+}
+
+function normalized(vector: readonly number[]): number[] {
+  let sum = 0
+  for (const value of vector) sum += value * value
+  const norm = Math.sqrt(sum)
+  return norm === 0 ? [...vector] : vector.map((value) => value / norm)
+}
+
+export async function embeddings(
+  engine: LocalEngine,
+  request: EmbeddingsRequest,
+  call: UpstreamCall,
+): Promise<EmbeddingsResult> {
+  const embedder = await engine.embedder(call.signal)
+  const { model } = embedder.context
+  const size = model.embeddingVectorSize
+  if (request.dimensions !== undefined && request.dimensions !== size)
+    throw new UpstreamError(
+      'bad_request',
+      `this model embeds in ${size} dimensions; dimensions=${request.dimensions} is not supported`,
+    )
+  const inputs = inputsOf(request.input)
+  const tokenInputs = inputs.filter((input) => typeof input !== 'string')
+  if (tokenInputs.length > 0) {
+    const known = vocabularySize(model)
+    if (tokenInputs.some((tokens) => tokens.some((token) => token >= known)))
+      throw new UpstreamError(
+        'bad_request',
+        `input holds token ids this model does not have (it has ${known})`,
+      )
+  }
+  const lengths = inputs.map((input) => embedder.context.calculateInputLength(input))
+  const longest = Math.max(...lengths)
+  if (longest > embedder.contextSize) {
+    throw new UpstreamError(
+      'context_length',
+      `This model's maximum context length is ${embedder.contextSize} tokens, however you requested ${longest} tokens in one input.`,
+      { upstreamCode: 'context_length_exceeded' },
+    )
+  }
+  const base64 = request.encoding_format === 'base64'
+  const data: { object: 'embedding'; index: number; embedding: number[] | string }[] = []
+  const context = await embedder.turns.acquire(call.signal)
+  try {
+    for (const [index, input] of inputs.entries()) {
+      if (call.signal.aborted) throw call.signal.reason
+      const vector = normalized((await context.getEmbeddingFor(input)).vector)
+      data.push({
+        object: 'embedding',
+        index,
+        embedding: base64 ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector,
+      })
+    }
+  } catch (error) {
+    if (call.signal.aborted) throw call.signal.reason
+    if (error instanceof UpstreamError) throw error
+    throw new UpstreamError('server', `local embedding failed: ${(error as Error).message}`, { cause: error })
+  } finally {
+    embedder.turns.release(context)
+  }
+  const promptTokens = lengths.reduce((a, b) => a + b, 0)
+  const body = JSON.stringify({
+    object: 'list',
+    data,
+    model: call.alias,
+    usage: { prompt_tokens: promptTokens, total_tokens: promptTokens },
+  })
+  return { body, promptTokens: () => promptTokens }
+}
