@@ -246,6 +246,8 @@ describe('abort and concurrency', () => {
       }
     })().catch((e: unknown) => e)
     expect(error).toBe(reason)
+    // Had generation gone on, the 26 tokens (~30 ms on this model) would all be in by now.
+    await new Promise((resolve) => setTimeout(resolve, 200))
     expect(stream.completionText().length).toBeLessThan(TINY_GGUF_ANSWER.length)
     expect(contents).toBeLessThan(TINY_GGUF_ANSWER.length)
     // The sequence came back: the next request is answered in full.
@@ -258,6 +260,8 @@ describe('abort and concurrency', () => {
     const stream = await c.chatStream?.(ask('Hi', { stream: true }), call())
     if (stream === undefined) throw new Error('no stream')
     for await (const _ of stream) break
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(stream.completionText().length).toBeLessThan(TINY_GGUF_ANSWER.length)
     const next = await c.chat?.(ask('Again', { max_tokens: 2 }), call())
     expect(JSON.parse(next?.body ?? '{}').choices[0].message.content).toBe('ab')
   })
