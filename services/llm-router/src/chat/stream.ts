@@ -47,8 +47,27 @@ export async function writeStream(
     [attemptsHeader]: String(llm.attempts),
   })
   let finished = head.done === true
+  // The first events wait for the end of this turn: when the whole answer is already here (a
+  // short reply, a fast upstream), headers, events and [DONE] leave in one write instead of two.
+  // (Not res.cork(): an end() while corked loses its data.)
+  let held: Uint8Array | undefined = finished ? undefined : head.value
+  const release = () => {
+    if (held !== undefined) {
+      const bytes = held
+      held = undefined
+      out.write(bytes)
+    }
+  }
+  const finish = (tail: string | Uint8Array) => {
+    if (held === undefined) out.end(tail)
+    else {
+      const bytes = Buffer.concat([held, typeof tail === 'string' ? Buffer.from(tail) : tail])
+      held = undefined
+      out.end(bytes)
+    }
+  }
+  const flush = setImmediate(release)
   try {
-    if (!finished) out.write(head.value)
     while (!finished) {
       const next = await iterator.next()
       if (next.done) {
@@ -56,13 +75,19 @@ export async function writeStream(
         break
       }
       attempt.event()
+      release()
       if (!out.write(next.value)) await once(out, 'drain', { signal: llm.signal })
     }
-    if (includeUsage) out.write(usageChunk(llm, upstream, await usageOf(llm, upstream)))
-    out.end(done)
+    if (includeUsage) {
+      const chunk = usageChunk(llm, upstream, await usageOf(llm, upstream))
+      finish(Buffer.concat([Buffer.from(chunk), done]))
+    } else {
+      finish(done)
+    }
     llm.succeed()
   } catch (error) {
     if (llm.gone) {
+      held = undefined
       out.destroy()
       return
     }
@@ -79,12 +104,13 @@ export async function writeStream(
     )
     const interrupted = new llmRouterErrors.StreamInterrupted()
     llm.fail(interrupted.code)
-    out.end(
+    finish(
       `data: ${JSON.stringify({
         error: { type: 'server_error', message: interrupted.message, code: interrupted.code },
       })}\n\n`,
     )
   } finally {
+    clearImmediate(flush)
     attempt.end()
     if (!finished) {
       // Stops the provider's generator, which releases the upstream connection.

@@ -49,9 +49,13 @@ export class PassThroughChatStream implements ChatStream {
 
   async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
     let pending: Buffer | undefined
+    const reads = this.#body[Symbol.asyncIterator]()
+    let released = false
     try {
-      for await (const raw of this.#body) {
-        let chunk = raw
+      for (;;) {
+        const read = await reads.next()
+        if (read.done) break
+        let chunk = read.value
         this.#crlf ??= chunk.includes(0x0d)
         // Servers that frame with CRLF are rare; normalizing costs a copy, only for them.
         if (this.#crlf) chunk = Buffer.from(chunk.toString('latin1').replaceAll('\r\n', '\n'), 'latin1')
@@ -69,9 +73,20 @@ export class PassThroughChatStream implements ChatStream {
           this.#kept.push(part)
           yield part
         }
+        if (this.#done) {
+          // [DONE] is the end: the caller's answer need not wait for the upstream's last bytes.
+          // The rest of the body is read in the background so its connection returns to the pool.
+          released = true
+          drain(reads)
+          return
+        }
       }
+      released = true
     } catch (error) {
       throw networkError(error, this.#signal, true)
+    } finally {
+      // Failed, or stopped early by the caller: let go of the upstream response.
+      if (!released) reads.return?.().catch(() => {})
     }
     if (!this.#done) throw new UpstreamError('protocol', 'the upstream stream ended before [DONE]')
   }
@@ -210,6 +225,18 @@ function findUsage(buffer: Buffer, from: number): number {
   const compact = buffer.indexOf(USAGE_OBJECT, from)
   if (compact !== -1) return compact
   return buffer.indexOf(USAGE_OBJECT_SPACED, from)
+}
+
+function drain(reads: AsyncIterator<Buffer>): void {
+  const next = (): void => {
+    reads.next().then(
+      (read) => {
+        if (!read.done) next()
+      },
+      () => {},
+    )
+  }
+  next()
 }
 
 function startsWith(buffer: Buffer, prefix: Buffer, at: number): boolean {
