@@ -31,7 +31,8 @@ export async function execute<R>(
   while (aliasState !== undefined) {
     const policy = aliasState.alias.retry
     let exclude: Set<string> | undefined
-    let failedHere: Map<string, number> | undefined
+    /** Per deployment: failures in this request, and the earliest time (epoch ms) to call it again. */
+    let failedHere: Map<string, { failures: number; notBefore: number }> | undefined
     let tries = 0
     while (tries < policy.maxAttempts) {
       const selection = router.select(aliasState, exclude ?? noneExcluded)
@@ -51,8 +52,13 @@ export async function execute<R>(
       }
       const state = selection.state
       const id = state.deployment.id
-      const failures = failedHere?.get(id) ?? 0
-      if (failures > 0) await guard(sleep(backoffMs(policy, failures), request.signal), request)
+      const failed = failedHere?.get(id)
+      const failures = failed?.failures ?? 0
+      if (failed !== undefined) {
+        // A 5xx's Retry-After is honoured like a 429's when the same deployment is tried again.
+        const wait = Math.max(backoffMs(policy, failures), failed.notBefore - Date.now())
+        await guard(sleep(wait, request.signal), request)
+      }
       tries++
       request.attempts++
       request.deployment = state
@@ -80,12 +86,13 @@ export async function execute<R>(
         }
         if (failure.errorClass === null) throw finalError(failure, undefined)
         if (!failure.retryable) break
-        if (failure.exclude) {
+        const retryAfter = failure.errorClass === 'rate_limited' ? undefined : failure.retryAfterMs
+        if (failure.exclude || (retryAfter !== undefined && retryAfter > policy.maxRetryAfterMs)) {
           exclude ??= new Set()
           exclude.add(id)
         }
         failedHere ??= new Map()
-        failedHere.set(id, failures + 1)
+        failedHere.set(id, { failures: failures + 1, notBefore: Date.now() + (retryAfter ?? 0) })
       }
     }
     // This alias is exhausted: its fallbacks for the error class go first, then (for a retryable

@@ -350,3 +350,19 @@ describe('connection failures and silences', () => {
     expect(upstream.requests[0]?.aborted).toBe(true)
   })
 })
+
+test('a 503 with Retry-After is retried on the same deployment no sooner than it says', async () => {
+  const upstream = await fake()
+  const retryAfterSeconds = 1
+  upstream.setBehavior({ status: 503, retryAfterSeconds, failTimes: 1 })
+  const router = await startRouter({
+    defaults: { retry: { baseDelayMs: 1 } },
+    models: { chat: { deployments: [deployment('only', upstream.url)] } },
+  })
+  const { response } = await router.openai.chat.completions.create({ model: 'chat', messages }).withResponse()
+  expect(response.headers.get('x-switchyard-attempts')).toBe('2')
+  const [failed, retried] = upstream.requests
+  expect((retried?.receivedAt ?? 0) - (failed?.receivedAt ?? 0)).toBeGreaterThanOrEqual(
+    retryAfterSeconds * 1000 - 20,
+  )
+})
