@@ -366,3 +366,32 @@ test('a 503 with Retry-After is retried on the same deployment no sooner than it
     retryAfterSeconds * 1000 - 20,
   )
 })
+
+test('a deployment at its max concurrency is skipped: the overflow goes to the fallback, or is a 503', async () => {
+  const busy = await fake()
+  const overflow = await fake()
+  busy.setBehavior({ latencyMs: 300 })
+  const router = await startRouter({
+    models: {
+      chat: { deployments: [deployment('busy', busy.url, { maxConcurrency: 1 })], fallbacks: ['overflow'] },
+      overflow: { deployments: [deployment('overflow', overflow.url)] },
+      alone: { deployments: [deployment('alone', busy.url, { maxConcurrency: 1 })] },
+    },
+  })
+  const [first, second] = await Promise.all([
+    router.openai.chat.completions.create({ model: 'chat', messages }).withResponse(),
+    router.openai.chat.completions.create({ model: 'chat', messages }).withResponse(),
+  ])
+  expect(
+    [first.response, second.response].map((r) => r.headers.get('x-switchyard-deployment')).sort(),
+  ).toEqual(['busy', 'overflow'])
+  const results = await Promise.allSettled([
+    router.openai.chat.completions.create({ model: 'alone', messages }),
+    router.openai.chat.completions.create({ model: 'alone', messages }),
+  ])
+  const refused = results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []))
+  expect(refused).toHaveLength(1)
+  expect(refused[0]).toBeInstanceOf(OpenAI.InternalServerError)
+  expect((refused[0] as InstanceType<typeof OpenAI.APIError>).status).toBe(503)
+  expect((refused[0] as InstanceType<typeof OpenAI.APIError>).code).toBe('LLM_ROUTER_ERR_UNAVAILABLE')
+})
