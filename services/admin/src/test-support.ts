@@ -16,6 +16,7 @@ import {
   createInternalTokenSigner,
   defineService,
   generateInternalKeyPair,
+  type KitServer,
   type SqlPool,
 } from '@switchyard/kit'
 import { type Switchyard, start } from '@switchyard/runtime'
@@ -37,6 +38,8 @@ type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 
 export interface AdminUnderTest {
   switchyard: Switchyard
+  /** admin's own server (in one process each service may have its own behind the listener). */
+  app: KitServer
   sql: SqlPool
   bus: EventBus
   /** Every admin.config.v1 event received so far, in arrival order. */
@@ -121,7 +124,7 @@ export async function startAdmin(env: Record<string, string> = {}): Promise<Admi
     listen: false,
   })
   const pool = sql as SqlPool
-  const { app } = switchyard
+  const app = adminApp(switchyard)
 
   const request: AdminUnderTest['request'] = async (who, method, url, body, headers = {}) => {
     const res = await app.inject({
@@ -149,6 +152,7 @@ export async function startAdmin(env: Record<string, string> = {}): Promise<Admi
 
   return {
     switchyard,
+    app,
     sql: pool,
     bus: bus as EventBus,
     configEvents,
@@ -190,6 +194,15 @@ export async function startAdmin(env: Record<string, string> = {}): Promise<Admi
       await rm(root, { recursive: true, force: true })
     },
   }
+}
+
+/**
+ * admin's server: its own when the runtime gives each service one in the one-process shape
+ * (`apps`), else the single app every service shares.
+ */
+export function adminApp(switchyard: Switchyard): KitServer {
+  const apps = (switchyard as { apps?: Partial<Record<string, KitServer>> }).apps
+  return apps?.admin ?? switchyard.app
 }
 
 let requests = 0

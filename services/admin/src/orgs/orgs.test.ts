@@ -195,3 +195,17 @@ describe('members and roles', () => {
     }
   })
 })
+
+test('the OpenAPI document lists the admin routes', async () => {
+  const res = await admin.app.inject({ method: 'GET', url: '/docs/json' })
+  expect(res.statusCode).toBe(200)
+  const paths = Object.keys(res.json().paths)
+  for (const path of [
+    '/admin/v1/keys',
+    '/admin/v1/usage',
+    '/admin/v1/internal/keys/resolve',
+    '/v1/prompts/{name}',
+  ]) {
+    expect(paths).toContain(path)
+  }
+})
