@@ -1,5 +1,6 @@
 export { adminScopes, catalogReadScope, type Role, resolveKeysScope, roles } from './access/roles.ts'
 export { type BootstrapOptions, type BootstrapResult, bootstrapAdmin } from './bootstrap/bootstrap.ts'
+export { bootstrapCommand, type CommandContext } from './bootstrap/command.ts'
 export { AdminConfig } from './config.ts'
 export { type AdminErrorCode, adminErrors } from './errors.ts'
 export { toCatalogSpec } from './models/catalog.ts'

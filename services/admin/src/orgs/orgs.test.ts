@@ -2,6 +2,7 @@ import type { Identity } from '@switchyard/contracts'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { bootstrapAdmin, bootstrapOnStart } from '../bootstrap/bootstrap.ts'
+import { bootstrapCommand } from '../bootstrap/command.ts'
 import { type AdminUnderTest, gateway, type OrgFixture, startAdmin, uniqueEmail } from '../test-support.ts'
 
 let admin: AdminUnderTest
@@ -47,6 +48,34 @@ describe('bootstrap', () => {
     )
     expect(result).toBeNull()
     expect(lines).toEqual([])
+  })
+
+  test('the CLI command refuses with exit 1, and a missing option is a usage error (exit 2)', async () => {
+    const run = async (values: Record<string, string>) => {
+      const out = { stdout: '', stderr: '' }
+      const code = await bootstrapCommand.run({
+        sql: admin.sql,
+        values,
+        stdout: (text) => {
+          out.stdout += text
+        },
+        stderr: (text) => {
+          out.stderr += text
+        },
+      })
+      return { code, ...out }
+    }
+    const refused = await run({ org: 'Again', 'owner-email': uniqueEmail('cli') })
+    expect(refused.code).toBe(1)
+    expect(refused.stdout).toBe('')
+    expect(refused.stderr).toMatch(
+      /^switchyard admin bootstrap: Bootstrap refused: \d+ organizations already exist/,
+    )
+    const usage = await run({ org: 'Again' })
+    expect(usage.code).toBe(2)
+    expect(usage.stderr).toContain(bootstrapCommand.usage)
+    const badEmail = await run({ org: 'Again', 'owner-email': 'nobody' })
+    expect(badEmail.code).toBe(2)
   })
 })
 
