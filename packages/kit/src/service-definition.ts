@@ -6,6 +6,7 @@ import type { FastifyPluginAsync, RawServerDefault } from 'fastify'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import type { Static, TSchema } from 'typebox'
+import type { InternalTokenSigner } from './identity/internal-token.ts'
 import type { SharedState } from './shared-state/shared-state.ts'
 
 /** Backends a service may ask the runtime for; readiness checks exactly these. */
@@ -35,7 +36,13 @@ export interface ServiceContext<Config = unknown> {
    * `sql` instead.
    */
   cassandra?: CassandraClient
-  /** Base URL of another service ('http://llm-router:8080' or the in-process origin). */
+  /**
+   * Signs internal tokens. Present only for a service whose definition sets `signsInternalTokens`
+   * (the gateway): from the key pair the one-process shape makes at start, or from
+   * INTERNAL_TOKEN_PRIVATE_KEY in a single target.
+   */
+  signer?: InternalTokenSigner
+  /** Base URL of another service: 'http://llm-router:8080' over HTTP, 'http://llm-router.internal' in one process. */
   serviceUrl(name: ServiceName): string
   /** `fetch` that reaches other services: over HTTP, or in-process in the one-process shape. */
   fetch: typeof fetch
@@ -57,6 +64,11 @@ export interface ServiceDefinition<S extends TSchema = TSchema> {
   needs: readonly Backend[]
   /** Absolute path of the folder of `NNN-name.sql` migrations, applied by `switchyard migrate`. */
   migrationsDir?: string
+  /**
+   * True for the one service that mints internal tokens (the gateway): it gets `signer`, and as a
+   * single target it needs INTERNAL_TOKEN_PRIVATE_KEY. Every other service only verifies.
+   */
+  signsInternalTokens?: boolean
   /**
    * Registered without fastify-plugin so hooks and error handlers stay scoped to the service. Its
    * instance has the TypeBox type provider: route schemas type `request.body` and the reply.
