@@ -166,6 +166,53 @@ describe('planStart', () => {
     })
   })
 
+  test('in one process every service has an internal origin that the in-process fetch serves', () => {
+    const result = plan('all', {})
+    expect(result.peers).toEqual({
+      transport: 'in-process',
+      urls: {
+        gateway: 'http://gateway.internal',
+        'llm-router': 'http://llm-router.internal',
+        chat: 'http://chat.internal',
+        agent: 'http://agent.internal',
+        rag: 'http://rag.internal',
+        admin: 'http://admin.internal',
+      },
+    })
+  })
+
+  test('a service that signs internal tokens needs the private key as a single target, and gets it', () => {
+    const signing: ServiceRegistry = {
+      gateway: defineService({
+        name: 'gateway',
+        configSchema: Type.Object({}),
+        calls: [],
+        needs: ['state'],
+        signsInternalTokens: true,
+        plugin: async () => {},
+      }),
+    }
+    let error: unknown
+    try {
+      plan('gateway', backends, signing)
+    } catch (e) {
+      error = e
+    }
+    expect(error).toBeInstanceOf(ConfigError)
+    expect((error as ConfigError).issues).toEqual([
+      {
+        key: 'INTERNAL_TOKEN_PRIVATE_KEY',
+        message: 'missing; required because gateway signs internal tokens',
+      },
+    ])
+    const withKey = plan('gateway', { ...backends, INTERNAL_TOKEN_PRIVATE_KEY: 'private-pem' }, signing)
+    expect(withKey.identity).toEqual({
+      keys: 'configured',
+      publicKey: backends.INTERNAL_TOKEN_PUBLIC_KEY,
+      privateKey: 'private-pem',
+    })
+  })
+
   test.each([
     { target: 'nope', registry: services, valid: 'valid targets: all' },
     // A service name is only a target once its line is in targets.ts.

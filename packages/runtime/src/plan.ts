@@ -21,8 +21,14 @@ export interface CassandraPlan {
 export type IdentityPlan =
   | { keys: 'ephemeral' }
   | { keys: 'configured'; publicKey: string; privateKey: string | undefined }
-/** How a service reaches another: in-process (one listener) or over HTTP to each peer's URL. */
-export type PeersPlan = { transport: 'in-process' } | { transport: 'http'; urls: Record<ServiceName, string> }
+/**
+ * How a service reaches another, at `urls[name]`: in one process each service has an internal
+ * origin (`http://chat.internal`) that ctx.fetch dispatches to its app without a socket; a single
+ * target goes over HTTP to each peer's URL.
+ */
+export type PeersPlan =
+  | { transport: 'in-process'; urls: Record<ServiceName, string> }
+  | { transport: 'http'; urls: Record<ServiceName, string> }
 
 /** What runs, and on which implementation of each port. `null` means the port is not wired at all. */
 export interface StartPlan {
@@ -71,7 +77,8 @@ export function validTargets(services: ServiceRegistry): Target[] {
 
 /**
  * Decides the shape. Pure: no I/O, no environment; start.ts turns the plan into clients.
- * - all: every service, PGlite over a local socket, in-process bus, in-memory state, one listener.
+ * - all: every service on its own server, PGlite over a local socket, in-process bus, in-memory
+ *   state; one listener (the gateway's), the others reached in-process at their internal origins.
  *   Chat history lives in the same PGlite (the ChatStore's Postgres implementation), so no Cassandra.
  * - one service: exactly the backends it lists in `needs`, each on its production implementation.
  * @throws UnknownTargetError; ConfigError listing every key the chosen backends need and lack.
@@ -102,7 +109,7 @@ export function planStart({ target, services, config, homeDir }: PlanInput): Sta
       cassandra: null,
       identity:
         publicKey && privateKey ? { keys: 'configured', publicKey, privateKey } : { keys: 'ephemeral' },
-      peers: { transport: 'in-process' },
+      peers: { transport: 'in-process', urls: peerUrls('http://{name}.internal') },
       listen: { host: config.SWITCHYARD_HOST ?? '127.0.0.1', port: config.SWITCHYARD_PORT },
       dataDir,
     }
@@ -146,14 +153,11 @@ export function planStart({ target, services, config, homeDir }: PlanInput): Sta
     identity: {
       keys: 'configured',
       publicKey: require('INTERNAL_TOKEN_PUBLIC_KEY', 'every service verifies internal tokens'),
-      privateKey,
+      privateKey: service.signsInternalTokens
+        ? require('INTERNAL_TOKEN_PRIVATE_KEY', `${name} signs internal tokens`)
+        : privateKey,
     },
-    peers: {
-      transport: 'http',
-      urls: Object.fromEntries(
-        serviceNames.map((peer) => [peer, config.SWITCHYARD_SERVICE_URL_TEMPLATE.replaceAll('{name}', peer)]),
-      ) as Record<ServiceName, string>,
-    },
+    peers: { transport: 'http', urls: peerUrls(config.SWITCHYARD_SERVICE_URL_TEMPLATE) },
     listen: { host: config.SWITCHYARD_HOST ?? '0.0.0.0', port: config.SWITCHYARD_PORT },
     dataDir,
   }
@@ -202,6 +206,13 @@ export function embeddedDatabaseDir(
   if (target !== 'all') return undefined
   const sql = pgliteIn(resolveDataDir(config, homeDir))
   return sql.impl === 'pglite' ? sql.dataDir : undefined
+}
+
+/** Every service's URL from a template in which `{name}` stands for the service name. */
+function peerUrls(template: string): Record<ServiceName, string> {
+  return Object.fromEntries(
+    serviceNames.map((peer) => [peer, template.replaceAll('{name}', peer)]),
+  ) as Record<ServiceName, string>
 }
 
 function resolveDataDir(config: RuntimeConfig, homeDir: string): string {

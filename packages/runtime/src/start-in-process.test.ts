@@ -79,21 +79,24 @@ afterAll(async () => {
 })
 
 test('start (all) migrates PGlite before the services run, and a service reads it through its sql port', async () => {
-  const res = await switchyard.app.inject({ method: 'GET', url: '/rag/notes' })
-  expect(res.json()).toEqual({ greeting: 'hello', notes: ['first', 'second'] })
+  const res = await switchyard.apps.rag?.inject({ method: 'GET', url: '/rag/notes' })
+  expect(res?.statusCode).toBe(200)
+  expect(res?.json()).toEqual({ greeting: 'hello', notes: ['first', 'second'] })
 })
 
 test('a port a service did not declare in needs fails with the fix named', async () => {
-  const res = await switchyard.app.inject({ method: 'GET', url: '/rag/undeclared-state' })
-  expect(res.json().error).toBe("rag uses the state port but does not list 'state' in its definition's needs")
+  const res = await switchyard.apps.rag?.inject({ method: 'GET', url: '/rag/undeclared-state' })
+  expect(res?.json().error).toBe(
+    "rag uses the state port but does not list 'state' in its definition's needs",
+  )
 })
 
 test('one service calls another in-process, without a listener, through ctx.fetch and serviceUrl', async () => {
-  const first = await switchyard.app.inject({ method: 'GET', url: '/rag/ask-admin' })
-  const second = await switchyard.app.inject({ method: 'GET', url: '/rag/ask-admin' })
-  expect(first.json()).toEqual({ status: 200, body: { pings: 1 } })
+  const first = await switchyard.apps.rag?.inject({ method: 'GET', url: '/rag/ask-admin' })
+  const second = await switchyard.apps.rag?.inject({ method: 'GET', url: '/rag/ask-admin' })
+  expect(first?.json()).toEqual({ status: 200, body: { pings: 1 } })
   // The shared in-memory state counted both calls.
-  expect(second.json()).toEqual({ status: 200, body: { pings: 2 } })
+  expect(second?.json()).toEqual({ status: 200, body: { pings: 2 } })
 })
 
 test('readiness checks exactly the backends in use', async () => {

@@ -3,6 +3,8 @@ import { ConfigError, type ConfigIssue, loadConfig } from '@switchyard/config'
 import type { ServiceName } from '@switchyard/contracts'
 import { createInProcessBus, createKafkaBus, type EventBus } from '@switchyard/events'
 import {
+  type Backend,
+  createInternalTokenSigner,
   createInternalTokenVerifier,
   createMemoryState,
   createRedisState,
@@ -10,6 +12,7 @@ import {
   generateInternalKeyPair,
   installGracefulShutdown,
   type KitServer,
+  type ReadinessCheck,
   registerService,
   type ServiceContext,
   type ServiceDefinition,
@@ -69,11 +72,20 @@ export interface StartOptions {
 export type TargetOptions = Pick<StartOptions, 'target' | 'env' | 'services' | 'homeDir'>
 
 export interface Switchyard {
+  /**
+   * The listener: in one process the gateway's server (without a gateway in the registry, a server
+   * with health, readiness and metrics only); in a single target the service's own.
+   */
   app: KitServer
+  /**
+   * Each service's own server, by name; in a single target the one (`app`). Tests reach a service
+   * behind the gateway with `apps.chat.inject(...)`.
+   */
+  apps: Partial<Record<ServiceName, KitServer>>
   /** The origin it listens on (without `listen`, the one it would use). */
   url: string
   plan: StartPlan
-  /** Closes the app, then every client it created (PGlite last), then tracing. */
+  /** Closes the listener and with it every other server, then every client it created (PGlite last), then tracing. */
   close(): Promise<void>
 }
 
@@ -112,7 +124,7 @@ async function startWith(
   const reusable = plan.sql?.impl === 'pglite' && early?.dataDir === plan.sql.dataDir ? early : undefined
   if (early && !reusable) await closeEarly()
   if (reusable) closers.add('pglite', closeEarly)
-  let app: KitServer | undefined
+  let listener: KitServer | undefined
   let sqlOpening: Promise<Sql> | null = null
   try {
     const telemetry = options.telemetry
@@ -128,41 +140,96 @@ async function startWith(
     const state = plan.state && openState(plan.state, closers, logger)
     const cassandra = plan.cassandra && (await openCassandra(plan.cassandra, closers))
     const keys =
-      plan.identity.keys === 'ephemeral' ? generateInternalKeyPair() : { publicKey: plan.identity.publicKey }
+      plan.identity.keys === 'ephemeral'
+        ? generateInternalKeyPair()
+        : { publicKey: plan.identity.publicKey, privateKey: plan.identity.privateKey }
+    const verifier = createInternalTokenVerifier({ publicKey: keys.publicKey })
+    // Only a service that mints tokens (the gateway) gets a signer; its key is checked here, at start.
+    const signer =
+      keys.privateKey !== undefined && plan.services.some((service) => service.signsInternalTokens)
+        ? createInternalTokenSigner({ privateKey: keys.privateKey })
+        : undefined
 
-    app = await createServer({
-      name: plan.target === 'all' ? 'switchyard' : plan.target,
-      logger,
-      metrics,
-      identity: createInternalTokenVerifier({ publicKey: keys.publicKey }),
-      readiness: {
-        ...(opening && { [`sql:${plan.sql?.impl}`]: () => opening.then((sql) => sql.ping()) }),
-        ...(bus && { [`bus:${plan.bus?.impl}`]: () => bus.ready() }),
-        ...(state && { [`state:${plan.state?.impl}`]: () => state.ping() }),
-        ...(cassandra && {
-          cassandra: () =>
+    // A server's /readyz runs the checks of the backends it was granted; the listener's, all of them.
+    const checks: Partial<Record<Backend, [string, ReadinessCheck]>> = {
+      ...(opening && { sql: [`sql:${plan.sql?.impl}`, () => opening.then((sql) => sql.ping())] }),
+      ...(bus && { bus: [`bus:${plan.bus?.impl}`, () => bus.ready()] }),
+      ...(state && { state: [`state:${plan.state?.impl}`, () => state.ping()] }),
+      ...(cassandra && {
+        cassandra: [
+          'cassandra',
+          () =>
             cassandra.execute('SELECT release_version FROM system.local').then(
               () => true,
               () => false,
             ),
-        }),
-      },
-      shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
+        ],
+      }),
+    }
+    const server = (name: ServiceName | 'switchyard', backends: readonly Backend[]) =>
+      createServer({
+        name,
+        logger,
+        metrics,
+        identity: verifier,
+        readiness: Object.fromEntries(
+          backends.flatMap((backend) => {
+            const check = checks[backend]
+            return check ? [check] : []
+          }),
+        ),
+        shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
+      })
+
+    // One listener. In one process it is the gateway's server: the gateway's public routes and a
+    // service's own (both have /v1/chat/completions) live on different servers, and every other
+    // service is reached in-process at its internal origin.
+    const names = plan.services.map((service) => service.name)
+    const listenerName: ServiceName | 'switchyard' =
+      plan.target !== 'all' ? plan.target : names.includes('gateway') ? 'gateway' : 'switchyard'
+    const started = await server(listenerName, allBackends)
+    listener = started
+    const others: KitServer[] = []
+    let closingOthers: Promise<void> | undefined
+    // The others start closing with the listener, so that a stream it passes on ends when its
+    // service tells it to finish; the clients close once every server has closed. Added before the
+    // services register, so the onClose hook runs after theirs (Fastify closes LIFO).
+    const closeOthers = () => {
+      closingOthers ??= Promise.allSettled(others.map((other) => other.close())).then((results) => {
+        for (const result of results)
+          if (result.status === 'rejected') logger.error({ err: result.reason }, 'closing a service failed')
+      })
+      return closingOthers
+    }
+    started.addHook('preClose', async () => {
+      void closeOthers()
     })
-    // Added before the services register, so it runs after their onClose hooks (Fastify closes LIFO).
-    app.addHook('onClose', () => closers.closeAll())
+    started.addHook('onClose', async () => {
+      await closeOthers()
+      await closers.closeAll()
+    })
     const sql = await opening
     // One process migrates its own PGlite; a single target's database is migrated by `switchyard migrate`.
     if (sql && plan.sql?.impl === 'pglite') logReports(logger, await migrate(sql.pool, plan.services))
 
-    const inProcess = plan.peers.transport === 'in-process'
-    let origin = originOf(plan.listen.host, plan.listen.port)
-    const serviceUrl = (name: ServiceName) =>
-      plan.peers.transport === 'http' ? plan.peers.urls[name] : origin
-    const peerFetch = inProcess ? createInProcessFetch(app, () => origin) : fetch
+    const apps: Partial<Record<ServiceName, KitServer>> = {}
+    const byHost = new Map<string, KitServer>()
+    const internalHosts = new Set(Object.values(plan.peers.urls).map((url) => new URL(url).host))
+    const peerFetch =
+      plan.peers.transport === 'in-process'
+        ? createInProcessFetch(
+            (host) => byHost.get(host),
+            (host) => internalHosts.has(host),
+          )
+        : fetch
     // Each service gets only the ports the plan granted it.
     for (const service of plan.services) {
-      const needs = new Set(plan.grants[service.name])
+      const granted = plan.grants[service.name] ?? []
+      const needs = new Set(granted)
+      const app = service.name === listenerName ? started : await server(service.name, granted)
+      if (app !== started) others.push(app)
+      apps[service.name] = app
+      byHost.set(new URL(plan.peers.urls[service.name]).host, app)
       const context: ServiceContext = {
         config: serviceConfigs.get(service.name),
         logger: logger.child({ service: service.name }),
@@ -171,26 +238,29 @@ async function startWith(
         state: state && needs.has('state') ? state : unwired<SharedState>('state', service.name),
         ...(sql && needs.has('sql') && { sql: sql.pool }),
         ...(cassandra && needs.has('cassandra') && { cassandra }),
-        serviceUrl,
+        ...(signer && service.signsInternalTokens && { signer }),
+        serviceUrl: (name: ServiceName) => plan.peers.urls[name],
         fetch: peerFetch,
       }
       await registerService(app, service, context)
     }
+    // Plugins load at ready(): in plan order, the listener's last.
+    for (const other of others) await other.ready()
 
+    let origin = originOf(plan.listen.host, plan.listen.port)
     if (options.listen === false) {
-      await app.ready()
+      await started.ready()
     } else {
-      await app.listen({ host: plan.listen.host, port: plan.listen.port })
-      const address = app.server.address()
+      await started.listen({ host: plan.listen.host, port: plan.listen.port })
+      const address = started.server.address()
       if (address && typeof address === 'object') origin = originOf(plan.listen.host, address.port)
     }
     // The process-level deadline outlasts the server's own drain, so the drain can finish first.
-    if (options.handleSignals) installGracefulShutdown(app, { graceMs: config.SHUTDOWN_GRACE_MS + 5_000 })
-    const started = app
-    return { app: started, url: origin, plan, close: () => started.close() }
+    if (options.handleSignals) installGracefulShutdown(started, { graceMs: config.SHUTDOWN_GRACE_MS + 5_000 })
+    return { app: started, apps, url: origin, plan, close: () => started.close() }
   } catch (error) {
     await sqlOpening?.catch(() => {})
-    await (app ? app.close() : closers.closeAll())
+    await (listener ? listener.close() : closers.closeAll())
     throw error
   }
 }
@@ -323,6 +393,8 @@ function openState(plan: NonNullable<StartPlan['state']>, closers: Closers, logg
   closers.add('redis', () => state.close())
   return state
 }
+
+const allBackends: readonly Backend[] = ['sql', 'bus', 'state', 'cassandra']
 
 function originOf(host: string, port: number): string {
   const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host
