@@ -185,3 +185,82 @@ describe('signer and verifier', () => {
     expect(() => createInternalTokenVerifier({ publicKey: 'not a pem' })).toThrow()
   })
 })
+
+describe('the verified-token cache', () => {
+  const keys = generateInternalKeyPair()
+  const signer = createInternalTokenSigner({ privateKey: keys.privateKey })
+
+  test('a token seen again is answered from the cache with the same identity', async () => {
+    const verifier = createInternalTokenVerifier({ publicKey: keys.publicKey })
+    const token = await signer.sign(alice)
+    const first = await verifier.verify(token)
+    expect(verifier.cachedTokens).toBe(1)
+    expect(await verifier.verify(token)).toBe(first)
+    expect(first).toEqual(alice)
+    expect(verifier.cachedTokens).toBe(1)
+    // Shared between requests, so nobody may change it.
+    expect(Object.isFrozen(first) && Object.isFrozen(first.scopes)).toBe(true)
+  })
+
+  test('a cached token is checked in full again near its exp, and refused once expired', async () => {
+    let clock = Date.now()
+    const verifier = createInternalTokenVerifier({ publicKey: keys.publicKey, now: () => clock })
+    const token = await signer.sign(alice)
+    const exp = (decodeJwt(token).exp as number) * 1000
+    await expect(verifier.verify(token)).resolves.toEqual(alice)
+    expect(verifier.cachedTokens).toBe(1)
+    // Past exp minus the 5 s tolerance, not past exp plus it: a full check still accepts it, but it
+    // is not remembered any more.
+    clock = exp - 2_000
+    await expect(verifier.verify(token)).resolves.toEqual(alice)
+    expect(verifier.cachedTokens).toBe(0)
+    clock = exp + 6_000
+    await expect(verifier.verify(token)).rejects.toMatchObject({
+      code: 'KIT_ERR_UNAUTHENTICATED',
+      message: 'The internal token has expired',
+    })
+    // Cached, then expired: the cache does not outlive the token either.
+    clock = Date.now()
+    const again = await signer.sign(alice)
+    await verifier.verify(again)
+    expect(verifier.cachedTokens).toBe(1)
+    clock = (decodeJwt(again).exp as number) * 1000 + 6_000
+    await expect(verifier.verify(again)).rejects.toMatchObject({ message: 'The internal token has expired' })
+    expect(verifier.cachedTokens).toBe(0)
+  })
+
+  test('refused tokens are never cached, and a cached one does not vouch for an altered copy', async () => {
+    const verifier = createInternalTokenVerifier({ publicKey: keys.publicKey })
+    const refused = [
+      await createInternalTokenSigner({ privateKey: generateInternalKeyPair().privateKey }).sign(alice),
+      await createInternalTokenSigner({ privateKey: keys.privateKey, ttlSeconds: -30 }).sign(alice),
+      await createInternalTokenSigner({ privateKey: keys.privateKey, audience: 'someone-else' }).sign(alice),
+    ]
+    for (const token of [...refused, ...refused]) {
+      await expect(verifier.verify(token)).rejects.toMatchObject({ code: 'KIT_ERR_UNAUTHENTICATED' })
+    }
+    expect(verifier.cachedTokens).toBe(0)
+    const token = await signer.sign(alice)
+    await verifier.verify(token)
+    const [header, , signature] = token.split('.')
+    const payload = Buffer.from(
+      JSON.stringify({ ...decodeJwt(token), org: 'org_other', scopes: ['admin'] }),
+    ).toString('base64url')
+    await expect(verifier.verify(`${header}.${payload}.${signature}`)).rejects.toMatchObject({
+      code: 'KIT_ERR_UNAUTHENTICATED',
+    })
+    expect(verifier.cachedTokens).toBe(1)
+  })
+
+  test('the cache holds at most cacheSize tokens; 0 turns it off', async () => {
+    const tokens = await Promise.all(Array.from({ length: 5 }, () => signer.sign(alice)))
+    const bounded = createInternalTokenVerifier({ publicKey: keys.publicKey, cacheSize: 3 })
+    const off = createInternalTokenVerifier({ publicKey: keys.publicKey, cacheSize: 0 })
+    for (const token of tokens) {
+      await expect(bounded.verify(token)).resolves.toEqual(alice)
+      await expect(off.verify(token)).resolves.toEqual(alice)
+    }
+    expect(bounded.cachedTokens).toBe(3)
+    expect(off.cachedTokens).toBe(0)
+  })
+})
