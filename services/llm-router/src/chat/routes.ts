@@ -7,7 +7,6 @@ import type { PipelineDeps } from '../pipeline/request.ts'
 import { ClientGone } from '../pipeline/timeouts.ts'
 import { UpstreamError } from '../upstreams/provider.ts'
 import { estimatePromptTokens } from '../usage/tokens.ts'
-import { checkOnlyValidator } from '../validation.ts'
 import { writeStream } from './stream.ts'
 
 /** `POST /v1/chat/completions`, streamed (SSE) or not, as the OpenAI API answers it. */
@@ -19,7 +18,6 @@ export function chatRoutes(app: KitServer, deps: PipelineDeps): void {
         summary: 'Create a chat completion (OpenAI-compatible)',
         body: ChatCompletionRequest,
       },
-      validatorCompiler: checkOnlyValidator,
     },
     async (request, reply) => {
       const body = request.body

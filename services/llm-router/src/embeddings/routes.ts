@@ -7,7 +7,6 @@ import type { PipelineDeps } from '../pipeline/request.ts'
 import { ClientGone } from '../pipeline/timeouts.ts'
 import { UpstreamError } from '../upstreams/provider.ts'
 import { embeddingInputText, estimateEmbeddingTokens } from '../usage/tokens.ts'
-import { checkOnlyValidator } from '../validation.ts'
 
 /** `POST /v1/embeddings`: one input or a batch, floats or base64, as the OpenAI API answers it. */
 export function embeddingsRoutes(app: KitServer, deps: PipelineDeps): void {
@@ -15,7 +14,6 @@ export function embeddingsRoutes(app: KitServer, deps: PipelineDeps): void {
     '/v1/embeddings',
     {
       schema: { summary: 'Create embeddings (OpenAI-compatible)', body: EmbeddingsRequest },
-      validatorCompiler: checkOnlyValidator,
     },
     async (request, reply) => {
       const body = request.body
