@@ -6,6 +6,16 @@ export const LlmRouterConfig = Type.Object({
   LLM_ROUTER_MODELS_FILE: Type.Optional(Type.String({ minLength: 1 })),
   /** The same catalog inline: JSON in the environment, a mapping in the YAML config file, an object in tests. */
   LLM_ROUTER_MODELS: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  /**
+   * Rate limits and budgets (src/limits/README.md): JSON in the environment, a mapping in the YAML
+   * config file, an object in tests. Unset: nothing is limited until admin announces budgets.
+   */
+  LLM_ROUTER_LIMITS: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  /**
+   * This replica's name in its admin.config.v1 consumer group (`llm-router.config.<id>`): every
+   * replica hears every change. The pod name in Kubernetes; unset, a random one per start.
+   */
+  LLM_ROUTER_INSTANCE_ID: Type.Optional(Type.String({ minLength: 1, pattern: '^[A-Za-z0-9._-]+$' })),
   /** Orgs that get their own `org` label on the llm_* metrics; every other org is `other`. */
   LLM_ROUTER_METRICS_ORGS: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
   /** How often deployment cooldowns are read back from the shared state (other replicas' findings). */

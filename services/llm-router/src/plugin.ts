@@ -1,9 +1,12 @@
+import { randomUUID } from 'node:crypto'
 import type { ServiceContext, ServicePlugin } from '@switchyard/kit'
 import { createLlmMetrics } from '@switchyard/telemetry'
+import { subscribeAdminConfig } from './admin-config/subscriber.ts'
 import { initialCatalog } from './catalog/initial.ts'
 import { chatRoutes } from './chat/routes.ts'
 import type { LlmRouterConfig } from './config.ts'
 import { embeddingsRoutes } from './embeddings/routes.ts'
+import { createAdmission } from './limits/admission.ts'
 import { modelRoutes, modelsRoutes } from './models/routes.ts'
 import { type Admission, noAdmission } from './pipeline/admission.ts'
 import { Reporter } from './pipeline/reporter.ts'
@@ -14,7 +17,10 @@ import { type ProviderRegistry, providers as registry } from './upstreams/regist
 
 /** What a caller may add to the runtime's context (tests, and the limits wiring). */
 export interface LlmRouterExtras {
-  /** Rate limits and budgets (src/limits/); default admits everything. */
+  /**
+   * Replaces the rate limits and budgets built from LLM_ROUTER_LIMITS (src/limits/); admin's
+   * budget changes are then not applied (tests).
+   */
   admission?: Admission
   /** Replaces the provider registry (tests). */
   providers?: ProviderRegistry
@@ -25,17 +31,24 @@ export interface LlmRouterExtras {
 export type LlmRouterOptions = ServiceContext<LlmRouterConfig> & LlmRouterExtras
 
 /**
- * The llm-router: the catalog is loaded (and fails the start when invalid) before any route exists,
- * then the routes, then the background health loops, stopped with the server.
+ * The llm-router: the catalog and the limits are loaded (and fail the start when invalid) before
+ * any route exists, then the routes, then the background health loops and admin's config changes,
+ * stopped with the server.
  */
 export const llmRouterPlugin: ServicePlugin<LlmRouterConfig> = async (app, options: LlmRouterOptions) => {
   const { config, logger } = options
   const providers = options.providers ?? registry
   const router = new ModelRouter({ providers, state: options.state, logger })
   router.applyCatalog(initialCatalog(config, providers, logger))
+  // Always built, even with no section: admin may announce budgets at any time.
+  const limitsBase = config.LLM_ROUTER_LIMITS ?? {}
+  const limits =
+    options.admission === undefined
+      ? createAdmission({ state: options.state, config: limitsBase, source: 'LLM_ROUTER_LIMITS', logger })
+      : undefined
   const deps: PipelineDeps = {
     router,
-    admission: options.admission ?? noAdmission,
+    admission: limits ?? options.admission ?? noAdmission,
     metrics: createLlmMetrics(options.metrics, { orgAllowList: new Set(config.LLM_ROUTER_METRICS_ORGS) }),
     bus: options.bus,
     logger,
@@ -50,10 +63,20 @@ export const llmRouterPlugin: ServicePlugin<LlmRouterConfig> = async (app, optio
     probeMs: config.LLM_ROUTER_PROBE_INTERVAL_MS,
     logger,
   })
-  // Reports of the last requests go out before the bus (closed by the runtime after this) goes.
+  // Subscribed before the first request can arrive (the server listens after plugins load).
+  const adminConfig = await subscribeAdminConfig(options.bus, config.LLM_ROUTER_INSTANCE_ID ?? randomUUID(), {
+    router,
+    providers,
+    logger,
+    ...(limits && { limits: { admission: limits, base: limitsBase } }),
+  })
+  // Reports of the last requests go out before the bus (closed by the runtime after this) goes;
+  // their settles reach the state (also closed after this) before it goes.
   app.addHook('onClose', async () => {
     stopLoops()
+    await adminConfig.close()
     await deps.reporter.flush()
+    await limits?.drain()
     await router.close()
   })
   options.onRouter?.(router)

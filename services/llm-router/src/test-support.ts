@@ -2,7 +2,7 @@
 // server, an in-process bus whose usage events the test can read, and the official `openai`
 // client pointed at it with an internal token as its apiKey.
 import { type Identity, type LlmUsageV1, llmUsageV1 } from '@switchyard/contracts'
-import { createInProcessBus } from '@switchyard/events'
+import { createInProcessBus, type EventBus } from '@switchyard/events'
 import {
   createInternalTokenSigner,
   createInternalTokenVerifier,
@@ -29,8 +29,12 @@ export interface RouterUnderTest {
   openai: OpenAI
   /** Headers of a request the gateway forwarded for alice. */
   headers: Record<string, string>
+  /** The same for anyone. */
+  headersFor(identity: Identity): Promise<Record<string, string>>
   router: ModelRouter
   metrics: Registry
+  /** The in-process bus the router publishes usage on and hears admin.config.v1 from. */
+  bus: EventBus
   /** Every llm.usage.v1 event published so far. */
   usage: LlmUsageV1[]
   /** Waits until `count` usage events arrived (and a little longer, so a duplicate would show). */
@@ -92,8 +96,10 @@ export async function startRouter(
     url,
     openai: new OpenAI({ baseURL: `${url}/v1`, apiKey: token, maxRetries: 0 }),
     headers: { authorization: `Bearer ${token}` },
+    headersFor: async (identity) => ({ authorization: `Bearer ${await signer.sign(identity)}` }),
     router: router as ModelRouter,
     metrics,
+    bus,
     usage,
     async usageEvents(count) {
       await vi.waitFor(() => expect(usage.length).toBeGreaterThanOrEqual(count), { timeout: 5_000 })

@@ -23,6 +23,8 @@ export interface CreateAdmissionOptions {
   state: SharedState
   /** The limits section (see config.ts); validated here. */
   config: unknown
+  /** Names the section in a LimitsConfigError, e.g. the config key it came from. */
+  source?: string
   /** Milliseconds since the epoch; tests pass a fake clock. Replicas' clocks should agree (NTP). */
   now?: () => number
   /** Where failures to settle or release are reported (the request itself has been answered). */
@@ -71,7 +73,7 @@ export function createAdmission(options: CreateAdmissionOptions): LimitsAdmissio
   const logger = options.logger ?? {
     warn: (obj: object, msg: string) => process.emitWarning(`${msg}: ${JSON.stringify(obj)}`),
   }
-  let limits: Limits = buildLimits(options.config)
+  let limits: Limits = buildLimits(options.config, options.source)
   const pending = new Set<Promise<unknown>>()
 
   const track = (what: string, id: string, work: Promise<unknown>) => {
@@ -105,7 +107,7 @@ export function createAdmission(options: CreateAdmissionOptions): LimitsAdmissio
       const rate = config.rateLimitFor(scope, scopeId)
       if (rate.rpm !== null || rate.tpm !== null)
         rateScopes.push({ scope, id: scopeId, rpm: rate.rpm ?? -1, tpm: rate.tpm ?? -1 })
-      const budget = config.budgetFor(scope, scopeId)
+      const budget = config.budgetFor(scope, scopeId, identity.orgId)
       if (budget !== null)
         budgetScopes.push({ scope, id: scopeId, budget, period: periodOf(budget.period, at) })
     }

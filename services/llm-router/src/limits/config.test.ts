@@ -28,6 +28,26 @@ test('budgets: an id of its own wins over the default, null removes it, amounts 
   expect(limits.budgetFor('org', 'acme')).toBeNull()
 })
 
+test("an org's budgets from admin replace the by-id ones for that org only; the defaults stay", () => {
+  const limits = buildLimits({
+    budgets: {
+      defaults: { user: { amountUsd: 5, period: 'day' } },
+      orgs: { acme: { amountUsd: 1000, period: 'month' } },
+      users: { alice: { amountUsd: 2, period: 'day' } },
+    },
+    orgBudgets: { acme: { users: { bob: { amountUsd: 1, period: 'month' } }, keys: { k1: null } } },
+  })
+  // In acme: admin's entries, else the defaults; the section's own by-id entries no longer apply.
+  expect(limits.budgetFor('user', 'bob', 'acme')).toEqual({ limitMicros: 1_000_000, period: 'month' })
+  expect(limits.budgetFor('user', 'alice', 'acme')).toEqual({ limitMicros: 5_000_000, period: 'day' })
+  expect(limits.budgetFor('org', 'acme', 'acme')).toBeNull()
+  expect(limits.budgetFor('key', 'k1', 'acme')).toBeNull()
+  // Elsewhere, bob has the default and alice her own.
+  expect(limits.budgetFor('user', 'bob', 'globex')).toEqual({ limitMicros: 5_000_000, period: 'day' })
+  expect(limits.budgetFor('user', 'alice', 'globex')).toEqual({ limitMicros: 2_000_000, period: 'day' })
+  expect(() => buildLimits({ orgBudgets: { acme: { teams: {} } } })).toThrow(LimitsConfigError)
+})
+
 test('an id named like an Object property is just an id', () => {
   const limits = buildLimits({ limits: { defaults: { user: { rpm: 5 } } }, budgets: {} })
   expect(limits.rateLimitFor('user', 'constructor')).toEqual({ rpm: 5, tpm: null })

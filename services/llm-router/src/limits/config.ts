@@ -13,6 +13,8 @@ import { Compile } from 'typebox/compile'
 //     defaults: { user: { amountUsd: 5, period: day } }
 //     orgs: { acme: { amountUsd: 1000, period: month } }
 //     users: { intern: null }                # no budget for this user despite the default
+//   orgBudgets:                              # what admin announced, per org (admin.config.v1)
+//     acme: { orgs: { acme: { amountUsd: 50, period: month } }, users: { alice: { amountUsd: 1, period: day } } }
 
 /** A scope's limits; null lifts a limit the defaults set. */
 export const RateLimitSpec = Type.Object(
@@ -47,6 +49,13 @@ const perScope = <T extends TSchema>(schema: T) =>
     { additionalProperties: false },
   )
 
+/** Budgets by id: null means no budget for this one despite the defaults. */
+const BudgetsById = {
+  orgs: Type.Optional(Type.Record(Id, Type.Union([BudgetSpec, Type.Null()]))),
+  users: Type.Optional(Type.Record(Id, Type.Union([BudgetSpec, Type.Null()]))),
+  keys: Type.Optional(Type.Record(Id, Type.Union([BudgetSpec, Type.Null()]))),
+}
+
 export const LimitsSpec = Type.Object(
   {
     limits: Type.Optional(
@@ -66,14 +75,17 @@ export const LimitsSpec = Type.Object(
       Type.Object(
         {
           defaults: Type.Optional(perScope(BudgetSpec)),
-          /** By id; null: no budget for this one despite the defaults. */
-          orgs: Type.Optional(Type.Record(Id, Type.Union([BudgetSpec, Type.Null()]))),
-          users: Type.Optional(Type.Record(Id, Type.Union([BudgetSpec, Type.Null()]))),
-          keys: Type.Optional(Type.Record(Id, Type.Union([BudgetSpec, Type.Null()]))),
+          ...BudgetsById,
         },
         { additionalProperties: false },
       ),
     ),
+    /**
+     * Budgets admin manages, by org id (admin.config.v1 `budget` events carry one org's). For a
+     * request of that org they replace `budgets`' by-id entries (orgs, users, keys); its defaults
+     * still apply. A user's budget here binds the user in this org only.
+     */
+    orgBudgets: Type.Optional(Type.Record(Id, Type.Object(BudgetsById, { additionalProperties: false }))),
     /**
      * How long a budget reservation holds if its request never settles (the router died), ms.
      * Longer than the longest request (the catalog's totalMs defaults to 10 minutes). Default 15 min.
@@ -105,7 +117,8 @@ export interface Budget {
 /** The validated section with lookups: what admission runs on. */
 export interface Limits {
   rateLimitFor(scope: Scope, id: string): RateLimit
-  budgetFor(scope: Scope, id: string): Budget | null
+  /** `orgId`: the request's org, whose `orgBudgets` entry (if any) replaces the by-id budgets. */
+  budgetFor(scope: Scope, id: string, orgId?: string): Budget | null
   reservationTtlMs: number
   unboundedMaxTokens: number
 }
@@ -145,8 +158,9 @@ export function buildLimits(doc: unknown, source = 'inline'): Limits {
       const merged = { ...rate.defaults?.[scope], ...own(rate[plural[scope]], id) }
       return { rpm: merged.rpm ?? null, tpm: merged.tpm ?? null }
     },
-    budgetFor(scope, id) {
-      const byId = budgets[plural[scope]]
+    budgetFor(scope, id, orgId) {
+      const managed = orgId === undefined ? undefined : own(spec.orgBudgets, orgId)
+      const byId = (managed ?? budgets)[plural[scope]]
       if (byId !== undefined && Object.hasOwn(byId, id)) return toBudget(byId[id])
       return toBudget(budgets.defaults?.[scope])
     },
