@@ -1,0 +1,131 @@
+import type { Identity } from '@switchyard/contracts'
+import {
+  createRemoteJWKSet,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  errors as joseErrors,
+  jwtVerify,
+} from 'jose'
+import { gatewayErrors } from '../errors.ts'
+
+export interface OidcOptions {
+  /** Exactly as the issuer's tokens carry it in `iss`. */
+  issuer: string
+  audience: readonly string[]
+  algorithms: readonly string[]
+  claims: { user: string; org: string; roles: string }
+  /** Clock skew allowed, in seconds. */
+  clockToleranceSeconds: number
+  /** Shortest time between JWKS downloads for an unknown `kid`, in milliseconds. */
+  jwksCooldownMs: number
+  /** Age after which the JWKS is downloaded again, in milliseconds. */
+  jwksMaxAgeMs: number
+  /** Timeout of each discovery and JWKS request, in milliseconds. Default 5 000. */
+  httpTimeoutMs?: number
+}
+
+export interface OidcVerifier {
+  /** The caller behind a valid token; rejects with a 401 (or 403 without an org, 503 without the issuer). */
+  verify(token: string): Promise<Identity>
+}
+
+/** Scopes an identity may only get from the platform itself, never from an IdP's role claim. */
+const reservedScope = /^internal:/
+
+/**
+ * Verifies JWTs from one OIDC issuer. Discovery (`/.well-known/openid-configuration`) runs on the
+ * first token, not at start, so the gateway starts while the IdP is down; a failed discovery is
+ * tried again on the next token. The JWKS comes from jose's remote key set: cached, downloaded
+ * again when a token names a `kid` it lacks (a rotated key), at most once per cooldown.
+ */
+export function createOidcVerifier(options: OidcOptions): OidcVerifier {
+  const timeoutMs = options.httpTimeoutMs ?? 5_000
+  let keys: Promise<JWTVerifyGetKey> | undefined
+
+  const discover = async (): Promise<JWTVerifyGetKey> => {
+    const url = `${options.issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`
+    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) })
+    if (!res.ok) throw new Error(`OIDC discovery at ${url} answered ${res.status}`)
+    const document = (await res.json()) as { issuer?: unknown; jwks_uri?: unknown }
+    // OIDC Discovery 4.3: the document must name the very issuer it was fetched for.
+    if (document.issuer !== options.issuer)
+      throw new Error(`OIDC discovery at ${url} names issuer ${String(document.issuer)}`)
+    if (typeof document.jwks_uri !== 'string') throw new Error(`OIDC discovery at ${url} has no jwks_uri`)
+    return createRemoteJWKSet(new URL(document.jwks_uri), {
+      cooldownDuration: options.jwksCooldownMs,
+      cacheMaxAge: options.jwksMaxAgeMs,
+      timeoutDuration: timeoutMs,
+    })
+  }
+  const keySet = () => {
+    keys ??= discover().catch((error: unknown) => {
+      keys = undefined
+      throw new gatewayErrors.AuthUnavailable('the OIDC issuer cannot be reached', { cause: error })
+    })
+    return keys
+  }
+
+  return {
+    async verify(token) {
+      const jwks = await keySet()
+      let payload: JWTPayload
+      try {
+        ;({ payload } = await jwtVerify(token, jwks, {
+          issuer: options.issuer,
+          audience: [...options.audience],
+          algorithms: [...options.algorithms],
+          clockTolerance: options.clockToleranceSeconds,
+          requiredClaims: ['exp'],
+        }))
+      } catch (error) {
+        throw verificationFailure(error)
+      }
+      return identityFrom(payload, options.claims)
+    },
+  }
+}
+
+function verificationFailure(error: unknown): Error {
+  if (error instanceof joseErrors.JWTExpired)
+    return new gatewayErrors.Unauthenticated('The token has expired')
+  // The key set could not be downloaded: nothing is known about the token yet.
+  if (
+    error instanceof joseErrors.JWKSTimeout ||
+    error instanceof joseErrors.JWKSInvalid ||
+    (error instanceof TypeError && !(error instanceof joseErrors.JOSEError)) ||
+    (error instanceof joseErrors.JOSEError && error.code === 'ERR_JOSE_GENERIC')
+  ) {
+    return new gatewayErrors.AuthUnavailable('the OIDC keys cannot be downloaded', { cause: error })
+  }
+  // Bad signature, unknown kid, wrong issuer or audience, not yet valid, malformed.
+  return Object.assign(new gatewayErrors.Unauthenticated('Invalid token'), { cause: error })
+}
+
+function identityFrom(payload: JWTPayload, claims: OidcOptions['claims']): Identity {
+  const userId = text(claim(payload, claims.user))
+  if (userId === undefined) throw new gatewayErrors.Unauthenticated(`The token has no ${claims.user} claim`)
+  const orgId = text(claim(payload, claims.org))
+  if (orgId === undefined) throw new gatewayErrors.NoOrg(claims.org)
+  const roles = claim(payload, claims.roles)
+  const list = Array.isArray(roles) ? roles : typeof roles === 'string' ? roles.split(' ') : []
+  const scopes = [
+    ...new Set(list.filter((r): r is string => typeof r === 'string' && r !== '' && !reservedScope.test(r))),
+  ]
+  return { orgId, userId, keyId: null, scopes }
+}
+
+/** A claim by its exact name (`https://example.com/org` has dots), else by a dotted path (`realm_access.roles`). */
+function claim(payload: JWTPayload, name: string): unknown {
+  if (name in payload) return payload[name]
+  let value: unknown = payload
+  for (const part of name.split('.')) {
+    if (typeof value !== 'object' || value === null) return undefined
+    value = (value as Record<string, unknown>)[part]
+  }
+  return value
+}
+
+function text(value: unknown): string | undefined {
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value)
+  return typeof value === 'string' && value !== '' ? value : undefined
+}

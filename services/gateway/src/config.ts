@@ -1,0 +1,62 @@
+import { Duration, Url } from '@switchyard/config'
+import { type Static, Type } from 'typebox'
+
+/** Asymmetric algorithms only: an HMAC-signed token would need a secret shared with the IdP. */
+const JwtAlgorithm = Type.Union(
+  ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'].map((alg) =>
+    Type.Literal(alg),
+  ),
+)
+
+export const GatewayConfig = Type.Object({
+  /** OIDC issuer (exactly as its tokens' `iss`); discovery is `<issuer>/.well-known/openid-configuration`. Unset: JWTs are refused. */
+  GATEWAY_OIDC_ISSUER: Type.Optional(Url()),
+  /** Audiences a token may carry (`aud`), comma-separated; required with an issuer. */
+  GATEWAY_OIDC_AUDIENCE: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
+  /** Signing algorithms accepted from the issuer. */
+  GATEWAY_OIDC_ALGORITHMS: Type.Array(JwtAlgorithm, {
+    minItems: 1,
+    default: ['RS256', 'ES256', 'PS256', 'EdDSA'],
+  }),
+  /** Claim holding the caller's user id (a dotted path reaches into objects). */
+  GATEWAY_OIDC_USER_CLAIM: Type.String({ minLength: 1, default: 'sub' }),
+  /** Claim holding the caller's org id; a token without it is refused (403). */
+  GATEWAY_OIDC_ORG_CLAIM: Type.String({ minLength: 1, default: 'org_id' }),
+  /** Claim holding the caller's roles (an array, or a space-separated string); they become the identity's scopes. */
+  GATEWAY_OIDC_ROLES_CLAIM: Type.String({ minLength: 1, default: 'roles' }),
+  /** Clock skew allowed on `exp`, `nbf` and `iat`, in milliseconds. */
+  GATEWAY_OIDC_CLOCK_TOLERANCE_MS: Duration({ default: '30s', maximum: 300_000 }),
+  /** Shortest time between two JWKS downloads caused by an unknown `kid` (a rotated key), in milliseconds. */
+  GATEWAY_OIDC_JWKS_COOLDOWN_MS: Duration({ default: '30s' }),
+  /** How long a downloaded JWKS is used before it is fetched again, in milliseconds. */
+  GATEWAY_OIDC_JWKS_MAX_AGE_MS: Duration({ default: '10m', minimum: 1_000 }),
+  /** How long a resolved API key is trusted without asking admin again (revocations still apply at once), in milliseconds. */
+  GATEWAY_KEY_CACHE_TTL_MS: Duration({ default: '30s', minimum: 1 }),
+  /** How long an unknown API key is refused without asking admin again, in milliseconds. */
+  GATEWAY_KEY_NEGATIVE_TTL_MS: Duration({ default: '5s', minimum: 1 }),
+  /** Most API keys held in each of the positive and negative caches. */
+  GATEWAY_KEY_CACHE_MAX_ENTRIES: Type.Integer({ minimum: 1, default: 10_000 }),
+  /** Requests one API key (or one OIDC user) may make per window; 0 turns the limit off. */
+  GATEWAY_RATE_LIMIT_PER_KEY: Type.Integer({ minimum: 0, default: 600 }),
+  /** Requests one org may make per window, over all its keys and users; 0 turns the limit off. */
+  GATEWAY_RATE_LIMIT_PER_ORG: Type.Integer({ minimum: 0, default: 3_000 }),
+  /** Rate-limit window (fixed, opened by its first request), in milliseconds. */
+  GATEWAY_RATE_LIMIT_WINDOW_MS: Duration({ default: '1m', minimum: 1 }),
+  /** Browser origins allowed by CORS, comma-separated (`*` for any); empty: no CORS headers. */
+  GATEWAY_CORS_ORIGINS: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
+  /** Largest request body passed on, in bytes. */
+  GATEWAY_BODY_LIMIT_BYTES: Type.Integer({ minimum: 1, default: 4 * 1_048_576 }),
+  /**
+   * Longest a service may take to answer, in milliseconds: until its last byte, except for a
+   * stream (text/event-stream), which has it until its headers and no limit after.
+   */
+  GATEWAY_UPSTREAM_TIMEOUT_MS: Duration({ default: '10m', minimum: 1 }),
+  /** Keep-alive connections to each service, at most (split shape). */
+  GATEWAY_UPSTREAM_CONNECTIONS: Type.Integer({ minimum: 1, default: 128 }),
+  /**
+   * Names this replica's consumer group for key revocations (`gateway.key-revocations.<id>`):
+   * every replica needs its own, as each must see every revocation. Unset: a random id per start.
+   */
+  GATEWAY_INSTANCE_ID: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]{1,100}$' })),
+})
+export type GatewayConfig = Static<typeof GatewayConfig>

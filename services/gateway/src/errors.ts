@@ -1,0 +1,41 @@
+import { createServiceError } from '@switchyard/kit'
+
+export const gatewayErrors = {
+  Unauthenticated: createServiceError<'GATEWAY_ERR_UNAUTHENTICATED', [string]>(
+    'GATEWAY_ERR_UNAUTHENTICATED',
+    '%s',
+    401,
+  ),
+  NoOrg: createServiceError<'GATEWAY_ERR_NO_ORG', [string]>(
+    'GATEWAY_ERR_NO_ORG',
+    'The token carries no organization (claim %s)',
+    403,
+  ),
+  RateLimited: createServiceError<'GATEWAY_ERR_RATE_LIMITED', [string, number]>(
+    'GATEWAY_ERR_RATE_LIMITED',
+    'Rate limit of this %s exceeded; retry in %d s',
+    429,
+  ),
+  /** The service a route belongs to does not run or cannot be reached. */
+  ServiceUnavailable: createServiceError<'GATEWAY_ERR_SERVICE_UNAVAILABLE', [string, { cause: unknown }?]>(
+    'GATEWAY_ERR_SERVICE_UNAVAILABLE',
+    'Service %s is unavailable',
+    503,
+  ),
+  /** Admin (key resolution) or the OIDC issuer cannot be reached: the caller could not be checked. */
+  AuthUnavailable: createServiceError<'GATEWAY_ERR_AUTH_UNAVAILABLE', [string, { cause: unknown }?]>(
+    'GATEWAY_ERR_AUTH_UNAVAILABLE',
+    'Credentials cannot be checked now: %s',
+    503,
+  ),
+  UpstreamTimeout: createServiceError<'GATEWAY_ERR_UPSTREAM_TIMEOUT', [string]>(
+    'GATEWAY_ERR_UPSTREAM_TIMEOUT',
+    'Service %s did not answer in time',
+    504,
+  ),
+  Upstream: createServiceError<'GATEWAY_ERR_UPSTREAM', [string, { cause: unknown }?]>(
+    'GATEWAY_ERR_UPSTREAM',
+    'Service %s failed to answer',
+    502,
+  ),
+}

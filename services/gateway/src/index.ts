@@ -1,0 +1,8 @@
+export { type ApiKeyCache, createApiKeyCache, type KeyLookup, type KeyResolution } from './auth/api-keys.ts'
+export { createOidcVerifier, type OidcOptions, type OidcVerifier } from './auth/oidc.ts'
+export { GatewayConfig } from './config.ts'
+export { gatewayErrors } from './errors.ts'
+export { type GatewayExtras, type GatewayOptions, gatewayPlugin } from './plugin.ts'
+export { createFetchTransport, createUndiciTransport, type Transport } from './proxy/transport.ts'
+export { type RouteEntry, routeTable } from './routing/route-table.ts'
+export { gatewayService } from './service.ts'

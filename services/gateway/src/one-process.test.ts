@@ -1,0 +1,150 @@
+// End to end in the one-process shape, through the runtime's own start path: the gateway is the
+// listener, admin (on PGlite) resolves its keys and keeps the ledger, the llm-router answers over
+// a fake OpenAI upstream, and the official `openai` client talks to the gateway like any user.
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { adminService, bootstrapAdmin } from '@switchyard/admin'
+import { defineService, type SqlPool } from '@switchyard/kit'
+import { llmRouterService } from '@switchyard/llm-router'
+import { type Switchyard, start } from '@switchyard/runtime'
+import { countPromptTokens, countTokens, type FakeUpstream, startFakeOpenAI } from '@switchyard/testing'
+import OpenAI from 'openai'
+import { Type } from 'typebox'
+import { afterAll, beforeAll, expect, test, vi } from 'vitest'
+import { gatewayService } from './service.ts'
+import { body } from './test-support.ts'
+
+const model = 'gpt-fake'
+const pricing = { inputPerMillion: 2, outputPerMillion: 6 }
+
+let root: string
+let upstream: FakeUpstream
+let switchyard: Switchyard
+let sql: SqlPool | undefined
+/** The bootstrapped owner's API key (scopes admin:read, admin:write). */
+let ownerKey: string
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'gateway-one-process-'))
+  upstream = await startFakeOpenAI({ models: [model] })
+  // Holds the SQL port, so the test can bootstrap admin as `switchyard admin bootstrap` would.
+  const keeper = defineService({
+    name: 'rag',
+    configSchema: Type.Object({}),
+    calls: [],
+    needs: ['sql'],
+    plugin: async (_app, ctx) => {
+      sql = ctx.sql
+    },
+  })
+  switchyard = await start({
+    env: {
+      SWITCHYARD_DATA_DIR: join(root, 'data'),
+      SWITCHYARD_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      SWITCHYARD_PORT: '0',
+      LLM_ROUTER_MODELS: JSON.stringify({
+        models: {
+          [model]: {
+            pricing,
+            deployments: [{ id: 'fake-1', provider: 'openai', baseUrl: upstream.url, model }],
+          },
+        },
+      }),
+    },
+    services: { gateway: gatewayService, 'llm-router': llmRouterService, admin: adminService, rag: keeper },
+    homeDir: root,
+  })
+  ownerKey = (await bootstrapAdmin(sql as SqlPool, { orgName: 'Acme', ownerEmail: 'owner@acme.test' })).key
+}, 60_000)
+
+afterAll(async () => {
+  await switchyard?.close()
+  await upstream?.close()
+  await rm(root, { recursive: true, force: true })
+})
+
+test('bootstrap, create a key through the gateway, chat with the openai client, and find the usage in the report', async () => {
+  expect(switchyard.app).toBe(switchyard.apps.gateway)
+  const asOwner = { authorization: `Bearer ${ownerKey}`, 'content-type': 'application/json' }
+
+  const created = await fetch(`${switchyard.url}/admin/v1/keys`, {
+    method: 'POST',
+    headers: asOwner,
+    body: JSON.stringify({ name: 'app' }),
+  })
+  expect(created.status).toBe(201)
+  const { key, secret } = (await created.json()) as { key: { id: string }; secret: string }
+
+  const openai = new OpenAI({ baseURL: `${switchyard.url}/v1`, apiKey: secret, maxRetries: 0 })
+  const messages = [{ role: 'user' as const, content: 'hello through the gateway' }]
+  const reply = `echo: ${messages[0]?.content}`
+  const completion = await openai.chat.completions.create({ model, messages })
+  expect(completion.choices[0]?.message.content).toBe(reply)
+
+  const stream = await openai.chat.completions.create({ model, messages, stream: true })
+  let streamed = ''
+  for await (const chunk of stream) streamed += chunk.choices[0]?.delta.content ?? ''
+  expect(streamed).toBe(reply)
+
+  const models = await openai.models.list()
+  expect(models.data.map((m) => m.id)).toEqual([model])
+
+  // Two requests, each with the fake's token counts, priced by the catalog.
+  const input = 2 * countPromptTokens(messages)
+  const output = 2 * countTokens(reply)
+  const cost = (input * pricing.inputPerMillion + output * pricing.outputPerMillion) / 1_000_000
+  await vi.waitFor(
+    async () => {
+      const res = await fetch(`${switchyard.url}/admin/v1/usage?groupBy=key`, { headers: asOwner })
+      expect(res.status).toBe(200)
+      const report = await body(res)
+      expect(report.rows).toEqual([
+        {
+          keyId: key.id,
+          requests: 2,
+          failed: 0,
+          inputTokens: input,
+          outputTokens: output,
+          costUsd: expect.any(Number),
+        },
+      ])
+      expect(report.rows[0].costUsd).toBeCloseTo(cost, 9)
+    },
+    { timeout: 10_000, interval: 100 },
+  )
+})
+
+test('the gateway and the router each keep their own /v1/chat/completions: the router behind it wants an internal token', async () => {
+  const direct = await switchyard.apps['llm-router']?.inject({
+    method: 'POST',
+    url: '/v1/chat/completions',
+    payload: { model, messages: [{ role: 'user', content: 'hi' }] },
+  })
+  expect(direct?.statusCode).toBe(401)
+  expect(direct?.json().error.code).toBe('KIT_ERR_UNAUTHENTICATED')
+  const viaGateway = await fetch(`${switchyard.url}/v1/chat/completions`, { method: 'POST' })
+  expect(viaGateway.status).toBe(401)
+  expect((await body(viaGateway)).error.code).toBe('GATEWAY_ERR_UNAUTHENTICATED')
+})
+
+test('a key revoked through the gateway stops working at once (key-revoked over the in-process bus)', async () => {
+  const asOwner = { authorization: `Bearer ${ownerKey}`, 'content-type': 'application/json' }
+  const created = await fetch(`${switchyard.url}/admin/v1/keys`, {
+    method: 'POST',
+    headers: asOwner,
+    body: JSON.stringify({ name: 'short-lived' }),
+  })
+  const { key, secret } = (await created.json()) as { key: { id: string }; secret: string }
+  const asKey = { authorization: `Bearer ${secret}` }
+  expect((await fetch(`${switchyard.url}/v1/models`, { headers: asKey })).status).toBe(200)
+  const revoked = await fetch(`${switchyard.url}/admin/v1/keys/${key.id}/revoke`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ownerKey}` },
+  })
+  expect(revoked.status).toBe(200)
+  await vi.waitFor(
+    async () => expect((await fetch(`${switchyard.url}/v1/models`, { headers: asKey })).status).toBe(401),
+    { timeout: 1_000, interval: 10 },
+  )
+})

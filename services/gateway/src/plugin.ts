@@ -1,0 +1,171 @@
+import { randomUUID } from 'node:crypto'
+import type { Readable } from 'node:stream'
+import cors from '@fastify/cors'
+import helmet from '@fastify/helmet'
+import { ConfigError } from '@switchyard/config'
+import type { ServiceName } from '@switchyard/contracts'
+import { kitErrors, type ServiceContext, type ServicePlugin } from '@switchyard/kit'
+import { createAdminKeyLookup } from './auth/admin-lookup.ts'
+import { createApiKeyCache } from './auth/api-keys.ts'
+import { createAuthenticator } from './auth/authenticate.ts'
+import { createOidcVerifier } from './auth/oidc.ts'
+import { subscribeKeyRevocations } from './auth/revocations.ts'
+import type { GatewayConfig } from './config.ts'
+import { installRateLimits } from './limits/rate-limit.ts'
+import { limitBody } from './proxy/body-limit.ts'
+import { type ForwardDeps, forward } from './proxy/forward.ts'
+import { createFetchTransport, createUndiciTransport, type Transport } from './proxy/transport.ts'
+import { routeTable } from './routing/route-table.ts'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** On the gateway's table routes: the service that answers (null: not public, 404). */
+    upstream?: ServiceName | null
+  }
+}
+
+/** What a caller may add to the runtime's context (tests, the benchmark). */
+export interface GatewayExtras {
+  /** Replaces the transport chosen from `fetch`. */
+  transport?: Transport
+}
+
+export type GatewayOptions = ServiceContext<GatewayConfig> & GatewayExtras
+
+const methods = ['DELETE', 'GET', 'PATCH', 'POST', 'PUT']
+const exposedHeaders = [
+  'x-request-id',
+  'x-ratelimit-limit',
+  'x-ratelimit-remaining',
+  'x-ratelimit-reset',
+  'retry-after',
+  'x-switchyard-deployment',
+  'x-switchyard-attempts',
+]
+
+/**
+ * The public edge. Every route is public to the kit (which would want an internal token): the
+ * gateway checks callers itself. Hook order per request: security headers and CORS, then who is
+ * calling (before the body is read), then the rate limits, then the route passes the request on
+ * with a fresh internal token in place of the caller's credentials.
+ */
+export const gatewayPlugin: ServicePlugin<GatewayConfig> = async (app, options: GatewayOptions) => {
+  const { config, logger, signer } = options
+  if (signer === undefined)
+    throw new Error('the gateway needs ctx.signer: its definition sets signsInternalTokens')
+  if (config.GATEWAY_OIDC_ISSUER !== undefined && config.GATEWAY_OIDC_AUDIENCE.length === 0) {
+    throw new ConfigError([
+      { key: 'GATEWAY_OIDC_AUDIENCE', message: 'missing; required because GATEWAY_OIDC_ISSUER is set' },
+    ])
+  }
+  // The runtime hands a single target the global fetch: then a keep-alive undici pool per service.
+  // Any other fetch (the one-process shape's in-process one, a test's) is what peers are reached by.
+  const transport =
+    options.transport ??
+    (options.fetch === globalThis.fetch
+      ? createUndiciTransport({ connectionsPerService: config.GATEWAY_UPSTREAM_CONNECTIONS })
+      : createFetchTransport(options.fetch))
+
+  const keys = createApiKeyCache({
+    lookup: createAdminKeyLookup({ transport, signer, serviceUrl: options.serviceUrl, logger }),
+    ttlMs: config.GATEWAY_KEY_CACHE_TTL_MS,
+    negativeTtlMs: config.GATEWAY_KEY_NEGATIVE_TTL_MS,
+    maxEntries: config.GATEWAY_KEY_CACHE_MAX_ENTRIES,
+  })
+  const oidc =
+    config.GATEWAY_OIDC_ISSUER === undefined
+      ? null
+      : createOidcVerifier({
+          issuer: config.GATEWAY_OIDC_ISSUER,
+          audience: config.GATEWAY_OIDC_AUDIENCE,
+          algorithms: config.GATEWAY_OIDC_ALGORITHMS,
+          claims: {
+            user: config.GATEWAY_OIDC_USER_CLAIM,
+            org: config.GATEWAY_OIDC_ORG_CLAIM,
+            roles: config.GATEWAY_OIDC_ROLES_CLAIM,
+          },
+          clockToleranceSeconds: config.GATEWAY_OIDC_CLOCK_TOLERANCE_MS / 1000,
+          jwksCooldownMs: config.GATEWAY_OIDC_JWKS_COOLDOWN_MS,
+          jwksMaxAgeMs: config.GATEWAY_OIDC_JWKS_MAX_AGE_MS,
+        })
+  const authenticate = createAuthenticator(keys, oidc)
+  // Subscribed before the first request: a revocation must never find the gateway not listening.
+  const revocations = await subscribeKeyRevocations(
+    options.bus,
+    keys,
+    config.GATEWAY_INSTANCE_ID ?? randomUUID(),
+    logger,
+  )
+  app.addHook('onClose', async () => {
+    await revocations.close()
+    await transport.close()
+  })
+
+  app.addHook('onRoute', (route) => {
+    route.config = { ...route.config, public: true }
+  })
+  await app.register(helmet, {
+    // An API answers data, never a page: nothing may load from or frame it.
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+    },
+  })
+  if (config.GATEWAY_CORS_ORIGINS.length > 0) {
+    await app.register(cors, {
+      origin: config.GATEWAY_CORS_ORIGINS.includes('*') ? '*' : config.GATEWAY_CORS_ORIGINS,
+      methods,
+      exposedHeaders,
+      maxAge: 600,
+    })
+  }
+  const enforceRateLimits = await installRateLimits(
+    app,
+    options.state,
+    {
+      perKey: config.GATEWAY_RATE_LIMIT_PER_KEY,
+      perOrg: config.GATEWAY_RATE_LIMIT_PER_ORG,
+      windowMs: config.GATEWAY_RATE_LIMIT_WINDOW_MS,
+    },
+    logger,
+  )
+
+  // Bodies are passed on as they arrive, never parsed. A declared length over the limit is refused
+  // before anything is read; a chunked body is cut off once it passes the limit.
+  const bodyLimit = config.GATEWAY_BODY_LIMIT_BYTES
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('*', (request, payload, done) => {
+    const declared = request.headers['content-length']
+    if (declared === undefined) return done(null, limitBody(payload as Readable, bodyLimit))
+    if (Number(declared) > bodyLimit) return done(new kitErrors.BodyTooLarge(bodyLimit))
+    done(null, payload)
+  })
+
+  app.addHook('onRequest', async (request, reply) => {
+    const upstream = request.routeOptions.config.upstream
+    if (upstream === undefined || upstream === null) return
+    request.identity = await authenticate(request.headers.authorization)
+    await enforceRateLimits(request, reply)
+  })
+
+  const deps: ForwardDeps = {
+    transport,
+    signer,
+    originOf: options.serviceUrl,
+    timeoutMs: config.GATEWAY_UPSTREAM_TIMEOUT_MS,
+  }
+  for (const entry of routeTable) {
+    const service = entry.service
+    for (const url of entry.subtree ? [entry.path, `${entry.path}/*`] : [entry.path]) {
+      app.route({
+        method: methods,
+        url,
+        config: { upstream: service },
+        handler: async (request, reply) => {
+          if (service === null) throw new kitErrors.NotFound(request.method, request.url.split('?')[0] ?? '')
+          return forward(deps, service, request, reply)
+        },
+      })
+    }
+  }
+}

@@ -1,0 +1,145 @@
+import type { Readable } from 'node:stream'
+import { trace } from '@opentelemetry/api'
+import type { ServiceName } from '@switchyard/contracts'
+import { type InternalTokenSigner, kitErrors, requestIdHeader } from '@switchyard/kit'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { gatewayErrors } from '../errors.ts'
+import { BodyLimitExceeded } from './body-limit.ts'
+import type { Transport, UpstreamResponse } from './transport.ts'
+
+/** Headers that belong to one connection, not to the request or response they came with. */
+const hopByHop = [
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]
+/** Not passed on: the caller's credentials (replaced), the gateway's own host, expect (undici refuses it). */
+const droppedRequestHeaders = new Set([
+  ...hopByHop,
+  'host',
+  'authorization',
+  'expect',
+  requestIdHeader,
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+])
+const traceHeaders = new Set(['traceparent', 'tracestate'])
+/** The request id is already on the reply (the kit echoes it; the service got the same one). */
+const droppedResponseHeaders = new Set([...hopByHop, requestIdHeader])
+
+export interface ForwardDeps {
+  transport: Transport
+  signer: InternalTokenSigner
+  originOf(service: ServiceName): string
+  /** Deadline of a whole answer (a stream: of its headers), in milliseconds. */
+  timeoutMs: number
+}
+
+/**
+ * Passes the request to `service` with the caller's identity in a fresh internal token, and its
+ * answer back as it arrives: bodies stream both ways and are never parsed, so a stream of
+ * server-sent events reaches the caller event by event. A caller that leaves aborts the call.
+ */
+export async function forward(
+  deps: ForwardDeps,
+  service: ServiceName,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply> {
+  const headers = upstreamHeaders(request, `Bearer ${await deps.signer.sign(request.identity)}`)
+  if (trace.getActiveSpan() !== undefined) {
+    // Tracing is on: the span now active was made from the caller's headers, and the context
+    // leaves as a child of it (undici's instrumentation adds it; an in-process transport here).
+    for (const name of traceHeaders) delete headers[name]
+    deps.transport.injectTraceContext?.(headers)
+  }
+  const controller = new AbortController()
+  let timedOut = false
+  const deadline = setTimeout(() => {
+    timedOut = true
+    controller.abort()
+  }, deps.timeoutMs)
+  // 'close' after a complete response is normal; before it, the caller went away.
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) controller.abort()
+  })
+
+  let upstream: UpstreamResponse
+  try {
+    upstream = await deps.transport.request({
+      origin: deps.originOf(service),
+      path: request.url,
+      method: request.method,
+      headers,
+      ...(request.body !== undefined && request.body !== null && { body: request.body as Readable }),
+      signal: controller.signal,
+    })
+  } catch (error) {
+    clearTimeout(deadline)
+    throw failure(error, service, timedOut)
+  }
+  if (isEventStream(upstream.headers['content-type'])) clearTimeout(deadline)
+  else upstream.body.once('close', () => clearTimeout(deadline))
+
+  reply.code(upstream.statusCode)
+  for (const [name, value] of Object.entries(upstream.headers)) {
+    if (value !== undefined && !droppedResponseHeaders.has(name)) reply.header(name, value)
+  }
+  return reply.send(upstream.body)
+}
+
+function upstreamHeaders(request: FastifyRequest, authorization: string): Record<string, string | string[]> {
+  const headers: Record<string, string | string[]> = {}
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value !== undefined && !droppedRequestHeaders.has(name)) headers[name] = value
+  }
+  headers.authorization = authorization
+  headers[requestIdHeader] = request.id
+  const forwardedFor = request.headers['x-forwarded-for']
+  headers['x-forwarded-for'] = forwardedFor ? `${forwardedFor}, ${request.ip}` : request.ip
+  headers['x-forwarded-proto'] = request.protocol
+  if (request.headers.host !== undefined) headers['x-forwarded-host'] = request.headers.host
+  // A body-less method never carries a body on to the service, whatever the caller sent.
+  if (request.body === undefined || request.body === null) {
+    delete headers['content-length']
+    delete headers['content-type']
+  }
+  return headers
+}
+
+function isEventStream(contentType: string | string[] | undefined): boolean {
+  const value = Array.isArray(contentType) ? contentType[0] : contentType
+  return value?.toLowerCase().startsWith('text/event-stream') === true
+}
+
+/** Connection failures that mean nothing answers there: the service does not run, or not yet. */
+const unreachable = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+])
+
+/** What a failed call to a service means for the caller. */
+function failure(error: unknown, service: ServiceName, timedOut: boolean): Error {
+  if (timedOut) return new gatewayErrors.UpstreamTimeout(service)
+  const cause = (error as { cause?: unknown }).cause
+  if (error instanceof BodyLimitExceeded || cause instanceof BodyLimitExceeded) {
+    return new kitErrors.BodyTooLarge(
+      (error instanceof BodyLimitExceeded ? error : (cause as BodyLimitExceeded)).limit,
+    )
+  }
+  const code = (error as { code?: unknown }).code ?? (cause as { code?: unknown } | undefined)?.code
+  if (typeof code === 'string' && unreachable.has(code))
+    return new gatewayErrors.ServiceUnavailable(service, { cause: error })
+  return new gatewayErrors.Upstream(service, { cause: error })
+}
