@@ -1,0 +1,326 @@
+import { randomUUID } from 'node:crypto'
+import type { EventBus } from '@switchyard/events'
+import type { SharedState } from '@switchyard/kit'
+import type OpenAI from 'openai'
+import type { Logger } from 'pino'
+import type { ChatConfig } from '../config.ts'
+import { chatStreamCodes } from '../errors.ts'
+import type { ChatStore, Conversation, Message, MessageStatus, Owner } from '../store/chat-store.ts'
+import { type Branch, estimateTokens, type FittedContext, type History, toTurn } from './context.ts'
+import { EventLogWriter } from './event-log.ts'
+import { publishMessage } from './publish.ts'
+
+/** Who runs a message's generation: set while it runs, refreshed, gone once its last event is logged. */
+export const leaseKey = (messageId: string) => `chat:lease:${messageId}`
+/** Set by a stop request on any replica; the generation polls it. */
+export const stopKey = (messageId: string) => `chat:stop:${messageId}`
+
+const LEASE_TTL_MS = 15_000
+const LEASE_REFRESH_MS = 2_000
+const STOP_POLL_MS = 250
+
+export interface GenerationJob {
+  owner: Owner
+  conversation: Conversation
+  /** The placeholder already stored (status `streaming`, content ''). */
+  assistant: Message
+  /** The message it answers, for the start event. */
+  parent: Message
+  context: FittedContext
+  /** The branch up to `parent`, newest first: cached with the answer once it is done. */
+  history: Branch
+  maxTokens: number
+  /** The caller's internal token: the llm-router sees who asked. */
+  apiKey: string
+}
+
+export interface GenerationsOptions {
+  config: ChatConfig
+  store: ChatStore
+  state: SharedState
+  bus: EventBus
+  logger: Logger
+  history: History
+  /** An `openai` client for the llm-router, acting for the holder of `apiKey`. */
+  llm(apiKey: string): OpenAI
+}
+
+type StopReason = 'stop' | 'shutdown' | 'timeout'
+
+interface Running {
+  controller: AbortController
+  done: Promise<void>
+}
+
+/**
+ * Runs generations: one upstream call per answer, detached from the request that asked for it. Its
+ * events go to the message's event log, its partial text to the store (throttled), and it keeps
+ * going when the client leaves. A stop (local, or through the shared state from another replica)
+ * aborts the upstream call; the answer so far is kept as `stopped`.
+ */
+export class Generations {
+  readonly #o: GenerationsOptions
+  readonly #running = new Map<string, Running>()
+  /** Names this replica in leases (for logs and debugging only). */
+  readonly #replica = randomUUID()
+
+  constructor(options: GenerationsOptions) {
+    this.#o = options
+  }
+
+  /** Marks the message as being generated here. Call before storing its placeholder. */
+  async claim(messageId: string): Promise<void> {
+    await this.#o.state.set(leaseKey(messageId), this.#replica, LEASE_TTL_MS)
+  }
+
+  /** True while some replica runs the message's generation. */
+  async isAlive(messageId: string): Promise<boolean> {
+    return this.#running.has(messageId) || (await this.#o.state.get(leaseKey(messageId))) !== null
+  }
+
+  /**
+   * Starts the generation; resolves once its start event is logged, so a client tailing the log
+   * from now on misses nothing.
+   */
+  async start(job: GenerationJob): Promise<void> {
+    const { config, state, logger } = this.#o
+    const writer = new EventLogWriter(
+      state,
+      job.assistant.id,
+      { maxLen: config.CHAT_STREAM_MAX_EVENTS, ttlMs: config.CHAT_STREAM_TTL_MS },
+      logger,
+    )
+    await writer.append('message.start', {
+      conversationId: job.conversation.id,
+      messageId: job.assistant.id,
+      parentId: job.parent.id,
+      model: job.assistant.model,
+    })
+    const controller = new AbortController()
+    const done = this.#run(job, writer, controller)
+      .catch((err: unknown) =>
+        logger.error({ err, messageId: job.assistant.id }, 'generation failed to settle'),
+      )
+      .finally(() => this.#running.delete(job.assistant.id))
+    this.#running.set(job.assistant.id, { controller, done })
+  }
+
+  /** Asks the generation to stop wherever it runs; resolves once it settled if it runs here. */
+  async stop(messageId: string): Promise<boolean> {
+    await this.#o.state.set(stopKey(messageId), '1', this.#o.config.CHAT_STREAM_TTL_MS)
+    const local = this.#running.get(messageId)
+    if (local === undefined) return false
+    local.controller.abort('stop' satisfies StopReason)
+    await local.done
+    return true
+  }
+
+  /** Shutdown: generations still running are cut off (stored as interrupted) and settled. */
+  async close(): Promise<void> {
+    const running = [...this.#running.values()]
+    for (const r of running) r.controller.abort('shutdown' satisfies StopReason)
+    await Promise.all(running.map((r) => r.done))
+  }
+
+  async #run(job: GenerationJob, writer: EventLogWriter, controller: AbortController): Promise<void> {
+    const { config, store, state, logger } = this.#o
+    const { assistant, conversation } = job
+    const id = assistant.id
+    const saver = new PartialSaver(store, conversation.id, id, config, logger)
+    let content = ''
+    let finishReason: string | null = null
+    let usage: { prompt_tokens: number; completion_tokens: number } | null = null
+    let status: MessageStatus = 'complete'
+    let error: { type: string; code: string; message: string } | null = null
+
+    let ticks = 0
+    const heartbeat = setInterval(() => {
+      ticks++
+      if (ticks % Math.round(LEASE_REFRESH_MS / STOP_POLL_MS) === 0) {
+        state.set(leaseKey(id), this.#replica, LEASE_TTL_MS).catch(() => {})
+      }
+      state.get(stopKey(id)).then(
+        (flag) => {
+          if (flag !== null) controller.abort('stop' satisfies StopReason)
+        },
+        () => {},
+      )
+    }, STOP_POLL_MS)
+    const deadline = setTimeout(
+      () => controller.abort('timeout' satisfies StopReason),
+      config.CHAT_GENERATION_TIMEOUT_MS,
+    )
+    try {
+      const stream = await this.#o.llm(job.apiKey).chat.completions.create(
+        {
+          model: assistant.model ?? conversation.model,
+          messages: job.context.messages,
+          max_tokens: job.maxTokens,
+          stream: true,
+          stream_options: { include_usage: true },
+        },
+        { signal: controller.signal },
+      )
+      for await (const chunk of stream) {
+        const choice = chunk.choices[0]
+        const delta = choice?.delta?.content
+        if (delta) {
+          content += delta
+          void writer.append('message.delta', { messageId: id, delta })
+          saver.offer(content)
+        }
+        if (choice?.finish_reason) finishReason = choice.finish_reason
+        if (chunk.usage) usage = chunk.usage
+      }
+      // An abort may also just end the body early (the in-process transport does): not an answer.
+      if (controller.signal.aborted) throw controller.signal.reason
+    } catch (err) {
+      const reason = controller.signal.aborted ? (controller.signal.reason as StopReason) : null
+      if (reason === 'stop') {
+        status = 'stopped'
+      } else {
+        status = 'failed'
+        error = describeFailure(err, reason)
+        if (reason === null) logger.warn({ err, messageId: id }, 'generation failed')
+      }
+    } finally {
+      clearInterval(heartbeat)
+      clearTimeout(deadline)
+    }
+
+    // The record first, then the events that announce it: a client that saw `done` reads the final message.
+    await saver.idle()
+    const inputTokens = usage?.prompt_tokens ?? job.context.promptTokens
+    const outputTokens = usage?.completion_tokens ?? (content === '' ? 0 : estimateTokens(content))
+    const final: Message = {
+      ...assistant,
+      content,
+      status,
+      inputTokens,
+      outputTokens,
+      finishReason,
+      errorCode: error?.code ?? null,
+    }
+    try {
+      await store.updateMessage(conversation.id, id, {
+        content,
+        status,
+        inputTokens,
+        outputTokens,
+        ...(finishReason !== null && { finishReason }),
+        ...(error !== null && { errorCode: error.code }),
+      })
+    } catch (err) {
+      logger.error({ err, messageId: id }, 'the final answer could not be stored')
+    }
+    void writer.append('usage', { messageId: id, inputTokens, outputTokens, estimated: usage === null })
+    await (error === null
+      ? writer.append('done', {
+          messageId: id,
+          status,
+          finishReason: finishReason ?? (status === 'stopped' ? 'stop' : null),
+        })
+      : writer.append('error', { messageId: id, error }))
+
+    await publishMessage(this.#o.bus, logger, job.owner, final)
+    await store
+      .updateConversation(job.owner, conversation.id, { lastActivityAt: new Date() })
+      .catch((err: unknown) => logger.warn({ err }, 'conversation activity not updated'))
+    if (status !== 'failed') {
+      await this.#o.history.remember(conversation.id, {
+        turns: [toTurn(final), ...job.history.turns],
+        complete: job.history.complete,
+      })
+    }
+    await Promise.all([state.del(leaseKey(id)), state.del(stopKey(id))]).catch(() => {})
+  }
+}
+
+function describeFailure(
+  err: unknown,
+  reason: StopReason | null,
+): { type: string; code: string; message: string } {
+  if (reason === 'shutdown') {
+    return {
+      type: 'server_error',
+      code: chatStreamCodes.interrupted,
+      message: 'The service restarted mid-answer',
+    }
+  }
+  if (reason === 'timeout') {
+    return { type: 'server_error', code: chatStreamCodes.timeout, message: 'The answer took too long' }
+  }
+  // The openai client's errors carry the router's code and type (also for an in-band stream error).
+  const e = err as { code?: unknown; type?: unknown; message?: unknown; error?: { message?: unknown } }
+  return {
+    type: typeof e.type === 'string' ? e.type : 'server_error',
+    code: typeof e.code === 'string' ? e.code : chatStreamCodes.upstream,
+    message:
+      typeof e.error?.message === 'string'
+        ? e.error.message
+        : typeof e.message === 'string'
+          ? e.message
+          : 'The model failed',
+  }
+}
+
+/**
+ * Saves the growing answer every CHAT_SAVE_EVERY_CHUNKS chunks or CHAT_SAVE_INTERVAL_MS, whichever
+ * comes first: a crash loses at most that much. One save at a time; a newer text waiting replaces
+ * an older one, so the store never goes back.
+ */
+class PartialSaver {
+  readonly #store: ChatStore
+  readonly #conversationId: string
+  readonly #messageId: string
+  readonly #everyChunks: number
+  readonly #intervalMs: number
+  readonly #logger: Logger
+  #chunks = 0
+  #lastSave = Date.now()
+  #waiting: string | null = null
+  #inFlight: Promise<void> | null = null
+
+  constructor(
+    store: ChatStore,
+    conversationId: string,
+    messageId: string,
+    config: ChatConfig,
+    logger: Logger,
+  ) {
+    this.#store = store
+    this.#conversationId = conversationId
+    this.#messageId = messageId
+    this.#everyChunks = config.CHAT_SAVE_EVERY_CHUNKS
+    this.#intervalMs = config.CHAT_SAVE_INTERVAL_MS
+    this.#logger = logger
+  }
+
+  offer(content: string): void {
+    this.#chunks++
+    if (this.#chunks < this.#everyChunks && Date.now() - this.#lastSave < this.#intervalMs) return
+    this.#chunks = 0
+    this.#lastSave = Date.now()
+    this.#save(content)
+  }
+
+  #save(content: string): void {
+    if (this.#inFlight !== null) {
+      this.#waiting = content
+      return
+    }
+    this.#inFlight = this.#store
+      .updateMessage(this.#conversationId, this.#messageId, { content })
+      .catch((err: unknown) => this.#logger.warn({ err, messageId: this.#messageId }, 'partial save failed'))
+      .finally(() => {
+        this.#inFlight = null
+        const next = this.#waiting
+        this.#waiting = null
+        if (next !== null) this.#save(next)
+      })
+  }
+
+  async idle(): Promise<void> {
+    while (this.#inFlight !== null) await this.#inFlight
+  }
+}

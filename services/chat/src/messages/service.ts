@@ -1,0 +1,330 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { Identity } from '@switchyard/contracts'
+import { ownerOf, requireConversation, systemPromptOf } from '../conversations/service.ts'
+import type { Caller, ChatDeps } from '../deps.ts'
+import { chatErrors, chatStreamCodes } from '../errors.ts'
+import { type Branch, fitContext, type Turn } from '../generation/context.ts'
+import { appendTerminal, firstEvent } from '../generation/event-log.ts'
+import { publishMessage } from '../generation/publish.ts'
+import { messageCursor, parseMessageCursor } from '../pagination.ts'
+import type { Conversation, Message, MessageStatus } from '../store/chat-store.ts'
+import { newMessageId } from '../store/ids.ts'
+
+/** A message of the caller's conversation, or 404. */
+export async function requireMessage(
+  deps: ChatDeps,
+  identity: Identity,
+  conversationId: string,
+  messageId: string,
+): Promise<{ conversation: Conversation; message: Message }> {
+  const conversation = await requireConversation(deps, identity, conversationId)
+  const message = await deps.store.getMessage(conversation.id, messageId)
+  if (message === null) throw new chatErrors.MessageNotFound(messageId)
+  return { conversation, message }
+}
+
+export async function listMessages(
+  deps: ChatDeps,
+  identity: Identity,
+  conversationId: string,
+  query: { limit: number; cursor?: string | undefined },
+): Promise<{ items: Message[]; nextCursor: string | null }> {
+  // The cursor is checked before the conversation: a bad cursor is a 400 even on a missing conversation.
+  const before = query.cursor === undefined ? undefined : parseMessageCursor(query.cursor)
+  const conversation = await requireConversation(deps, identity, conversationId)
+  const page = await deps.store.listMessages(conversation.id, {
+    limit: query.limit,
+    ...(before !== undefined && { before }),
+  })
+  const last = page.items.at(-1)
+  return { items: page.items, nextCursor: page.more && last ? messageCursor(last.id) : null }
+}
+
+function checkContent(deps: ChatDeps, content: string): string {
+  if (content.trim() === '') throw Object.assign(new chatErrors.EmptyMessage(), { param: 'content' })
+  const limit = deps.config.CHAT_MAX_MESSAGE_CHARS
+  if (content.length > limit) {
+    throw Object.assign(new chatErrors.MessageTooLong(content.length, limit), { param: 'content' })
+  }
+  return content
+}
+
+/** A generation already writing `message` blocks a new answer from it. */
+async function refuseWhileGenerating(deps: ChatDeps, message: Message | null): Promise<void> {
+  if (message?.status === 'streaming' && (await deps.generations.isAlive(message.id))) {
+    throw new chatErrors.GenerationInProgress(message.id)
+  }
+}
+
+/**
+ * A new user message after `parentId` (null: a new first message), and its answer. Everything
+ * that can be refused is checked before anything is stored.
+ */
+async function ask(
+  deps: ChatDeps,
+  caller: Caller,
+  conversation: Conversation,
+  parentId: string | null,
+  content: string,
+): Promise<Message> {
+  checkContent(deps, content)
+  const parent = parentId === null ? null : await deps.store.getMessage(conversation.id, parentId)
+  if (parentId !== null && parent === null) {
+    throw Object.assign(new chatErrors.BadParent(parentId), { param: 'parentId' })
+  }
+  await refuseWhileGenerating(deps, parent)
+  const limits = await deps.models.require(conversation.model, caller.token)
+  const system = await systemPromptOf(deps, caller, conversation)
+  const history = await deps.history.branch(conversation.id, parentId, limits.promptBudget)
+  const question: Turn = { id: newMessageId(), parentId, role: 'user', content, usable: true }
+  const branch: Branch = { turns: [question, ...history.turns], complete: history.complete }
+  const context = fitContext({
+    system,
+    turns: [...branch.turns].reverse(),
+    model: conversation.model,
+    budget: limits.promptBudget,
+  })
+
+  const user = await deps.store.addMessage({
+    id: question.id,
+    conversationId: conversation.id,
+    parentId,
+    role: 'user',
+    content,
+    status: 'complete',
+    model: null,
+    inputTokens: null,
+    outputTokens: null,
+    finishReason: null,
+    errorCode: null,
+  })
+  await publishMessage(deps.bus, deps.logger, ownerOf(caller.identity), user)
+  // The first message names an untitled conversation.
+  const title = conversation.title === '' ? titleFrom(content) : undefined
+  return answer(deps, caller, conversation, user, branch, context, limits.maxOutputTokens, title)
+}
+
+/** Stores the answer's placeholder, points the conversation at it and starts the generation. */
+async function answer(
+  deps: ChatDeps,
+  caller: Caller,
+  conversation: Conversation,
+  question: Message,
+  branch: Branch,
+  context: ReturnType<typeof fitContext>,
+  maxTokens: number,
+  title?: string,
+): Promise<Message> {
+  const id = newMessageId()
+  await deps.generations.claim(id)
+  const assistant = await deps.store.addMessage({
+    id,
+    conversationId: conversation.id,
+    parentId: question.id,
+    role: 'assistant',
+    content: '',
+    status: 'streaming',
+    model: conversation.model,
+    inputTokens: null,
+    outputTokens: null,
+    finishReason: null,
+    errorCode: null,
+  })
+  const owner = ownerOf(caller.identity)
+  await deps.store.updateConversation(owner, conversation.id, {
+    activeLeafId: id,
+    lastActivityAt: new Date(),
+    ...(title !== undefined && { title }),
+  })
+  await deps.generations.start({
+    owner,
+    conversation,
+    assistant,
+    parent: question,
+    context,
+    history: branch,
+    maxTokens,
+    apiKey: caller.token,
+  })
+  return assistant
+}
+
+function titleFrom(content: string): string {
+  const line = content.trim().split('\n')[0] ?? ''
+  return line.length > 80 ? `${line.slice(0, 79)}…` : line
+}
+
+/** `POST /messages`: a user message after the active leaf (or `parentId`), and its answer. */
+export async function sendMessage(
+  deps: ChatDeps,
+  caller: Caller,
+  conversationId: string,
+  input: { content: string; parentId?: string | undefined },
+): Promise<Message> {
+  const conversation = await requireConversation(deps, caller.identity, conversationId)
+  return ask(deps, caller, conversation, input.parentId ?? conversation.activeLeafId, input.content)
+}
+
+/** `POST /messages/{id}/edit`: a sibling of a user message with new content, and its answer. */
+export async function editMessage(
+  deps: ChatDeps,
+  caller: Caller,
+  conversationId: string,
+  messageId: string,
+  content: string,
+): Promise<Message> {
+  const { conversation, message } = await requireMessage(deps, caller.identity, conversationId, messageId)
+  if (message.role !== 'user') throw new chatErrors.WrongRole('user', 'edited')
+  return ask(deps, caller, conversation, message.parentId, content)
+}
+
+/** `POST /messages/{id}/regenerate`: a sibling answer to the same question. */
+export async function regenerateMessage(
+  deps: ChatDeps,
+  caller: Caller,
+  conversationId: string,
+  messageId: string,
+): Promise<Message> {
+  const { conversation, message } = await requireMessage(deps, caller.identity, conversationId, messageId)
+  if (message.role !== 'assistant' || message.parentId === null) {
+    throw new chatErrors.WrongRole('assistant', 'regenerated')
+  }
+  await refuseWhileGenerating(deps, message)
+  const question = await deps.store.getMessage(conversation.id, message.parentId)
+  if (question === null) throw new chatErrors.MessageNotFound(message.parentId)
+  const limits = await deps.models.require(conversation.model, caller.token)
+  const system = await systemPromptOf(deps, caller, conversation)
+  const branch = await deps.history.branch(conversation.id, question.id, limits.promptBudget)
+  const context = fitContext({
+    system,
+    turns: [...branch.turns].reverse(),
+    model: conversation.model,
+    budget: limits.promptBudget,
+  })
+  return answer(deps, caller, conversation, question, branch, context, limits.maxOutputTokens)
+}
+
+/**
+ * `POST /messages/{id}/stop`: ends a generation wherever it runs and answers the message as
+ * stored (`stopped`, with the text so far). A message that is not being generated is answered
+ * as it is, so a repeated stop is harmless.
+ */
+export async function stopMessage(
+  deps: ChatDeps,
+  identity: Identity,
+  conversationId: string,
+  messageId: string,
+): Promise<Message> {
+  const { conversation, message } = await requireMessage(deps, identity, conversationId, messageId)
+  if (message.status !== 'streaming') return message
+  const ranHere = await deps.generations.stop(message.id)
+  if (!ranHere) {
+    // Another replica runs it: it sees the flag within a poll. Or none does any more: settle it here.
+    const deadline = Date.now() + 5_000
+    for (;;) {
+      const current = await deps.store.getMessage(conversation.id, message.id)
+      if (current === null || current.status !== 'streaming') break
+      if (!(await deps.generations.isAlive(message.id))) {
+        await settleOrphan(deps, ownerOf(identity), current, 'stopped')
+        break
+      }
+      if (Date.now() > deadline) break
+      await sleep(100)
+    }
+  }
+  return (await deps.store.getMessage(conversation.id, message.id)) ?? message
+}
+
+/**
+ * Ends the record and the event log of an answer whose generation is gone (its replica died):
+ * `stopped` when someone asked for that, else `failed` as interrupted. Once per message, whichever
+ * replica or client gets here first.
+ */
+export async function settleOrphan(
+  deps: ChatDeps,
+  owner: { orgId: string; userId: string },
+  message: Message,
+  as: Extract<MessageStatus, 'stopped' | 'failed'>,
+): Promise<void> {
+  if ((await deps.state.incrBy(`chat:settled:${message.id}`, 1, deps.config.CHAT_STREAM_TTL_MS)) !== 1) return
+  const errorCode = as === 'failed' ? chatStreamCodes.interrupted : null
+  await deps.store.updateMessage(message.conversationId, message.id, {
+    status: as,
+    ...(errorCode !== null && { errorCode }),
+  })
+  const limits = { maxLen: deps.config.CHAT_STREAM_MAX_EVENTS, ttlMs: deps.config.CHAT_STREAM_TTL_MS }
+  await appendTerminal(
+    deps.state,
+    message.id,
+    limits,
+    errorCode === null
+      ? { event: 'done', data: { messageId: message.id, status: as, finishReason: 'stop' } }
+      : {
+          event: 'error',
+          data: {
+            messageId: message.id,
+            error: { type: 'server_error', code: errorCode, message: 'The answer was interrupted' },
+          },
+        },
+  )
+  await publishMessage(deps.bus, deps.logger, owner, { ...message, status: as, errorCode })
+}
+
+/**
+ * What a tail does when its log went quiet: nothing while a replica runs the generation; else the
+ * log is missing its end (the replica died, or the log lost it), which is written now from the
+ * stored message.
+ */
+export async function onQuietLog(deps: ChatDeps, owner: { orgId: string; userId: string }, message: Message) {
+  if (await deps.generations.isAlive(message.id)) return
+  const current = await deps.store.getMessage(message.conversationId, message.id)
+  if (current === null || current.status === 'streaming') {
+    await settleOrphan(deps, owner, current ?? message, 'failed')
+    return
+  }
+  if ((await deps.state.incrBy(`chat:settled:${message.id}`, 1, deps.config.CHAT_STREAM_TTL_MS)) !== 1) return
+  const limits = { maxLen: deps.config.CHAT_STREAM_MAX_EVENTS, ttlMs: deps.config.CHAT_STREAM_TTL_MS }
+  await appendTerminal(
+    deps.state,
+    message.id,
+    limits,
+    current.status === 'failed'
+      ? {
+          event: 'error',
+          data: {
+            messageId: current.id,
+            error: {
+              type: 'server_error',
+              code: current.errorCode ?? chatStreamCodes.upstream,
+              message: 'The answer failed',
+            },
+          },
+        }
+      : {
+          event: 'done',
+          data: { messageId: current.id, status: current.status, finishReason: current.finishReason },
+        },
+  )
+}
+
+/**
+ * Where a stream request starts: after `lastEventId` (`<messageId>:<seq>`) or from the first
+ * event. 410 when the log no longer holds what the client is missing.
+ */
+export async function resumePoint(
+  deps: ChatDeps,
+  message: Message,
+  lastEventId: string | undefined,
+): Promise<number> {
+  let afterSeq = 0
+  if (lastEventId !== undefined && lastEventId !== '') {
+    const match = /^(.+):(\d{1,9})$/.exec(lastEventId)
+    if (!match || match[1] !== message.id) throw new chatErrors.BadLastEventId(lastEventId)
+    afterSeq = Number(match[2])
+  }
+  const first = await firstEvent(deps.state, message.id)
+  if (first === undefined ? message.status !== 'streaming' : first.seq > afterSeq + 1) {
+    throw new chatErrors.StreamExpired(message.id)
+  }
+  return afterSeq
+}

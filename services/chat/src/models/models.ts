@@ -1,0 +1,75 @@
+import type { ServiceName } from '@switchyard/contracts'
+import type { SharedState } from '@switchyard/kit'
+import type { Logger } from 'pino'
+import type { ChatConfig } from '../config.ts'
+import { chatErrors } from '../errors.ts'
+
+/** An alias chat may use, and how much of its window a prompt may take. */
+export interface ModelLimits {
+  alias: string
+  contextWindow: number
+  /** Tokens kept for the answer (sent as `max_tokens`). */
+  maxOutputTokens: number
+  /** Tokens the prompt may use: the window minus the answer's share. */
+  promptBudget: number
+}
+
+export interface ModelCatalogOptions {
+  config: ChatConfig
+  state: SharedState
+  fetch: typeof fetch
+  serviceUrl(name: ServiceName): string
+  logger: Logger
+}
+
+/**
+ * Which aliases exist: CHAT_MODELS first (which also sizes their windows), else the llm-router's
+ * `GET /v1/models/{alias}`, asked with the caller's token and its answer cached for a while.
+ */
+export class ModelCatalog {
+  readonly #o: ModelCatalogOptions
+
+  constructor(options: ModelCatalogOptions) {
+    this.#o = options
+  }
+
+  /** @throws CHAT_ERR_UNKNOWN_MODEL, CHAT_ERR_MODELS_UNAVAILABLE */
+  async require(alias: string, token: string): Promise<ModelLimits> {
+    const { config } = this.#o
+    const described = config.CHAT_MODELS[alias]
+    if (described === undefined && !(await this.#routerKnows(alias, token))) {
+      throw Object.assign(new chatErrors.UnknownModel(alias), { param: 'model' })
+    }
+    const contextWindow = described?.contextWindow ?? config.CHAT_DEFAULT_CONTEXT_WINDOW
+    const maxOutputTokens = Math.min(
+      described?.maxOutputTokens ?? Math.min(4096, Math.floor(contextWindow / 4)),
+      contextWindow - 1,
+    )
+    return { alias, contextWindow, maxOutputTokens, promptBudget: contextWindow - maxOutputTokens }
+  }
+
+  async #routerKnows(alias: string, token: string): Promise<boolean> {
+    const key = `chat:model:${alias}`
+    const cached = await this.#o.state.get(key).catch(() => null)
+    if (cached !== null) return cached === '1'
+    let status: number
+    try {
+      const res = await this.#o.fetch(
+        `${this.#o.serviceUrl('llm-router')}/v1/models/${encodeURIComponent(alias)}`,
+        { headers: { authorization: `Bearer ${token}` } },
+      )
+      status = res.status
+      // Read to the end rather than cancelled: the answer is small, and a cancelled in-process body
+      // can still receive a chunk (Node's Readable.toWeb then throws ERR_INVALID_STATE).
+      await res.arrayBuffer()
+    } catch (err) {
+      this.#o.logger.warn({ err, alias }, 'llm-router did not answer a model check')
+      throw new chatErrors.ModelsUnavailable(alias)
+    }
+    // The router answers 404 for an alias it does not list; anything else but 200 is its trouble.
+    if (status !== 200 && status !== 404) throw new chatErrors.ModelsUnavailable(alias)
+    const known = status === 200
+    await this.#o.state.set(key, known ? '1' : '0', this.#o.config.CHAT_LOOKUP_CACHE_TTL_MS).catch(() => {})
+    return known
+  }
+}

@@ -1,0 +1,75 @@
+import type { ServicePlugin } from '@switchyard/kit'
+import OpenAI from 'openai'
+import type { ChatConfig } from './config.ts'
+import { conversationRoutes } from './conversations/routes.ts'
+import type { ChatDeps } from './deps.ts'
+import { History } from './generation/context.ts'
+import { Generations } from './generation/generations.ts'
+import { messageRoutes } from './messages/routes.ts'
+import { ModelCatalog } from './models/models.ts'
+import { PromptResolver } from './prompts/resolve.ts'
+import { createCassandraChatStore, ensureCassandraSchema } from './store/cassandra.ts'
+import type { ChatStore } from './store/chat-store.ts'
+import { createPostgresChatStore } from './store/postgres.ts'
+
+/**
+ * Chat: conversations, messages, and answers streamed from the llm-router. The store is the one
+ * the runtime's shape provides: Cassandra when chat runs on its own (its tables are created here
+ * when missing), PostgreSQL (migrations/) in one process.
+ */
+export const chatPlugin: ServicePlugin<ChatConfig> = async (app, ctx) => {
+  const { config, logger, state, bus } = ctx
+  let store: ChatStore
+  if (ctx.cassandra) {
+    await ensureCassandraSchema(ctx.cassandra, {
+      keyspace: config.CHAT_CASSANDRA_KEYSPACE,
+      replicationFactor: config.CHAT_CASSANDRA_REPLICATION_FACTOR,
+    })
+    store = createCassandraChatStore({ client: ctx.cassandra, keyspace: config.CHAT_CASSANDRA_KEYSPACE })
+  } else if (ctx.sql) {
+    store = createPostgresChatStore(ctx.sql)
+  } else {
+    throw new Error('chat needs a store: the runtime gave it neither Cassandra nor SQL')
+  }
+
+  const history = new History({
+    store,
+    state,
+    logger,
+    ttlMs: config.CHAT_CONTEXT_CACHE_TTL_MS,
+    maxTurns: config.CHAT_CONTEXT_CACHE_MESSAGES,
+  })
+  const generations = new Generations({
+    config,
+    store,
+    state,
+    bus,
+    logger,
+    history,
+    // A client per answer, carrying the caller's token: the router accounts the usage to them. The
+    // URL is asked each time: in one process it is only known once the server listens.
+    llm: (apiKey) =>
+      new OpenAI({ apiKey, baseURL: `${ctx.serviceUrl('llm-router')}/v1`, fetch: ctx.fetch, maxRetries: 0 }),
+  })
+  const deps: ChatDeps = {
+    config,
+    store,
+    state,
+    bus,
+    logger,
+    history,
+    generations,
+    models: new ModelCatalog({ config, state, fetch: ctx.fetch, serviceUrl: ctx.serviceUrl, logger }),
+    prompts: new PromptResolver({
+      state,
+      fetch: ctx.fetch,
+      serviceUrl: ctx.serviceUrl,
+      logger,
+      cacheTtlMs: config.CHAT_LOOKUP_CACHE_TTL_MS,
+    }),
+  }
+  conversationRoutes(app, deps)
+  messageRoutes(app, deps)
+  // After the kit drained the open streams (preClose): what still runs is cut off and stored.
+  app.addHook('onClose', () => generations.close())
+}

@@ -1,0 +1,16 @@
+import { defineService } from '@switchyard/kit'
+import { ChatConfig } from './config.ts'
+import { chatPlugin } from './plugin.ts'
+import { migrationsDir } from './store/migrations-dir.ts'
+
+export const chatService = defineService({
+  name: 'chat',
+  configSchema: ChatConfig,
+  // llm-router: every answer; admin: prompt references (name@label).
+  calls: ['llm-router', 'admin'],
+  // cassandra: the history (SQL in one process, with these migrations); state: event logs,
+  // generation leases and stop flags, caches; bus: chat.messages.v1.
+  needs: ['cassandra', 'state', 'bus'],
+  migrationsDir,
+  plugin: chatPlugin,
+})

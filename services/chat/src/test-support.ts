@@ -1,0 +1,201 @@
+// Shared by chat's tests (not exported): chat and the llm-router in one runtime (the same start
+// path as `switchyard start`, on a real port so clients can disconnect), a fake OpenAI upstream
+// behind the router, tokens for any identity, an SSE reader, and the chat.messages.v1 events seen.
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { type ChatMessagesV1, chatMessagesV1, type Identity } from '@switchyard/contracts'
+import {
+  createInternalTokenSigner,
+  defineService,
+  generateInternalKeyPair,
+  type KitServer,
+} from '@switchyard/kit'
+import { llmRouterService } from '@switchyard/llm-router'
+import { type FakeUpstream, startFakeOpenAI } from '@switchyard/testing'
+import { Type } from 'typebox'
+import { chatService } from './service.ts'
+import { type Switchyard, start } from './test-runtime.ts'
+
+export const MODEL = 'fake-chat'
+
+export const alice: Identity = { orgId: 'org_acme', userId: 'user_alice', keyId: 'key_a', scopes: [] }
+export const bob: Identity = { orgId: 'org_acme', userId: 'user_bob', keyId: 'key_b', scopes: [] }
+/** Same user id as alice, another org. */
+export const eve: Identity = { orgId: 'org_other', userId: 'user_alice', keyId: 'key_e', scopes: [] }
+
+/** A fetch Response whose JSON the tests read field by field. */
+export type TestResponse = Omit<Response, 'json'> & {
+  // biome-ignore lint/suspicious/noExplicitAny: tests read response bodies field by field
+  json(): Promise<any>
+}
+
+export interface ChatUnderTest {
+  /** Where chat's own server listens. */
+  url: string
+  switchyard: Switchyard
+  upstream: FakeUpstream
+  /** Every chat.messages.v1 event published so far. */
+  events: ChatMessagesV1[]
+  headers(identity?: Identity): Promise<Record<string, string>>
+  /** fetch against the running app as `identity`, JSON body when given. */
+  call(
+    method: string,
+    path: string,
+    options?: { as?: Identity; body?: unknown; headers?: Record<string, string>; signal?: AbortSignal },
+  ): Promise<TestResponse>
+  close(): Promise<void>
+}
+
+/**
+ * Starts llm-router + chat through the runtime (PGlite, in-process bus, memory state) with one
+ * alias, `fake-chat`, routed to a fake upstream. `env` adds or overrides config keys.
+ */
+export async function startChat(env: Record<string, string> = {}): Promise<ChatUnderTest> {
+  const upstream = await startFakeOpenAI({ models: [MODEL] })
+  const root = await mkdtemp(join(tmpdir(), 'chat-test-'))
+  const keys = generateInternalKeyPair()
+  const signer = createInternalTokenSigner({ privateKey: keys.privateKey })
+  const events: ChatMessagesV1[] = []
+  // A stand-in consumer of chat.messages.v1, as analytics would be (any free service name will do).
+  const audit = defineService({
+    name: 'agent',
+    configSchema: Type.Object({}),
+    calls: [],
+    needs: ['bus'],
+    plugin: async (_app, ctx) => {
+      await ctx.bus.subscribe(chatMessagesV1, 'test-audit', async (event) => {
+        events.push(event.data)
+      })
+    },
+  })
+  const catalog = {
+    models: {
+      [MODEL]: { deployments: [{ id: 'fake-1', provider: 'openai', baseUrl: upstream.url, model: MODEL }] },
+      // Known to the router only: chat accepts it with the default context window.
+      'router-only': {
+        deployments: [{ id: 'fake-2', provider: 'openai', baseUrl: upstream.url, model: MODEL }],
+      },
+    },
+  }
+  const switchyard = await start({
+    env: {
+      SWITCHYARD_DATA_DIR: join(root, 'data'),
+      SWITCHYARD_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      SWITCHYARD_PORT: '0',
+      INTERNAL_TOKEN_PUBLIC_KEY: keys.publicKey,
+      INTERNAL_TOKEN_PRIVATE_KEY: keys.privateKey,
+      LLM_ROUTER_MODELS: JSON.stringify(catalog),
+      CHAT_MODELS: JSON.stringify({ [MODEL]: { contextWindow: 4096, maxOutputTokens: 1024 } }),
+      CHAT_SAVE_INTERVAL_MS: '50ms',
+      SHUTDOWN_GRACE_MS: '1s',
+      ...env,
+    },
+    services: { 'llm-router': llmRouterService, chat: chatService, agent: audit },
+    homeDir: root,
+  })
+  // Chat on a socket of its own, as it listens when it runs alone, so clients really disconnect.
+  // (Where the runtime gives each service its own server, the shared listener is the gateway's.)
+  const own = (switchyard as unknown as { apps?: Partial<Record<string, KitServer>> }).apps?.chat
+  let url = switchyard.url
+  if (own !== undefined && own !== switchyard.app) {
+    await own.listen({ port: 0, host: '127.0.0.1' })
+    const address = own.server.address()
+    url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`
+  }
+  const headers = async (identity: Identity = alice) => ({
+    authorization: `Bearer ${await signer.sign(identity)}`,
+  })
+  return {
+    url,
+    switchyard,
+    upstream,
+    events,
+    headers,
+    async call(method, path, options = {}) {
+      return fetch(`${url}${path}`, {
+        method,
+        headers: {
+          ...(await headers(options.as)),
+          ...(options.body !== undefined && { 'content-type': 'application/json' }),
+          ...options.headers,
+        },
+        ...(options.body !== undefined && { body: JSON.stringify(options.body) }),
+        ...(options.signal && { signal: options.signal }),
+      })
+    },
+    async close() {
+      await switchyard.close()
+      await upstream.close()
+      await rm(root, { recursive: true, force: true })
+    },
+  }
+}
+
+export interface SseEvent {
+  id: string | undefined
+  event: string | undefined
+  data: string
+}
+
+/**
+ * Reads server-sent events from a response as they arrive. `next()` answers the next event, or
+ * undefined when the stream ended.
+ */
+export function sseReader(res: Response): { next(): Promise<SseEvent | undefined>; cancel(): Promise<void> } {
+  if (!res.body) throw new Error('the response has no body')
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader()
+  let buffer = ''
+  const queue: SseEvent[] = []
+  const parseFrames = () => {
+    for (let end = buffer.indexOf('\n\n'); end !== -1; end = buffer.indexOf('\n\n')) {
+      const frame = buffer.slice(0, end)
+      buffer = buffer.slice(end + 2)
+      let id: string | undefined
+      let event: string | undefined
+      const data: string[] = []
+      for (const line of frame.split('\n')) {
+        if (line.startsWith(':')) continue
+        const colon = line.indexOf(':')
+        const field = colon === -1 ? line : line.slice(0, colon)
+        const value = colon === -1 ? '' : line.slice(colon + 1).replace(/^ /, '')
+        if (field === 'id') id = value
+        else if (field === 'event') event = value
+        else if (field === 'data') data.push(value)
+      }
+      if (data.length > 0) queue.push({ id, event, data: data.join('\n') })
+    }
+  }
+  return {
+    async next() {
+      for (;;) {
+        const queued = queue.shift()
+        if (queued) return queued
+        const { value, done } = await reader.read()
+        if (done) return undefined
+        buffer += value
+        parseFrames()
+      }
+    },
+    cancel: () => reader.cancel(),
+  }
+}
+
+/** Every remaining event of a stream. */
+export async function readAll(reader: ReturnType<typeof sseReader>): Promise<SseEvent[]> {
+  const all: SseEvent[] = []
+  for (let e = await reader.next(); e !== undefined; e = await reader.next()) all.push(e)
+  return all
+}
+
+/** The message id in an SSE id (`<messageId>:<seq>`). */
+export function messageIdOf(event: SseEvent | undefined): string {
+  const id = event?.id?.split(':')[0]
+  if (id === undefined) throw new Error('the event has no id')
+  return id
+}
+
+/** `n` words `w1 w2 ... wn`: a reply whose every token is distinct, so order and gaps show. */
+export function numberedWords(n: number): string {
+  return Array.from({ length: n }, (_, i) => `w${i + 1}`).join(' ')
+}
