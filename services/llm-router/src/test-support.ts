@@ -43,7 +43,12 @@ export interface RouterUnderTest {
 
 export async function startRouter(
   catalog: Record<string, unknown>,
-  options: { admission?: Admission; config?: Partial<LlmRouterConfig> } = {},
+  options: {
+    admission?: Admission
+    config?: Partial<LlmRouterConfig>
+    /** A bus of the caller's (who closes it); `usage` then stays empty: read the bus yourself. */
+    bus?: EventBus
+  } = {},
 ): Promise<RouterUnderTest> {
   const keys = generateInternalKeyPair()
   const signer = createInternalTokenSigner({ privateKey: keys.privateKey })
@@ -55,9 +60,10 @@ export async function startRouter(
     metrics,
     identity: createInternalTokenVerifier({ publicKey: keys.publicKey }),
   })
-  const bus = createInProcessBus({ logger })
+  const ownBus = options.bus === undefined ? createInProcessBus({ logger }) : undefined
+  const bus = options.bus ?? (ownBus as EventBus)
   const usage: LlmUsageV1[] = []
-  await bus.subscribe(llmUsageV1, 'test-ledger', async (event) => {
+  await ownBus?.subscribe(llmUsageV1, 'test-ledger', async (event) => {
     usage.push(event.data)
   })
   const state = createMemoryState()
@@ -86,7 +92,7 @@ export async function startRouter(
   await app.listen({ port: 0, host: '127.0.0.1' })
   onTestFinished(async () => {
     await app.close()
-    await bus.close()
+    await ownBus?.close()
     await state.close()
   })
   const address = app.server.address()
