@@ -33,7 +33,7 @@ test.each([
   { argv: ['frobnicate'], says: "unknown command 'frobnicate'; commands: start, migrate" },
   { argv: ['start', '--tagret=chat'], says: "Unknown option '--tagret'" },
   { argv: ['start', 'now'], says: "unexpected argument 'now'" },
-  { argv: ['start', '--target=nope'], says: "unknown target 'nope'; valid targets: all" },
+  { argv: ['start', '--target=nope'], says: "unknown target 'nope'; valid targets: all, chat" },
 ])('$argv is a usage error (exit 2) that says so', async ({ argv, says }) => {
   const { code, stderr } = await run(argv)
   expect(code).toBe(exitCodes.usage)
@@ -48,12 +48,15 @@ test('bad configuration lists every bad key, without a stack, and exits 1', asyn
   expect(stderr).not.toMatch(/^\s+at /m)
 })
 
-test('migrate with nothing to migrate says so and exits 0 without creating a database', async () => {
+test("migrate (all) applies the registered services' migrations once, and exits 0", async () => {
   const root = await mkdtemp(join(tmpdir(), 'switchyard-cli-'))
   onTestFinished(() => rm(root, { recursive: true, force: true }))
-  const { code, stdout } = await run(['migrate'], { SWITCHYARD_DATA_DIR: join(root, 'data') })
-  expect(code).toBe(exitCodes.ok)
-  expect(stdout).toBe('all: no migrations to apply\n')
+  const env = { SWITCHYARD_DATA_DIR: join(root, 'data') }
+  const first = await run(['migrate'], env)
+  expect(first.code).toBe(exitCodes.ok)
+  expect(first.stdout).toBe('chat: applied 001-chat.sql (0 already applied)\n')
+  const again = await run(['migrate'], env)
+  expect(again.stdout).toBe('chat: up to date (1 already applied)\n')
 })
 
 test('a data dir in use by another live process is refused with the fix, without a stack, exit 1', async () => {

@@ -1,3 +1,4 @@
+import { chatService } from '@switchyard/chat'
 import type { ServiceName } from '@switchyard/contracts'
 import type { ServiceDefinition } from '@switchyard/kit'
 
@@ -6,7 +7,9 @@ import type { ServiceDefinition } from '@switchyard/kit'
  * (all) registers each of them in one process; `--target=<name>` starts one. A new service adds one
  * line here (`chat: chatService,`) and nothing else in the runtime changes.
  */
-export const services = {} satisfies Partial<Record<ServiceName, ServiceDefinition>>
+export const services = {
+  chat: chatService,
+} satisfies Partial<Record<ServiceName, ServiceDefinition>>
 
 /** The registry's shape as the planner sees it: any subset of the six services. */
 export type ServiceRegistry = Partial<Record<ServiceName, ServiceDefinition>>
