@@ -3,7 +3,7 @@ import { getInfra } from '@switchyard/testing'
 import { Redis } from 'ioredis'
 import { expect, onTestFinished, test } from 'vitest'
 import { defineAtomicScript } from './atomic-script.ts'
-import { createRedisState } from './redis-state.ts'
+import { createRedisState, STREAM_READER_NAME } from './redis-state.ts'
 import { sharedStateContract } from './shared-state.contract.ts'
 
 const { redisUrl } = await getInfra()
@@ -52,4 +52,26 @@ test('a script the server does not know yet is sent once and then run by its sha
   expect(await state.runScript(script, ['n'], [3])).toBe(5)
   // Keys are prefixed like every other key of the state.
   expect(await admin.get(`${prefix}n`)).toBe('5')
+})
+
+test('blocking stream reads in flight share one connection of the state, whatever their number', async () => {
+  const prefix = `test:kit:${randomUUID()}:`
+  const admin = new Redis(redisUrl)
+  const state = createRedisState(new Redis(redisUrl), { prefix })
+  onTestFinished(async () => {
+    await state.close()
+    admin.disconnect()
+  })
+  const readers = async () =>
+    String(await admin.client('LIST'))
+      .split('\n')
+      .filter((line) => line.includes(`name=${STREAM_READER_NAME}`)).length
+  const before = await readers()
+  const reads = Array.from({ length: 40 }, (_, i) => state.streamReadBlocking(`quiet:${i}`, '0', 1_500))
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  expect(await readers()).toBe(before + 1)
+  const appended = await state.streamAppend('quiet:7', 'x', { maxLen: 10, ttlMs: 10_000 })
+  const answers = await Promise.all(reads)
+  expect(answers[7]).toEqual([{ id: appended, data: 'x' }])
+  expect(answers.filter((a) => a.length === 0)).toHaveLength(39)
 })

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis'
 import { type AtomicScript, type ScriptReply, toScriptArgs } from './atomic-script.ts'
 import {
   assertSafeInteger,
+  compareStreamIds,
   type HitResult,
   type SharedState,
   type StreamEntry,
@@ -13,8 +14,16 @@ import {
 export interface RedisStateOptions {
   /** Prepended to every key, so several deployments or tests can share one Redis. Default 'switchyard:'. */
   prefix?: string
-  /** Idle connections kept for blocking stream reads (each read in flight holds one). Default 4. */
-  idleBlockingConnections?: number
+}
+
+/** CLIENT SETNAME of the connection blocking stream reads share (one per state). */
+export const STREAM_READER_NAME = 'switchyard-stream-reader'
+
+/** A blocking stream read waiting for entries after `afterId`. */
+interface StreamWaiter {
+  afterId: string
+  count: number
+  settle(entries: StreamEntry[]): void
 }
 
 /** `XRANGE`/`XREAD` entries (RESP2): [id, [field, value, ...]]; the data is the `d` field. */
@@ -64,29 +73,74 @@ export function createRedisState(redis: Redis, options: RedisStateOptions = {}):
   const k = (key: string) => prefix + key
   // sha1 per script text, computed once: EVALSHA sends 40 bytes instead of the whole script.
   const shas = new WeakMap<AtomicScript<unknown>, string>()
-  // XREAD BLOCK holds its connection until it answers: blocking reads get connections of their own,
-  // pooled, so the shared one never waits behind them.
-  const idleBlockers: Redis[] = []
-  const blockers = new Set<Redis>()
-  const maxIdleBlockers = options.idleBlockingConnections ?? 4
+  // Blocking stream reads share one connection of their own (XREAD BLOCK holds a connection until
+  // it answers, so the shared one cannot run it): one XREAD over every key someone waits on. A new
+  // waiter interrupts the XREAD in progress (CLIENT UNBLOCK) so the next one includes its key.
   let closed = false
-  const withBlocker = async <T>(fn: (connection: Redis) => Promise<T>): Promise<T> => {
-    let connection = idleBlockers.pop()
-    if (connection === undefined) {
-      connection = redis.duplicate()
-      // Failures reach the command that was running; the event itself only needs a listener.
-      connection.on('error', () => {})
-      blockers.add(connection)
+  const waiters = new Map<string, Set<StreamWaiter>>()
+  let reader: Redis | undefined
+  let readerId: number | undefined
+  let reading = false
+  let round = 0
+  let blocked = false
+
+  const removeWaiter = (key: string, waiter: StreamWaiter) => {
+    const set = waiters.get(key)
+    set?.delete(waiter)
+    if (set?.size === 0) waiters.delete(key)
+  }
+  const deliver = (key: string, entries: StreamEntry[]) => {
+    for (const waiter of [...(waiters.get(key) ?? [])]) {
+      const mine = entries.filter((e) => compareStreamIds(e.id, waiter.afterId) > 0).slice(0, waiter.count)
+      if (mine.length > 0) waiter.settle(mine)
     }
+  }
+  const interrupt = (target: number, tries = 0) => {
+    if (readerId === undefined || !blocked || round !== target) return
+    redis.client('UNBLOCK', readerId).then(
+      // 0: the XREAD has not reached the server yet; try again until it has, or has ended.
+      (unblocked) => {
+        if (Number(unblocked) === 0 && tries < 100) setTimeout(() => interrupt(target, tries + 1), 2)
+      },
+      () => {},
+    )
+  }
+  const readLoop = async () => {
+    if (reading) return
+    reading = true
     try {
-      return await fn(connection)
-    } finally {
-      if (!closed && idleBlockers.length < maxIdleBlockers && connection.status === 'ready') {
-        idleBlockers.push(connection)
-      } else {
-        blockers.delete(connection)
-        connection.disconnect()
+      while (!closed && waiters.size > 0) {
+        if (reader === undefined) {
+          reader = redis.duplicate({ connectionName: STREAM_READER_NAME })
+          // Failures reach the XREAD that was running; the event itself only needs a listener.
+          reader.on('error', () => {})
+        }
+        readerId ??= Number(await reader.client('ID'))
+        const keys = [...waiters.keys()]
+        const ids = keys.map((key) => {
+          const afterIds = [...(waiters.get(key) ?? [])].map((w) => w.afterId)
+          return afterIds.reduce((a, b) => (compareStreamIds(a, b) <= 0 ? a : b))
+        })
+        const count = Math.max(...[...waiters.values()].flatMap((set) => [...set].map((w) => w.count)))
+        round++
+        blocked = true
+        let reply: [string, RawEntries][] | null
+        try {
+          reply = (await reader.xread('COUNT', count, 'BLOCK', 5_000, 'STREAMS', ...keys, ...ids)) as
+            | [string, RawEntries][]
+            | null
+        } finally {
+          blocked = false
+        }
+        for (const [key, raw] of reply ?? []) deliver(key, toEntries(raw))
       }
+    } catch {
+      // The reader's connection failed: its waiters answer [] (callers read again, which surfaces a
+      // Redis that stays down), and the next waiter starts over on a new connection id.
+      readerId = undefined
+      for (const set of [...waiters.values()]) for (const waiter of [...set]) waiter.settle([])
+    } finally {
+      reading = false
     }
   }
 
@@ -156,18 +210,28 @@ export function createRedisState(redis: Redis, options: RedisStateOptions = {}):
       const timeout = toDurationMs(timeoutMs, 'timeoutMs')
       const after = toStreamId(afterId)
       if (closed) return []
-      try {
-        const reply = await withBlocker(
-          (connection) =>
-            connection.xread('COUNT', count, 'BLOCK', timeout, 'STREAMS', k(key), after) as Promise<
-              [string, RawEntries][] | null
-            >,
-        )
-        return toEntries(reply?.[0]?.[1])
-      } catch (err) {
-        if (closed) return []
-        throw err
-      }
+      const ready = toEntries((await redis.xrange(k(key), `(${after}`, '+', 'COUNT', count)) as RawEntries)
+      if (ready.length > 0 || closed) return ready
+      return new Promise<StreamEntry[]>((resolve) => {
+        const waiter: StreamWaiter = {
+          afterId: after,
+          count,
+          settle(entries) {
+            clearTimeout(timer)
+            removeWaiter(k(key), waiter)
+            resolve(entries)
+          },
+        }
+        const timer = setTimeout(() => waiter.settle([]), timeout)
+        let set = waiters.get(k(key))
+        if (set === undefined) {
+          set = new Set()
+          waiters.set(k(key), set)
+        }
+        set.add(waiter)
+        if (reading) interrupt(round)
+        else void readLoop()
+      })
     },
     async ping() {
       try {
@@ -178,9 +242,8 @@ export function createRedisState(redis: Redis, options: RedisStateOptions = {}):
     },
     async close() {
       closed = true
-      for (const connection of blockers) connection.disconnect()
-      blockers.clear()
-      idleBlockers.length = 0
+      for (const set of [...waiters.values()]) for (const waiter of [...set]) waiter.settle([])
+      reader?.disconnect()
       if (redis.status === 'end') return
       await redis.quit().catch(() => redis.disconnect())
     },

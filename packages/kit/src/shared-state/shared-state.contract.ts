@@ -415,6 +415,27 @@ export function sharedStateContract(name: string, createFixture: () => Promise<S
       expect(Date.now() - started).toBeLessThan(4_000)
     })
 
+    test('many blocking reads on different keys and positions each get exactly their own entries', async () => {
+      const [reader, writer] = await openStore(2)
+      if (reader === undefined || writer === undefined)
+        throw new Error('fixture opened fewer than two clients')
+      const opts = { maxLen: 100, ttlMs: 60_000 }
+      const keys = Array.from({ length: 12 }, (_, i) => `many:${i}`)
+      const firsts = await Promise.all(keys.map((key) => writer.streamAppend(key, `${key}/1`, opts)))
+      // Two readers per key: one from the start (answered at once), one after the first entry (waits).
+      const fromStart = keys.map((key) => reader.streamReadBlocking(key, '0', 5_000))
+      const waiting = keys.map((key, i) => reader.streamReadBlocking(key, firsts[i] as string, 5_000))
+      await sleep(100)
+      // Appended in reverse order, each to its own key.
+      for (const key of [...keys].reverse()) await writer.streamAppend(key, `${key}/2`, opts)
+      expect((await Promise.all(fromStart)).map((entries) => entries[0]?.data)).toEqual(
+        keys.map((k) => `${k}/1`),
+      )
+      expect((await Promise.all(waiting)).map((entries) => entries.map((e) => e.data))).toEqual(
+        keys.map((k) => [`${k}/2`]),
+      )
+    })
+
     test('a blocking read with nothing to read answers [] after its timeout', async () => {
       const state = await one()
       const started = Date.now()
