@@ -129,8 +129,18 @@ export class LlmRequest {
     deps.reporter.add(() => this.#report(deps, durationMs))
   }
 
-  async #report(deps: PipelineDeps, durationMs: number): Promise<void> {
-    const { input, output } = await this.#countTokens()
+  /**
+   * Synchronous up to the publish when the upstream reported usage (the common case): the
+   * reporter times its slices around that part. Counting with the tokenizer is the exception.
+   */
+  #report(deps: PipelineDeps, durationMs: number): Promise<void> {
+    const reported = this.#reportedTokens()
+    if (reported !== undefined) return this.#account(deps, durationMs, reported)
+    return this.#countTokens().then((counted) => this.#account(deps, durationMs, counted))
+  }
+
+  #account(deps: PipelineDeps, durationMs: number, tokens: { input: number; output: number }): Promise<void> {
+    const { input, output } = tokens
     const deployment = this.deployment?.deployment
     const pricing = deployment?.pricing
     const costUsd =
@@ -171,8 +181,8 @@ export class LlmRequest {
     }
     // A request that never reached an upstream (unknown model, refused by admission, nothing
     // available) consumed nothing: it has no usage event (the event names a deployment).
-    if (deployment === undefined || this.attempts === 0) return
-    await deps.bus.publish(llmUsageV1, this.identity.orgId, {
+    if (deployment === undefined || this.attempts === 0) return Promise.resolve()
+    const published = deps.bus.publish(llmUsageV1, this.identity.orgId, {
       requestId: this.requestId,
       orgId: this.identity.orgId,
       userId: this.identity.userId,
@@ -191,13 +201,20 @@ export class LlmRequest {
       stream: this.stream,
       startedAt: new Date(this.startedAt).toISOString(),
     })
+    return published.then(() => undefined)
+  }
+
+  /** The counts without the tokenizer: none consumed, or the upstream's usage; undefined otherwise. */
+  #reportedTokens(): { input: number; output: number } | undefined {
+    const source = this.tokens
+    if (source === undefined) return { input: 0, output: 0 }
+    const usage = source.usage()
+    return usage === null ? undefined : { input: usage.prompt_tokens, output: usage.completion_tokens }
   }
 
   async #countTokens(): Promise<{ input: number; output: number }> {
     const source = this.tokens
     if (source === undefined) return { input: 0, output: 0 }
-    const usage = source.usage()
-    if (usage !== null) return { input: usage.prompt_tokens, output: usage.completion_tokens }
     const count = await tokenCounter()
     let input = 0
     if (this.messages !== undefined) input = count(promptText(this.messages))
