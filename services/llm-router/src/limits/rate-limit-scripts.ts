@@ -60,15 +60,21 @@ local function evict(log, weights, used, cutoff)
 end
 `
 
+// In memory the oldest entries are taken one at a time: in a steady stream one or two leave per
+// admission, while the memory store's range calls walk the whole log (about 100 µs at 5 000
+// entries, on every admission of every scope).
 function evict(store: ScriptStore, log: string, weights: string, used: string, cutoff: number): void {
-  const old = store.zrangeByScore(log, Number.NEGATIVE_INFINITY, cutoff)
-  if (old.length === 0) return
   let freed = 0
-  for (const { member } of old) {
-    freed += Number(store.hget(weights, member) ?? '0')
-    store.hdel(weights, member)
+  let removed = 0
+  for (;;) {
+    const [oldest] = store.zrange(log, 0, 0)
+    if (oldest === undefined || oldest.score > cutoff) break
+    freed += Number(store.hget(weights, oldest.member) ?? '0')
+    store.hdel(weights, oldest.member)
+    store.zrem(log, oldest.member)
+    removed++
   }
-  store.zremRangeByScore(log, Number.NEGATIVE_INFINITY, cutoff)
+  if (removed === 0) return
   if (store.zcard(log) === 0) store.del(used, weights)
   else store.incrBy(used, -freed)
 }
