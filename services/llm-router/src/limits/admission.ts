@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto'
 import type { SharedState } from '@switchyard/kit'
 import type { Pricing } from '../catalog/schema.ts'
 import type { Admission, AdmissionRequest, AdmissionTicket } from '../pipeline/admission.ts'
-import { type BudgetFailure, finishBudgetScript, reserveBudgetScript } from './budget-scripts.ts'
+import { admitScript, finishScript } from './admission-scripts.ts'
+import type { BudgetFailure } from './budget-scripts.ts'
 import { type Budget, buildLimits, type Limits, type Scope, scopes, usdToMicros } from './config.ts'
 import { limitErrors } from './errors.ts'
-import { budgetKeys, type PeriodWindow, periodOf, rateKeys } from './keys.ts'
-import { admitRateScript, correctRateScript, type LimitFailure } from './rate-limit-scripts.ts'
+import { createKeyCache, type PeriodWindow } from './keys.ts'
+import type { LimitFailure } from './rate-limit-scripts.ts'
 
 /** "Per minute": the sliding window every rpm and tpm limit counts over. */
 export const rateWindowMs = 60_000
@@ -64,8 +65,9 @@ export function worstCaseMicros(pricing: Pricing, promptTokens: number, completi
 
 /**
  * Rate limits (rpm, tpm) and budgets for key, user and org, as the router's admission hook.
- * `admit` runs one script for the limits and one for the budgets (each all-or-nothing over every
- * scope); a request no limit or budget applies to touches no state.
+ * `admit` runs one script that checks every limit and budget and counts and holds only if all pass
+ * (admission-scripts.ts); the ticket's settle or release runs one more after the response. A
+ * request no limit or budget applies to touches no state.
  */
 export function createAdmission(options: CreateAdmissionOptions): LimitsAdmission {
   const { state } = options
@@ -75,6 +77,7 @@ export function createAdmission(options: CreateAdmissionOptions): LimitsAdmissio
   }
   let limits: Limits = buildLimits(options.config, options.source)
   const pending = new Set<Promise<unknown>>()
+  const keysOf = createKeyCache()
 
   const track = (what: string, id: string, work: Promise<unknown>) => {
     const done = work
@@ -109,7 +112,7 @@ export function createAdmission(options: CreateAdmissionOptions): LimitsAdmissio
         rateScopes.push({ scope, id: scopeId, rpm: rate.rpm ?? -1, tpm: rate.tpm ?? -1 })
       const budget = config.budgetFor(scope, scopeId, identity.orgId)
       if (budget !== null)
-        budgetScopes.push({ scope, id: scopeId, budget, period: periodOf(budget.period, at) })
+        budgetScopes.push({ scope, id: scopeId, budget, period: keysOf.period(budget.period, at) })
     }
     if (rateScopes.length === 0 && budgetScopes.length === 0) return noTicket
     return admitCounted({ request, config, at, tokens, completion, rateScopes, budgetScopes })
@@ -132,59 +135,36 @@ export function createAdmission(options: CreateAdmissionOptions): LimitsAdmissio
     rateScopes: RateScope[]
     budgetScopes: BudgetScope[]
   }): Promise<AdmissionTicket> {
-    const { identity } = request
+    const { orgId } = request.identity
     const id = randomUUID()
-    const rateKeyList = rateScopes.flatMap((s) => rateKeys(identity.orgId, s.scope, s.id))
-    const budgetKeyList = budgetScopes.flatMap((s) =>
-      budgetKeys(identity.orgId, s.scope, s.id, s.period.name),
-    )
+    const keys: string[] = []
+    for (const s of rateScopes) keys.push(...keysOf.rate(orgId, s.scope, s.id))
+    for (const s of budgetScopes) keys.push(...keysOf.budget(orgId, s.scope, s.id, s.period.name))
     // Settling may come after the period ended: it goes to the period the request was admitted in.
-    const ledgerTtl = () => budgetScopes.map((s) => Math.max(s.period.endsAt - now(), 0) + ledgerGraceMs)
-    const correctRate = (tokensUsed: number) =>
-      state.runScript(correctRateScript, rateKeyList, [id, tokensUsed])
-
-    if (rateScopes.length > 0) {
-      const args = [at, rateWindowMs, id, tokens, ...rateScopes.flatMap((s) => [s.rpm, s.tpm])]
-      const failures = await state.runScript(admitRateScript, rateKeyList, args)
-      if (failures.length > 0) throw rateLimitError(failures, rateScopes, tokens)
-    }
+    const ledgerTtls = () => budgetScopes.map((s) => Math.max(s.period.endsAt - now(), 0) + ledgerGraceMs)
 
     const cost = worstCaseMicros(request.pricing, request.promptTokens, completion)
-    if (budgetScopes.length > 0) {
-      const ttl = config.reservationTtlMs
-      const ttls = ledgerTtl()
-      const args = [
-        at,
-        id,
-        cost,
-        ttl,
-        ...budgetScopes.flatMap((s, i) => [s.budget.limitMicros, ttls[i] ?? 0]),
-      ]
-      let failures: BudgetFailure[]
-      try {
-        failures = await state.runScript(reserveBudgetScript, budgetKeyList, args)
-      } catch (err) {
-        if (rateScopes.length > 0) track('undoing the rate count', id, correctRate(-1))
-        throw err
-      }
-      if (failures.length > 0) {
-        // Not admitted after all: the request must not count against the rate limits either.
-        if (rateScopes.length > 0) await correctRate(-1)
-        throw budgetError(failures, budgetScopes, cost, at)
-      }
+    const args = [at, rateWindowMs, id, tokens, rateScopes.length, cost, config.reservationTtlMs]
+    for (const s of rateScopes) args.push(s.rpm, s.tpm)
+    const ttls = ledgerTtls()
+    for (const [i, s] of budgetScopes.entries()) args.push(s.budget.limitMicros, ttls[i] ?? 0)
+    const result = await state.runScript(admitScript, keys, args)
+    if (!result.admitted) {
+      throw 'rate' in result
+        ? rateLimitError(result.rate, rateScopes, tokens)
+        : budgetError(result.budget, budgetScopes, cost, at)
     }
 
     let finished = false
     const finish = (tokensUsed: number, spentMicros: number) => {
       if (finished) return
       finished = true
-      if (rateScopes.length > 0) track('correcting the token count', id, correctRate(tokensUsed))
-      if (budgetScopes.length > 0)
-        track(
-          spentMicros < 0 ? 'releasing the reservation' : 'settling the reservation',
-          id,
-          state.runScript(finishBudgetScript, budgetKeyList, [id, spentMicros, ...ledgerTtl()]),
-        )
+      const finishArgs = [id, tokensUsed, rateScopes.length, spentMicros, ...ledgerTtls()]
+      track(
+        spentMicros < 0 ? 'releasing the reservation' : 'settling the reservation',
+        id,
+        state.runScript(finishScript, keys, finishArgs),
+      )
     }
     return {
       // Nothing was consumed: the request still counts as a request, its tokens and money do not.

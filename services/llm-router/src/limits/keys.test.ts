@@ -1,13 +1,21 @@
 import { expect, test } from 'vitest'
 import { formatUsd, worstCaseMicros } from './admission.ts'
-import { budgetKeys, periodOf, rateKeys } from './keys.ts'
+import { budgetKeys, createKeyCache, periodOf, rateKeys } from './keys.ts'
 
 test('periods are UTC calendar days and months, and end where the next begins', () => {
   const newYearsEve = Date.UTC(2024, 11, 31, 23, 59, 59, 999)
-  expect(periodOf('day', newYearsEve)).toEqual({ name: 'day:2024-12-31', endsAt: Date.UTC(2025, 0, 1) })
-  expect(periodOf('month', newYearsEve)).toEqual({ name: 'month:2024-12', endsAt: Date.UTC(2025, 0, 1) })
+  expect(periodOf('day', newYearsEve)).toEqual({
+    name: 'day:2024-12-31',
+    startsAt: Date.UTC(2024, 11, 31),
+    endsAt: Date.UTC(2025, 0, 1),
+  })
+  expect(periodOf('month', newYearsEve)).toEqual({
+    name: 'month:2024-12',
+    startsAt: Date.UTC(2024, 11, 1),
+    endsAt: Date.UTC(2025, 0, 1),
+  })
   const leapDay = Date.UTC(2024, 1, 29, 0, 0, 0)
-  expect(periodOf('day', leapDay)).toEqual({ name: 'day:2024-02-29', endsAt: Date.UTC(2024, 2, 1) })
+  expect(periodOf('day', leapDay)).toMatchObject({ name: 'day:2024-02-29', endsAt: Date.UTC(2024, 2, 1) })
   expect(periodOf('month', leapDay).endsAt).toBe(Date.UTC(2024, 2, 1))
   // The first instant of a period belongs to it.
   expect(periodOf('month', Date.UTC(2025, 6, 1)).name).toBe('month:2025-07')
@@ -35,4 +43,21 @@ test('money in messages shows cents, and more digits only when cents would hide 
   expect(formatUsd(12_500_000)).toBe('$12.50')
   expect(formatUsd(450)).toBe('$0.00045')
   expect(formatUsd(0)).toBe('$0.00')
+})
+
+test('the key cache gives the same names as made fresh, keeps ids apart, and follows the period', () => {
+  const cache = createKeyCache()
+  expect(cache.rate('acme', 'user', 'alice')).toEqual(rateKeys('acme', 'user', 'alice'))
+  expect(cache.budget('acme', 'key', 'k1', 'day:2025-06-30')).toEqual(
+    budgetKeys('acme', 'key', 'k1', 'day:2025-06-30'),
+  )
+  // Ids that would run together if joined naively stay distinct.
+  expect(cache.rate('a\nuser', 'key', 'b')).toEqual(rateKeys('a\nuser', 'key', 'b'))
+  expect(cache.rate('a', 'user', 'key\nb')).toEqual(rateKeys('a', 'user', 'key\nb'))
+  const lastInstant = Date.UTC(2025, 5, 30, 23, 59, 59, 999)
+  expect(cache.period('day', lastInstant).name).toBe('day:2025-06-30')
+  expect(cache.period('day', lastInstant + 1).name).toBe('day:2025-07-01')
+  expect(cache.period('month', lastInstant + 1)).toEqual(periodOf('month', lastInstant + 1))
+  // A clock that went back gets its own period again, not the cached later one.
+  expect(cache.period('day', lastInstant).name).toBe('day:2025-06-30')
 })

@@ -1,4 +1,4 @@
-import { defineAtomicScript, type ScriptStore } from '@switchyard/kit'
+import type { ScriptStore } from '@switchyard/kit'
 
 // Requests and tokens per minute as a sliding log: every admitted request is a member of its
 // scope's sorted set (`log`, scored by the time it was admitted) with its token count in a hash
@@ -7,10 +7,11 @@ import { defineAtomicScript, type ScriptStore } from '@switchyard/kit'
 // the last window; otherwise nothing is written. The log is exact: no window edge lets a burst
 // through twice, as fixed windows do.
 //
-// KEYS: three per scope, in order: log, weights, used.
-// ARGV: now (ms), window (ms), request id, tokens, then per scope: rpm, tpm (-1: no limit).
-// Reply: {} when admitted; otherwise every limit that failed as a flat list of
-//   scope index (1-based), kind (1 = rpm, 2 = tpm), retry-after ms (-1: never fits), limit, in use.
+// Three keys per scope: log, weights, used. These are the rate-limit parts of the scripts in
+// admission-scripts.ts, each in Lua (Redis) and in JS (memory), kept side by side.
+//
+// A failure is reported as five numbers: scope index (1-based), kind (1 = rpm, 2 = tpm),
+// retry-after ms (-1: never fits), limit, in use.
 
 /** One failed limit as the admit script reports it. */
 export interface LimitFailure {
@@ -24,8 +25,7 @@ export interface LimitFailure {
   inUse: number
 }
 
-function parseFailures(reply: unknown): LimitFailure[] {
-  const flat = (reply ?? []) as number[]
+export function parseRateFailures(flat: readonly number[]): LimitFailure[] {
   const failures: LimitFailure[] = []
   for (let i = 0; i + 4 < flat.length; i += 5) {
     const [scope = 0, kind, retry = -1, limit = 0, inUse = 0] = flat.slice(i, i + 5)
@@ -40,10 +40,12 @@ function parseFailures(reply: unknown): LimitFailure[] {
   return failures
 }
 
-// Shared by the three scripts: drops what left the window; a log left empty resets its sum, so a
-// drift (a crash between writes can't happen inside a script, but a hand edit can) heals itself.
-const luaEvict = `
-local function evict(log, weights, used, cutoff)
+export type RateKeys = readonly [log: string, weights: string, used: string]
+
+// rate_evict drops what left the window; a log left empty resets its sum, so a drift (a crash
+// between writes can't happen inside a script, but a hand edit can) heals itself.
+export const luaRate = `
+local function rate_evict(log, weights, used, cutoff)
   local old = redis.call('ZRANGEBYSCORE', log, '-inf', cutoff)
   if #old == 0 then return end
   local freed = 0
@@ -58,51 +60,13 @@ local function evict(log, weights, used, cutoff)
     redis.call('DECRBY', used, freed)
   end
 end
-`
-
-// In memory the oldest entries are taken one at a time: in a steady stream one or two leave per
-// admission, while the memory store's range calls walk the whole log (about 100 µs at 5 000
-// entries, on every admission of every scope).
-function evict(store: ScriptStore, log: string, weights: string, used: string, cutoff: number): void {
-  let freed = 0
-  let removed = 0
-  for (;;) {
-    const [oldest] = store.zrange(log, 0, 0)
-    if (oldest === undefined || oldest.score > cutoff) break
-    freed += Number(store.hget(weights, oldest.member) ?? '0')
-    store.hdel(weights, oldest.member)
-    store.zrem(log, oldest.member)
-    removed++
-  }
-  if (removed === 0) return
-  if (store.zcard(log) === 0) store.del(used, weights)
-  else store.incrBy(used, -freed)
-}
-
-const scopeKeys = (keys: readonly string[], i: number): [string, string, string] => [
-  keys[3 * i] ?? '',
-  keys[3 * i + 1] ?? '',
-  keys[3 * i + 2] ?? '',
-]
-
-export const admitRateScript = defineAtomicScript({
-  name: 'llm-router.limits.admit',
-  lua: `${luaEvict}
-local now, window, id, tokens = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4])
-local scopes = #KEYS / 3
-local failures = {}
-local function fail(i, kind, retry, limit, inUse)
-  for _, v in ipairs({ i, kind, retry, limit, inUse }) do failures[#failures + 1] = v end
-end
-for i = 1, scopes do
-  local log, weights, used = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
-  local rpm, tpm = tonumber(ARGV[3 + 2 * i]), tonumber(ARGV[4 + 2 * i])
-  evict(log, weights, used, now - window)
+local function rate_check(failures, i, log, weights, used, rpm, tpm, now, window, tokens)
+  rate_evict(log, weights, used, now - window)
   local count = redis.call('ZCARD', log)
   if rpm >= 0 and count + 1 > rpm then
     -- The request fits once count - rpm + 1 of the oldest have left: the one at rank count - rpm.
     local entry = redis.call('ZRANGE', log, count - rpm, count - rpm, 'WITHSCORES')
-    fail(i, 1, tonumber(entry[2]) + window - now, rpm, count)
+    for _, v in ipairs({ i, 1, tonumber(entry[2]) + window - now, rpm, count }) do failures[#failures + 1] = v end
   end
   local inUse = tonumber(redis.call('GET', used) or '0')
   if tpm >= 0 and inUse + tokens > tpm then
@@ -120,12 +84,10 @@ for i = 1, scopes do
         end
       end
     end
-    fail(i, 2, retry, tpm, inUse)
+    for _, v in ipairs({ i, 2, retry, tpm, inUse }) do failures[#failures + 1] = v end
   end
 end
-if #failures > 0 then return failures end
-for i = 1, scopes do
-  local log, weights, used = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
+local function rate_add(log, weights, used, now, window, id, tokens)
   redis.call('ZADD', log, now, id)
   redis.call('HSET', weights, id, tokens)
   redis.call('INCRBY', used, tokens)
@@ -134,100 +96,108 @@ for i = 1, scopes do
   redis.call('PEXPIRE', weights, window)
   redis.call('PEXPIRE', used, window)
 end
-return failures
-`,
-  memory: (store, keys, [nowArg = '0', windowArg = '0', id = '', tokensArg = '0', ...limits]) => {
-    const now = Number(nowArg)
-    const window = Number(windowArg)
-    const tokens = Number(tokensArg)
-    const scopes = keys.length / 3
-    const failures: number[] = []
-    for (let i = 0; i < scopes; i++) {
-      const [log, weights, used] = scopeKeys(keys, i)
-      const rpm = Number(limits[2 * i])
-      const tpm = Number(limits[2 * i + 1])
-      evict(store, log, weights, used, now - window)
-      const count = store.zcard(log)
-      if (rpm >= 0 && count + 1 > rpm) {
-        const [entry] = store.zrange(log, count - rpm, count - rpm)
-        failures.push(i + 1, 1, (entry?.score ?? now) + window - now, rpm, count)
-      }
-      const inUse = Number(store.get(used) ?? '0')
-      if (tpm >= 0 && inUse + tokens > tpm) {
-        let retry = -1
-        if (tokens <= tpm) {
-          const need = inUse + tokens - tpm
-          let freed = 0
-          retry = window
-          for (const entry of store.zrange(log, 0, -1)) {
-            freed += Number(store.hget(weights, entry.member) ?? '0')
-            if (freed >= need) {
-              retry = entry.score + window - now
-              break
-            }
-          }
-        }
-        failures.push(i + 1, 2, retry, tpm, inUse)
-      }
-    }
-    if (failures.length > 0) return failures
-    for (let i = 0; i < scopes; i++) {
-      const [log, weights, used] = scopeKeys(keys, i)
-      store.zadd(log, now, id)
-      store.hset(weights, id, String(tokens))
-      store.incrBy(used, tokens)
-      store.pexpire(log, window)
-      store.pexpire(weights, window)
-      store.pexpire(used, window)
-    }
-    return failures
-  },
-  parse: parseFailures,
-})
-
-// KEYS: as admit. ARGV: request id, tokens (>= 0 replaces the request's count; -1 removes the
-// request from the log altogether, as if it had never been admitted). A request that already
-// left the window is not touched. Reply: how many scopes still held it.
-export const correctRateScript = defineAtomicScript({
-  name: 'llm-router.limits.correct',
-  lua: `
-local id, tokens = ARGV[1], tonumber(ARGV[2])
-local found = 0
-for i = 1, #KEYS / 3 do
-  local log, weights, used = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
-  if redis.call('ZSCORE', log, id) then
-    found = found + 1
-    local old = tonumber(redis.call('HGET', weights, id) or '0')
-    if tokens < 0 then
-      redis.call('ZREM', log, id)
-      redis.call('HDEL', weights, id)
-      redis.call('DECRBY', used, old)
-    else
-      redis.call('HSET', weights, id, tokens)
-      redis.call('INCRBY', used, tokens - old)
-    end
+-- tokens >= 0 replaces the request's count; -1 removes the request from the log altogether, as if
+-- it had never been admitted. A request that already left the window is not touched.
+local function rate_correct(log, weights, used, id, tokens)
+  if not redis.call('ZSCORE', log, id) then return end
+  local old = tonumber(redis.call('HGET', weights, id) or '0')
+  if tokens < 0 then
+    redis.call('ZREM', log, id)
+    redis.call('HDEL', weights, id)
+    redis.call('DECRBY', used, old)
+  else
+    redis.call('HSET', weights, id, tokens)
+    redis.call('INCRBY', used, tokens - old)
   end
 end
-return found
-`,
-  memory: (store, keys, [id = '', tokensArg = '0']) => {
-    const tokens = Number(tokensArg)
-    let found = 0
-    for (let i = 0; i < keys.length / 3; i++) {
-      const [log, weights, used] = scopeKeys(keys, i)
-      if (store.zscore(log, id) === null) continue
-      found++
-      const old = Number(store.hget(weights, id) ?? '0')
-      if (tokens < 0) {
-        store.zrem(log, id)
-        store.hdel(weights, id)
-        store.incrBy(used, -old)
-      } else {
-        store.hset(weights, id, String(tokens))
-        store.incrBy(used, tokens - old)
+`
+
+// In memory the oldest entries are taken one at a time: in a steady stream one or two leave per
+// admission, while the memory store's range calls walk the whole log (about 100 µs at 5 000
+// entries, on every admission of every scope).
+function rateEvict(store: ScriptStore, [log, weights, used]: RateKeys, cutoff: number): void {
+  let freed = 0
+  let removed = 0
+  for (;;) {
+    const [oldest] = store.zrange(log, 0, 0)
+    if (oldest === undefined || oldest.score > cutoff) break
+    freed += Number(store.hget(weights, oldest.member) ?? '0')
+    store.hdel(weights, oldest.member)
+    store.zrem(log, oldest.member)
+    removed++
+  }
+  if (removed === 0) return
+  if (store.zcard(log) === 0) store.del(used, weights)
+  else store.incrBy(used, -freed)
+}
+
+export function rateCheck(
+  store: ScriptStore,
+  keys: RateKeys,
+  failures: number[],
+  i: number,
+  limits: { rpm: number; tpm: number },
+  now: number,
+  window: number,
+  tokens: number,
+): void {
+  const [log, weights, used] = keys
+  const { rpm, tpm } = limits
+  rateEvict(store, keys, now - window)
+  const count = store.zcard(log)
+  if (rpm >= 0 && count + 1 > rpm) {
+    const [entry] = store.zrange(log, count - rpm, count - rpm)
+    failures.push(i, 1, (entry?.score ?? now) + window - now, rpm, count)
+  }
+  const inUse = Number(store.get(used) ?? '0')
+  if (tpm >= 0 && inUse + tokens > tpm) {
+    let retry = -1
+    if (tokens <= tpm) {
+      const need = inUse + tokens - tpm
+      let freed = 0
+      retry = window
+      for (const entry of store.zrange(log, 0, -1)) {
+        freed += Number(store.hget(weights, entry.member) ?? '0')
+        if (freed >= need) {
+          retry = entry.score + window - now
+          break
+        }
       }
     }
-    return found
-  },
-  parse: (reply) => Number(reply),
-})
+    failures.push(i, 2, retry, tpm, inUse)
+  }
+}
+
+export function rateAdd(
+  store: ScriptStore,
+  [log, weights, used]: RateKeys,
+  now: number,
+  window: number,
+  id: string,
+  tokens: number,
+): void {
+  store.zadd(log, now, id)
+  store.hset(weights, id, String(tokens))
+  store.incrBy(used, tokens)
+  store.pexpire(log, window)
+  store.pexpire(weights, window)
+  store.pexpire(used, window)
+}
+
+export function rateCorrect(
+  store: ScriptStore,
+  [log, weights, used]: RateKeys,
+  id: string,
+  tokens: number,
+): void {
+  if (store.zscore(log, id) === null) return
+  const old = Number(store.hget(weights, id) ?? '0')
+  if (tokens < 0) {
+    store.zrem(log, id)
+    store.hdel(weights, id)
+    store.incrBy(used, -old)
+  } else {
+    store.hset(weights, id, String(tokens))
+    store.incrBy(used, tokens - old)
+  }
+}

@@ -1,0 +1,133 @@
+import { defineAtomicScript } from '@switchyard/kit'
+import {
+  type BudgetFailure,
+  type BudgetKeys,
+  budgetCheck,
+  budgetFinish,
+  budgetHold,
+  luaBudget,
+  parseBudgetFailures,
+} from './budget-scripts.ts'
+import {
+  type LimitFailure,
+  luaRate,
+  parseRateFailures,
+  type RateKeys,
+  rateAdd,
+  rateCheck,
+  rateCorrect,
+} from './rate-limit-scripts.ts'
+
+// The two scripts a limited request runs: `admit` on the request path checks every rate limit and
+// every budget and, only if all pass, counts the request and holds its worst-case cost everywhere;
+// `finish`, after the response, puts the actual tokens and cost in place of the estimates (or
+// releases them). One script each way is one Redis round trip each way, and nothing to undo when a
+// budget refuses a request the rate limits had let through.
+//
+// KEYS (both): three per rate-limited scope (log, weights, used), then three per budgeted scope
+// (ledger, holds, amounts); ARGV says how many are rate scopes.
+
+/** What admit answered: admitted, or the limits that refused (rates are checked first). */
+export type AdmitResult =
+  | { admitted: true }
+  | { admitted: false; rate: LimitFailure[] }
+  | { admitted: false; budget: BudgetFailure[] }
+
+/** The i-th scope's three keys (rate or budget ones: both come in threes). */
+const scopeAt = (keys: readonly string[], i: number): RateKeys & BudgetKeys => [
+  keys[3 * i] ?? '',
+  keys[3 * i + 1] ?? '',
+  keys[3 * i + 2] ?? '',
+]
+
+// ARGV: now (ms), window (ms), id, tokens, rate scopes, worst-case cost (micro-dollars), hold ttl
+// (ms), then per rate scope: rpm, tpm (-1: no limit); then per budget scope: limit, ledger ttl (ms).
+// Reply: {} when admitted; else {1, rate failures...} or {2, budget failures...} (see the parts).
+export const admitScript = defineAtomicScript({
+  name: 'llm-router.limits.admit',
+  lua: `${luaRate}${luaBudget}
+local now, window, id, tokens = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4])
+local rates, cost, holdTtl = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+local budgets = #KEYS / 3 - rates
+local base = 7 + 2 * rates
+local failures = {}
+for i = 1, rates do
+  rate_check(failures, i, KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i],
+    tonumber(ARGV[6 + 2 * i]), tonumber(ARGV[7 + 2 * i]), now, window, tokens)
+end
+if #failures > 0 then
+  table.insert(failures, 1, 1)
+  return failures
+end
+for j = 1, budgets do
+  local k = 3 * (rates + j)
+  budget_check(failures, j, KEYS[k - 2], KEYS[k - 1], KEYS[k], now, cost, tonumber(ARGV[base + 2 * j - 1]))
+end
+if #failures > 0 then
+  table.insert(failures, 1, 2)
+  return failures
+end
+for i = 1, rates do
+  rate_add(KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i], now, window, id, tokens)
+end
+for j = 1, budgets do
+  local k = 3 * (rates + j)
+  budget_hold(KEYS[k - 2], KEYS[k - 1], KEYS[k], now, id, cost, holdTtl, tonumber(ARGV[base + 2 * j]))
+end
+return failures
+`,
+  memory: (store, keys, args) => {
+    const num = (i: number) => Number(args[i])
+    const [now, window, id, tokens] = [num(0), num(1), args[2] ?? '', num(3)]
+    const [rates, cost, holdTtl] = [num(4), num(5), num(6)]
+    const budgets = keys.length / 3 - rates
+    const base = 7 + 2 * rates
+    const failures: number[] = []
+    for (let i = 0; i < rates; i++) {
+      const limits = { rpm: num(7 + 2 * i), tpm: num(8 + 2 * i) }
+      rateCheck(store, scopeAt(keys, i), failures, i + 1, limits, now, window, tokens)
+    }
+    if (failures.length > 0) return [1, ...failures]
+    for (let j = 0; j < budgets; j++)
+      budgetCheck(store, scopeAt(keys, rates + j), failures, j + 1, now, cost, num(base + 2 * j))
+    if (failures.length > 0) return [2, ...failures]
+    for (let i = 0; i < rates; i++) rateAdd(store, scopeAt(keys, i), now, window, id, tokens)
+    for (let j = 0; j < budgets; j++)
+      budgetHold(store, scopeAt(keys, rates + j), now, id, cost, holdTtl, num(base + 2 * j + 1))
+    return failures
+  },
+  parse: (reply): AdmitResult => {
+    const [kind, ...flat] = (reply ?? []) as number[]
+    if (kind === undefined) return { admitted: true }
+    return kind === 1
+      ? { admitted: false, rate: parseRateFailures(flat) }
+      : { admitted: false, budget: parseBudgetFailures(flat) }
+  },
+})
+
+// ARGV: id, tokens (>= 0: the request's actual count; -1: remove it from the logs), rate scopes,
+// actual cost (micro-dollars; -1: a release, nothing spent), then per budget scope: ledger ttl (ms).
+export const finishScript = defineAtomicScript({
+  name: 'llm-router.limits.finish',
+  lua: `${luaRate}${luaBudget}
+local id, tokens, rates, actual = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+for i = 1, rates do
+  rate_correct(KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i], id, tokens)
+end
+for j = 1, #KEYS / 3 - rates do
+  local k = 3 * (rates + j)
+  budget_finish(KEYS[k - 2], KEYS[k - 1], KEYS[k], id, actual, tonumber(ARGV[4 + j]))
+end
+return 0
+`,
+  memory: (store, keys, [id = '', tokensArg = '0', ratesArg = '0', actualArg = '0', ...ttls]) => {
+    const rates = Number(ratesArg)
+    const tokens = Number(tokensArg)
+    const actual = Number(actualArg)
+    for (let i = 0; i < rates; i++) rateCorrect(store, scopeAt(keys, i), id, tokens)
+    for (let j = 0; j < keys.length / 3 - rates; j++)
+      budgetFinish(store, scopeAt(keys, rates + j), id, actual, Number(ttls[j]))
+    return 0
+  },
+  parse: () => undefined,
+})
