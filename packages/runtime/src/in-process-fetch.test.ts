@@ -83,3 +83,27 @@ test('a service that does not run in this process is a refused connection, not a
   expect((error as TypeError).message).toBe('fetch failed')
   expect(((error as TypeError).cause as { code?: string }).code).toBe('ECONNREFUSED')
 })
+
+test('a caller that cancels a streamed body closes the service response, as a dropped connection would', async () => {
+  const server = Fastify()
+  let closedByCaller = false
+  server.get('/tokens', (_request, reply) => {
+    reply.raw.writeHead(200, { 'content-type': 'text/event-stream' })
+    const ticker = setInterval(() => reply.raw.write('data: token\n\n'), 10)
+    reply.raw.on('close', () => {
+      clearInterval(ticker)
+      closedByCaller = !reply.raw.writableEnded
+    })
+  })
+  onTestFinished(() => server.close())
+  await server.ready()
+  const f = createInProcessFetch(
+    (host) => (host === 'llm-router.internal' ? server : undefined),
+    () => false,
+  )
+  const res = await f('http://llm-router.internal/tokens')
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader()
+  await reader.read()
+  await reader.cancel()
+  await expect.poll(() => closedByCaller, { timeout: 2_000 }).toBe(true)
+})

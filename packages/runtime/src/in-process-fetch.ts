@@ -46,6 +46,12 @@ export function createInProcessFetch(
       for (const one of Array.isArray(value) ? value : [value]) headers.append(name, String(one))
     }
     const stream = response.stream()
+    // A caller that stops reading (an SDK's stream cancelled, a client gone) must reach the service
+    // as a closed connection would: light-my-request only does that for the abort signal, so a body
+    // closed before its end closes the service's response too (its 'close' stops the generation).
+    stream.once('close', () => {
+      if (!stream.readableEnded) response.raw.res.destroy()
+    })
     const empty = NULL_BODY.has(response.statusCode) || request.method === 'HEAD'
     if (empty) stream.resume()
     return new Response(empty ? null : (Readable.toWeb(stream) as ReadableStream<Uint8Array>), {
