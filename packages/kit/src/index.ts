@@ -29,7 +29,9 @@ export {
   type ServiceContext,
   type ServiceDefinition,
   type ServicePlugin,
+  type SqlClient,
   type SqlPool,
+  type SqlQueryable,
 } from './service-definition.ts'
 export {
   type AtomicScript,

@@ -13,12 +13,23 @@ import type { SharedState } from './shared-state/shared-state.ts'
 export type Backend = 'sql' | 'bus' | 'state' | 'cassandra'
 
 /** A minimal SQL port: what `pg.Pool` offers and PGlite-behind-pglite-socket also serves. */
-export interface SqlPool {
+export interface SqlPool extends SqlQueryable {
+  /** Lends one connection, for a transaction; give it back with `release()`. */
+  connect(): Promise<SqlClient>
+  end(): Promise<void>
+}
+
+/** What runs a statement: the pool, or one lent connection. */
+export interface SqlQueryable {
   query<R extends Record<string, unknown> = Record<string, unknown>>(
     text: string,
     values?: unknown[],
   ): Promise<{ rows: R[]; rowCount: number | null }>
-  end(): Promise<void>
+}
+
+/** One connection lent by the pool. `release(true)` destroys it instead (e.g. a failed ROLLBACK). */
+export interface SqlClient extends SqlQueryable {
+  release(destroy?: Error | boolean): void
 }
 
 /** What the runtime hands a service plugin as its options. Only the runtime creates clients. */

@@ -1,31 +1,15 @@
-import type { SqlPool } from '@switchyard/kit'
+import type { SqlClient, SqlPool, SqlQueryable } from '@switchyard/kit'
 import { adminErrors } from '../errors.ts'
 
 /** What a repository runs statements on: the pool, or the client of an open transaction. */
-export interface Queryable {
-  query<R extends Record<string, unknown> = Record<string, unknown>>(
-    text: string,
-    values?: unknown[],
-  ): Promise<{ rows: R[]; rowCount: number | null }>
-}
+export type Queryable = SqlQueryable
 
-interface PooledClient extends Queryable {
-  release(error?: Error | boolean): void
-}
-
-/**
- * A pool that lends a client for a transaction: pg.Pool, which the runtime passes in both shapes
- * (PGlite is reached through a socket). The kit's SqlPool type does not name connect() (yet).
- */
-export interface TransactionalPool extends SqlPool {
-  connect(): Promise<PooledClient>
-}
+/** The pool admin runs on: the kit's SqlPool, which lends a client for a transaction. */
+export type TransactionalPool = SqlPool
 
 export function asTransactional(sql: SqlPool | undefined): TransactionalPool {
-  if (sql === undefined || typeof (sql as Partial<TransactionalPool>).connect !== 'function') {
-    throw new adminErrors.NoTransactions()
-  }
-  return sql as TransactionalPool
+  if (sql === undefined) throw new adminErrors.NoTransactions()
+  return sql
 }
 
 /**
@@ -33,7 +17,7 @@ export function asTransactional(sql: SqlPool | undefined): TransactionalPool {
  * A client whose ROLLBACK failed is destroyed rather than returned to the pool mid-transaction.
  */
 export async function transaction<T>(pool: TransactionalPool, fn: (tx: Queryable) => Promise<T>): Promise<T> {
-  const client = await pool.connect()
+  const client: SqlClient = await pool.connect()
   try {
     await client.query('BEGIN')
     const result = await fn(client)
