@@ -51,6 +51,12 @@ export const GatewayConfig = Type.Object({
    * stream (text/event-stream), which has it until its headers and no limit after.
    */
   GATEWAY_UPSTREAM_TIMEOUT_MS: Duration({ default: '10m', minimum: 1 }),
+  /**
+   * How long an internal token minted for a caller is reused for that caller's next requests, in
+   * milliseconds (tokens live 60 s); 0 mints one per request. Reuse lets services answer from
+   * their verified-token cache instead of checking a new signature each time.
+   */
+  GATEWAY_TOKEN_REUSE_MS: Duration({ default: '20s', maximum: 30_000 }),
   /** Keep-alive connections to each service, at most (split shape). */
   GATEWAY_UPSTREAM_CONNECTIONS: Type.Integer({ minimum: 1, default: 128 }),
   /**

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Readable } from 'node:stream'
 import cors from '@fastify/cors'
-import helmet from '@fastify/helmet'
 import { ConfigError } from '@switchyard/config'
 import type { ServiceName } from '@switchyard/contracts'
 import { kitErrors, type ServiceContext, type ServicePlugin } from '@switchyard/kit'
@@ -11,9 +10,11 @@ import { createAuthenticator } from './auth/authenticate.ts'
 import { createOidcVerifier } from './auth/oidc.ts'
 import { subscribeKeyRevocations } from './auth/revocations.ts'
 import type { GatewayConfig } from './config.ts'
+import { securityHeaders } from './edge/security-headers.ts'
 import { installRateLimits } from './limits/rate-limit.ts'
 import { limitBody } from './proxy/body-limit.ts'
 import { type ForwardDeps, forward } from './proxy/forward.ts'
+import { createTokenMinter } from './proxy/tokens.ts'
 import { createFetchTransport, createUndiciTransport, type Transport } from './proxy/transport.ts'
 import { routeTable } from './routing/route-table.ts'
 
@@ -33,6 +34,8 @@ export interface GatewayExtras {
 export type GatewayOptions = ServiceContext<GatewayConfig> & GatewayExtras
 
 const methods = ['DELETE', 'GET', 'PATCH', 'POST', 'PUT']
+/** Bodies up to this size are read whole before they are passed on; larger ones stream. */
+const wholeBodyMaxBytes = 64 * 1024
 const exposedHeaders = [
   'x-request-id',
   'x-ratelimit-limit',
@@ -104,12 +107,15 @@ export const gatewayPlugin: ServicePlugin<GatewayConfig> = async (app, options: 
   app.addHook('onRoute', (route) => {
     route.config = { ...route.config, public: true }
   })
-  await app.register(helmet, {
+  const security = securityHeaders({
     // An API answers data, never a page: nothing may load from or frame it.
     contentSecurityPolicy: {
       useDefaults: false,
       directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
     },
+  })
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.headers(security)
   })
   if (config.GATEWAY_CORS_ORIGINS.length > 0) {
     await app.register(cors, {
@@ -130,15 +136,21 @@ export const gatewayPlugin: ServicePlugin<GatewayConfig> = async (app, options: 
     logger,
   )
 
-  // Bodies are passed on as they arrive, never parsed. A declared length over the limit is refused
-  // before anything is read; a chunked body is cut off once it passes the limit.
+  // Bodies are never parsed. A declared length over the limit is refused before anything is read;
+  // a small body (most JSON requests) is read whole, so that it leaves in one write with the
+  // request head; a larger one streams on as it arrives; a chunked one is cut off past the limit.
   const bodyLimit = config.GATEWAY_BODY_LIMIT_BYTES
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', (request, payload, done) => {
     const declared = request.headers['content-length']
     if (declared === undefined) return done(null, limitBody(payload as Readable, bodyLimit))
-    if (Number(declared) > bodyLimit) return done(new kitErrors.BodyTooLarge(bodyLimit))
-    done(null, payload)
+    const length = Number(declared)
+    if (length > bodyLimit) return done(new kitErrors.BodyTooLarge(bodyLimit))
+    if (length > wholeBodyMaxBytes) return done(null, payload)
+    const chunks: Buffer[] = []
+    payload.on('data', (chunk: Buffer) => chunks.push(chunk))
+    payload.on('error', (error) => done(error))
+    payload.on('end', () => done(null, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)))
   })
 
   app.addHook('onRequest', async (request, reply) => {
@@ -150,7 +162,7 @@ export const gatewayPlugin: ServicePlugin<GatewayConfig> = async (app, options: 
 
   const deps: ForwardDeps = {
     transport,
-    signer,
+    mint: createTokenMinter(signer, { reuseMs: config.GATEWAY_TOKEN_REUSE_MS }),
     originOf: options.serviceUrl,
     timeoutMs: config.GATEWAY_UPSTREAM_TIMEOUT_MS,
   }

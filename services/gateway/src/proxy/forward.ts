@@ -1,10 +1,11 @@
 import type { Readable } from 'node:stream'
 import { trace } from '@opentelemetry/api'
 import type { ServiceName } from '@switchyard/contracts'
-import { type InternalTokenSigner, kitErrors, requestIdHeader } from '@switchyard/kit'
+import { kitErrors, requestIdHeader } from '@switchyard/kit'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { gatewayErrors } from '../errors.ts'
 import { BodyLimitExceeded } from './body-limit.ts'
+import type { TokenMinter } from './tokens.ts'
 import type { Transport, UpstreamResponse } from './transport.ts'
 
 /** Headers that belong to one connection, not to the request or response they came with. */
@@ -36,14 +37,14 @@ const droppedResponseHeaders = new Set([...hopByHop, requestIdHeader])
 
 export interface ForwardDeps {
   transport: Transport
-  signer: InternalTokenSigner
+  mint: TokenMinter
   originOf(service: ServiceName): string
   /** Deadline of a whole answer (a stream: of its headers), in milliseconds. */
   timeoutMs: number
 }
 
 /**
- * Passes the request to `service` with the caller's identity in a fresh internal token, and its
+ * Passes the request to `service` with the caller's identity in an internal token, and its
  * answer back as it arrives: bodies stream both ways and are never parsed, so a stream of
  * server-sent events reaches the caller event by event. A caller that leaves aborts the call.
  */
@@ -53,7 +54,7 @@ export async function forward(
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<FastifyReply> {
-  const headers = upstreamHeaders(request, `Bearer ${await deps.signer.sign(request.identity)}`)
+  const headers = upstreamHeaders(request, `Bearer ${await deps.mint(request.identity)}`)
   if (trace.getActiveSpan() !== undefined) {
     // Tracing is on: the span now active was made from the caller's headers, and the context
     // leaves as a child of it (undici's instrumentation adds it; an in-process transport here).
@@ -78,7 +79,7 @@ export async function forward(
       path: request.url,
       method: request.method,
       headers,
-      ...(request.body !== undefined && request.body !== null && { body: request.body as Readable }),
+      ...(request.body !== undefined && request.body !== null && { body: request.body as Readable | Buffer }),
       signal: controller.signal,
     })
   } catch (error) {
