@@ -33,7 +33,7 @@ test.each([
   { argv: ['frobnicate'], says: "unknown command 'frobnicate'; commands: start, migrate" },
   { argv: ['start', '--tagret=chat'], says: "Unknown option '--tagret'" },
   { argv: ['start', 'now'], says: "unexpected argument 'now'" },
-  { argv: ['start', '--target=nope'], says: "unknown target 'nope'; valid targets: all, chat" },
+  { argv: ['start', '--target=nope'], says: "unknown target 'nope'; valid targets: all, gateway, chat" },
 ])('$argv is a usage error (exit 2) that says so', async ({ argv, says }) => {
   const { code, stderr } = await run(argv)
   expect(code).toBe(exitCodes.usage)
@@ -54,9 +54,12 @@ test("migrate (all) applies the registered services' migrations once, and exits 
   const env = { SWITCHYARD_DATA_DIR: join(root, 'data') }
   const first = await run(['migrate'], env)
   expect(first.code).toBe(exitCodes.ok)
-  expect(first.stdout).toBe('chat: applied 001-chat.sql (0 already applied)\n')
+  // The gateway has no migrations; it is listed all the same.
+  expect(first.stdout).toBe(
+    'gateway: up to date (0 already applied)\nchat: applied 001-chat.sql (0 already applied)\n',
+  )
   const again = await run(['migrate'], env)
-  expect(again.stdout).toBe('chat: up to date (1 already applied)\n')
+  expect(again.stdout).toBe('gateway: up to date (0 already applied)\nchat: up to date (1 already applied)\n')
 })
 
 test('a data dir in use by another live process is refused with the fix, without a stack, exit 1', async () => {

@@ -51,11 +51,11 @@ describe('planStart', () => {
       target: 'all',
       env: {},
       registry: services,
-      services: ['chat'],
+      services: ['gateway', 'chat'],
       expected: {
         ...embedded,
         // chat's Cassandra need is SQL in one process.
-        grants: { chat: ['sql', 'state', 'bus'] },
+        grants: { gateway: ['bus', 'state'], chat: ['sql', 'state', 'bus'] },
         listen: { host: '127.0.0.1', port: 8080 },
         identity: { keys: 'ephemeral' },
       },
@@ -214,7 +214,7 @@ describe('planStart', () => {
   })
 
   test.each([
-    { target: 'nope', registry: services, valid: 'valid targets: all, chat' },
+    { target: 'nope', registry: services, valid: 'valid targets: all, gateway, chat' },
     // A service name is only a target once its line is in targets.ts.
     { target: 'admin', registry: withTestServices, valid: 'valid targets: all, gateway, rag, chat' },
   ])('unknown target $target is refused with the valid ones listed', ({ target, registry, valid }) => {

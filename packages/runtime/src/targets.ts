@@ -1,5 +1,6 @@
 import { chatService } from '@switchyard/chat'
 import type { ServiceName } from '@switchyard/contracts'
+import { gatewayService } from '@switchyard/gateway'
 import type { ServiceDefinition } from '@switchyard/kit'
 
 /**
@@ -8,6 +9,7 @@ import type { ServiceDefinition } from '@switchyard/kit'
  * line here (`chat: chatService,`) and nothing else in the runtime changes.
  */
 export const services = {
+  gateway: gatewayService,
   chat: chatService,
 } satisfies Partial<Record<ServiceName, ServiceDefinition>>
 
