@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect, onTestFinished, test } from 'vitest'
 import { exitCodes, main } from './cli.ts'
+import { services } from './targets.ts'
 
 async function run(argv: string[], env: NodeJS.ProcessEnv = {}) {
   let stdout = ''
@@ -33,7 +34,10 @@ test.each([
   { argv: ['frobnicate'], says: "unknown command 'frobnicate'; commands: start, migrate" },
   { argv: ['start', '--tagret=chat'], says: "Unknown option '--tagret'" },
   { argv: ['start', 'now'], says: "unexpected argument 'now'" },
-  { argv: ['start', '--target=nope'], says: "unknown target 'nope'; valid targets: all, gateway, chat" },
+  {
+    argv: ['start', '--target=nope'],
+    says: "unknown target 'nope'; valid targets: all, gateway, llm-router, chat, admin",
+  },
 ])('$argv is a usage error (exit 2) that says so', async ({ argv, says }) => {
   const { code, stderr } = await run(argv)
   expect(code).toBe(exitCodes.usage)
@@ -52,14 +56,25 @@ test("migrate (all) applies the registered services' migrations once, and exits 
   const root = await mkdtemp(join(tmpdir(), 'switchyard-cli-'))
   onTestFinished(() => rm(root, { recursive: true, force: true }))
   const env = { SWITCHYARD_DATA_DIR: join(root, 'data') }
+  // What each registered service ships, read from its migrations folder; a service without
+  // migrations is listed all the same.
+  const shipped = await Promise.all(
+    Object.values(services).map(async (service) => ({
+      name: service.name,
+      files: service.migrationsDir
+        ? (await readdir(service.migrationsDir)).filter((file) => file.endsWith('.sql')).sort()
+        : [],
+    })),
+  )
   const first = await run(['migrate'], env)
   expect(first.code).toBe(exitCodes.ok)
-  // The gateway has no migrations; it is listed all the same.
-  expect(first.stdout).toBe(
-    'gateway: up to date (0 already applied)\nchat: applied 001-chat.sql (0 already applied)\n',
-  )
+  for (const { name, files } of shipped) {
+    if (files.length === 0) expect(first.stdout).toContain(`${name}: up to date (0 already applied)\n`)
+    else expect(first.stdout).toContain(`${name}: applied ${files.join(', ')} (0 already applied)\n`)
+  }
   const again = await run(['migrate'], env)
-  expect(again.stdout).toBe('gateway: up to date (0 already applied)\nchat: up to date (1 already applied)\n')
+  for (const { name, files } of shipped)
+    expect(again.stdout).toContain(`${name}: up to date (${files.length} already applied)\n`)
 })
 
 test('a data dir in use by another live process is refused with the fix, without a stack, exit 1', async () => {

@@ -51,11 +51,16 @@ describe('planStart', () => {
       target: 'all',
       env: {},
       registry: services,
-      services: ['gateway', 'chat'],
+      services: ['gateway', 'llm-router', 'chat', 'admin'],
       expected: {
         ...embedded,
         // chat's Cassandra need is SQL in one process.
-        grants: { gateway: ['bus', 'state'], chat: ['sql', 'state', 'bus'] },
+        grants: {
+          gateway: ['bus', 'state'],
+          'llm-router': ['bus', 'state'],
+          chat: ['sql', 'state', 'bus'],
+          admin: ['sql', 'bus'],
+        },
         listen: { host: '127.0.0.1', port: 8080 },
         identity: { keys: 'ephemeral' },
       },
@@ -214,9 +219,9 @@ describe('planStart', () => {
   })
 
   test.each([
-    { target: 'nope', registry: services, valid: 'valid targets: all, gateway, chat' },
+    { target: 'nope', registry: services, valid: 'valid targets: all, gateway, llm-router, chat, admin' },
     // A service name is only a target once its line is in targets.ts.
-    { target: 'admin', registry: withTestServices, valid: 'valid targets: all, gateway, rag, chat' },
+    { target: 'agent', registry: withTestServices, valid: 'valid targets: all, gateway, rag, chat' },
   ])('unknown target $target is refused with the valid ones listed', ({ target, registry, valid }) => {
     expect(() => plan(target, {}, registry)).toThrow(UnknownTargetError)
     expect(() => plan(target, {}, registry)).toThrow(valid)

@@ -1,7 +1,9 @@
+import { adminService } from '@switchyard/admin'
 import { chatService } from '@switchyard/chat'
 import type { ServiceName } from '@switchyard/contracts'
 import { gatewayService } from '@switchyard/gateway'
 import type { ServiceDefinition } from '@switchyard/kit'
+import { llmRouterService } from '@switchyard/llm-router'
 
 /**
  * The whole architecture on one screen: every service the runtime can start, by name. `switchyard start`
@@ -10,7 +12,9 @@ import type { ServiceDefinition } from '@switchyard/kit'
  */
 export const services = {
   gateway: gatewayService,
+  'llm-router': llmRouterService,
   chat: chatService,
+  admin: adminService,
 } satisfies Partial<Record<ServiceName, ServiceDefinition>>
 
 /** The registry's shape as the planner sees it: any subset of the six services. */
