@@ -72,6 +72,7 @@ export async function startRouter(
     LLM_ROUTER_MODELS: catalog,
     LLM_ROUTER_METRICS_ORGS: [alice.orgId],
     LLM_ROUTER_HEALTH_SYNC_MS: 1_000,
+    LLM_ROUTER_LOCAL_MODEL: '',
     LLM_ROUTER_PROBE_INTERVAL_MS: 0,
     ...options.config,
   }

@@ -12,6 +12,7 @@ const base = {
   LLM_ROUTER_METRICS_ORGS: [],
   LLM_ROUTER_HEALTH_SYNC_MS: 1_000,
   LLM_ROUTER_PROBE_INTERVAL_MS: 0,
+  LLM_ROUTER_LOCAL_MODEL: '',
 }
 
 test('the file wins over the inline catalog; neither means no aliases', () => {
@@ -34,6 +35,15 @@ test('the file wins over the inline catalog; neither means no aliases', () => {
   const onlyInline = initialCatalog({ ...base, LLM_ROUTER_MODELS: inline }, providers, logger)
   expect([...onlyInline.aliases.keys()]).toEqual(['inline'])
   expect(initialCatalog(base, providers, logger).aliases.size).toBe(0)
+})
+
+test('with no catalog but a local model, the local model is the alias `local`, loaded on first use', () => {
+  const modelPath = join(tmpdir(), 'not-fetched-yet.gguf')
+  const catalog = initialCatalog({ ...base, LLM_ROUTER_LOCAL_MODEL: modelPath }, providers, logger)
+  expect([...catalog.aliases.keys()]).toEqual(['local'])
+  const deployment = catalog.aliases.get('local')?.deployments[0]
+  expect(deployment?.provider).toBe('local')
+  expect(deployment?.options).toEqual({ modelPath })
 })
 
 test('a missing or broken file fails the start with the path in the message', () => {

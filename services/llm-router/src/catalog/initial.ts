@@ -4,7 +4,10 @@ import type { ProviderRegistry } from '../upstreams/registry.ts'
 import { buildCatalog, loadCatalogFile } from './load.ts'
 import type { Catalog } from './schema.ts'
 
-/** The catalog at start: the file if one is named, else the inline one, else none (every model 404s). */
+/**
+ * The catalog at start: the file if one is named, else the inline one, else the local model as the
+ * alias `local` (the model loads on first use), else none (every model 404s).
+ */
 export function initialCatalog(
   config: LlmRouterConfig,
   providers: ProviderRegistry,
@@ -16,6 +19,24 @@ export function initialCatalog(
     return loadCatalogFile(config.LLM_ROUTER_MODELS_FILE, { providers })
   }
   if (config.LLM_ROUTER_MODELS !== undefined) return buildCatalog(config.LLM_ROUTER_MODELS, { providers })
+  const modelPath = config.LLM_ROUTER_LOCAL_MODEL
+  if (modelPath !== 'off' && modelPath !== '') {
+    logger.warn(
+      { modelPath },
+      'no model catalog (LLM_ROUTER_MODELS_FILE or LLM_ROUTER_MODELS): serving the local model as `local`' +
+        ' (scripts/fetch-model.sh fetches the default one)',
+    )
+    return buildCatalog(
+      {
+        models: {
+          local: {
+            deployments: [{ id: 'local', provider: 'local', model: 'local', options: { modelPath } }],
+          },
+        },
+      },
+      { providers },
+    )
+  }
   logger.warn('no model catalog (LLM_ROUTER_MODELS_FILE or LLM_ROUTER_MODELS): every model answers 404')
   return buildCatalog({ models: {} }, { providers })
 }

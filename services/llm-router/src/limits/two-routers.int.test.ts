@@ -78,6 +78,7 @@ async function twoRouters(limits: LimitsSpec) {
       LLM_ROUTER_MODELS: catalog,
       LLM_ROUTER_METRICS_ORGS: [],
       LLM_ROUTER_HEALTH_SYNC_MS: 1_000,
+      LLM_ROUTER_LOCAL_MODEL: '',
       LLM_ROUTER_PROBE_INTERVAL_MS: 0,
     }
     const context: ServiceContext<LlmRouterConfig> & LlmRouterExtras = {

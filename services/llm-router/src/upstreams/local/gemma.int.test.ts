@@ -76,6 +76,7 @@ beforeAll(async () => {
     },
     LLM_ROUTER_METRICS_ORGS: [],
     LLM_ROUTER_HEALTH_SYNC_MS: 1_000,
+    LLM_ROUTER_LOCAL_MODEL: '',
     LLM_ROUTER_PROBE_INTERVAL_MS: 0,
   } as LlmRouterConfig
   const context: LlmRouterOptions = {
