@@ -1,9 +1,9 @@
 // Chat history on Cassandra: seeds conversations and messages through the real ChatStore (in a
 // keyspace of the bench's own), then times the newest-first page read and the message write.
 import { randomUUID } from 'node:crypto'
+import { type Summary, summarize } from '@switchyard/bench-router/stats'
 import { createCassandraChatStore, ensureCassandraSchema } from '@switchyard/chat'
 import { Client, types } from 'cassandra-driver'
-import { type Summary, summarize } from './stats.ts'
 
 export interface HistoryOptions {
   contactPoints: string[]

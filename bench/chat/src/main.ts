@@ -3,9 +3,9 @@
 // llm-router's own for the same answer. The last line is the summary:
 //   chat-history read_p99_ms=<x> write_p99_ms=<y> sse_added_ms=<z>
 import { parseArgs } from 'node:util'
+import type { Summary } from '@switchyard/bench-router/stats'
 import { runHistory } from './history.ts'
 import { runSse } from './sse.ts'
-import type { Summary } from './stats.ts'
 
 const { values: flags } = parseArgs({
   options: {
@@ -24,7 +24,7 @@ if (flags.help) {
   process.stdout.write(`pnpm bench:chat [options]
   --quick             10,000 messages, 1,000 samples, 40 SSE rounds (default 100,000, 3,000, 150)
   --messages N        messages seeded (default 100000, quick 10000)
-  --conversations N   conversations they spread over (default 1000, quick 200)
+  --conversations N   conversations they spread over (default 1000, quick 100)
   --samples N         timed reads and writes each (default 3000, quick 1000)
   --concurrency N     writes in flight while seeding (default 64)
   --rounds N          SSE rounds, each one call straight to the router and one through chat
@@ -45,7 +45,7 @@ const int = (value: string | undefined, fallback: number) => {
 const quick = flags.quick
 const options = {
   messages: int(flags.messages, quick ? 10_000 : 100_000),
-  conversations: int(flags.conversations, quick ? 200 : 1_000),
+  conversations: int(flags.conversations, quick ? 100 : 1_000),
   samples: int(flags.samples, quick ? 1_000 : 3_000),
   concurrency: int(flags.concurrency, 64),
   rounds: int(flags.rounds, quick ? 40 : 150),

@@ -7,12 +7,12 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { type Summary, summarize } from '@switchyard/bench-router/stats'
 import { chatService } from '@switchyard/chat'
 import { createInternalTokenSigner, generateInternalKeyPair } from '@switchyard/kit'
 import { llmRouterService } from '@switchyard/llm-router'
 import { start } from '@switchyard/runtime'
 import { startFakeOpenAI } from '@switchyard/testing'
-import { type Summary, summarize } from './stats.ts'
 
 export interface SseOptions {
   rounds: number
