@@ -155,8 +155,6 @@ test('the partial answer is saved while it grows', async () => {
 })
 
 test('stop ends the generation and stores the partial answer, which then no longer grows', async () => {
-  // (That the upstream request is cut off too is shown where chat reaches the router over HTTP:
-  // single-target.int.test.ts.)
   const reply = numberedWords(120)
   chat.upstream.setBehavior({ reply, tokensPerSecond: 40 })
   const conversation = await newConversation()
@@ -179,6 +177,13 @@ test('stop ends the generation and stores the partial answer, which then no long
   expect(reply.startsWith(streamed)).toBe(true)
   expect(after.at(-1)?.event).toBe('done')
   expect(JSON.parse(after.at(-1)?.data as string)).toMatchObject({ status: 'stopped' })
+  // The router's upstream call is cut off too (the whole reply would take 3 s): in one process the
+  // in-process fetch passes the cancelled stream on as a closed connection.
+  await expect
+    .poll(() => chat.upstream.requests.find((r) => r.path === '/v1/chat/completions')?.aborted, {
+      timeout: 2_000,
+    })
+    .toBe(true)
   // Tokens still coming from upstream would land within this wait: none are taken any more.
   await new Promise((resolve) => setTimeout(resolve, 300))
   expect(await getMessage(conversation.id, messageId)).toMatchObject({ status: 'stopped', content: streamed })
