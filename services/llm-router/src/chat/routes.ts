@@ -2,9 +2,8 @@ import { ChatCompletionRequest } from '@switchyard/contracts'
 import type { KitServer } from '@switchyard/kit'
 import { startLlmSpan } from '../observability/spans.ts'
 import { execute } from '../pipeline/execute.ts'
-import { admit, attemptsHeader, beginRequest, deploymentHeader, failed } from '../pipeline/lifecycle.ts'
+import { admit, answerFailure, beginRequest, sendAnswer } from '../pipeline/lifecycle.ts'
 import type { PipelineDeps } from '../pipeline/request.ts'
-import { ClientGone } from '../pipeline/timeouts.ts'
 import { UpstreamError } from '../upstreams/provider.ts'
 import { estimatePromptTokens } from '../usage/tokens.ts'
 import { writeStream } from './stream.ts'
@@ -61,18 +60,9 @@ export function chatRoutes(app: KitServer, deps: PipelineDeps): void {
         attempt.end()
         llm.tokens = value
         llm.succeed()
-        return reply
-          .header(deploymentHeader, attempt.state.deployment.id)
-          .header(attemptsHeader, String(llm.attempts))
-          .type('application/json; charset=utf-8')
-          .send(value.body)
+        return sendAnswer(reply, llm, attempt.state.deployment.id, value.body)
       } catch (error) {
-        if (error instanceof ClientGone) {
-          failed(llm, error)
-          reply.hijack()
-          return reply
-        }
-        throw failed(llm, error)
+        return answerFailure(reply, llm, error)
       }
     },
   )

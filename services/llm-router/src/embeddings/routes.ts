@@ -2,9 +2,8 @@ import { EmbeddingsRequest } from '@switchyard/contracts'
 import type { KitServer } from '@switchyard/kit'
 import { startLlmSpan } from '../observability/spans.ts'
 import { execute } from '../pipeline/execute.ts'
-import { admit, attemptsHeader, beginRequest, deploymentHeader, failed } from '../pipeline/lifecycle.ts'
+import { admit, answerFailure, beginRequest, sendAnswer } from '../pipeline/lifecycle.ts'
 import type { PipelineDeps } from '../pipeline/request.ts'
-import { ClientGone } from '../pipeline/timeouts.ts'
 import { UpstreamError } from '../upstreams/provider.ts'
 import { embeddingInputText, estimateEmbeddingTokens } from '../usage/tokens.ts'
 
@@ -48,18 +47,9 @@ export function embeddingsRoutes(app: KitServer, deps: PipelineDeps): void {
           completionText: () => '',
         }
         llm.succeed()
-        return reply
-          .header(deploymentHeader, attempt.state.deployment.id)
-          .header(attemptsHeader, String(llm.attempts))
-          .type('application/json; charset=utf-8')
-          .send(value.body)
+        return sendAnswer(reply, llm, attempt.state.deployment.id, value.body)
       } catch (error) {
-        if (error instanceof ClientGone) {
-          failed(llm, error)
-          reply.hijack()
-          return reply
-        }
-        throw failed(llm, error)
+        return answerFailure(reply, llm, error)
       }
     },
   )

@@ -67,3 +67,26 @@ export function failed(llm: LlmRequest, error: unknown): unknown {
   }
   return error
 }
+
+/** Sends a non-streamed answer with the headers that say who served it and in how many attempts. */
+export function sendAnswer(reply: FastifyReply, llm: LlmRequest, deploymentId: string, body: unknown) {
+  return reply
+    .header(deploymentHeader, deploymentId)
+    .header(attemptsHeader, String(llm.attempts))
+    .type('application/json; charset=utf-8')
+    .send(body)
+}
+
+/**
+ * Ends a failed non-streamed request: a client that left gets nothing (the reply is hijacked so
+ * Fastify writes no error to a closed socket); any other failure is recorded and rethrown for the
+ * error handler.
+ */
+export function answerFailure(reply: FastifyReply, llm: LlmRequest, error: unknown): FastifyReply {
+  if (error instanceof ClientGone) {
+    failed(llm, error)
+    reply.hijack()
+    return reply
+  }
+  throw failed(llm, error)
+}
