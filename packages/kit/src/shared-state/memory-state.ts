@@ -1,10 +1,4 @@
-import {
-  type ScoredMember,
-  type ScriptReply,
-  type ScriptStore,
-  toScriptArgs,
-  toScriptReply,
-} from './atomic-script.ts'
+import { type ScriptReply, type ScriptStore, toScriptArgs, toScriptReply } from './atomic-script.ts'
 import {
   assertSafeInteger,
   compareStreamIds,
@@ -14,12 +8,7 @@ import {
   toDurationMs,
   toStreamId,
 } from './shared-state.ts'
-
-/** A sorted set: members in (score, member) order, as Redis keeps them, plus a score index. */
-interface SortedSet {
-  items: ScoredMember[]
-  scores: Map<string, number>
-}
+import { SortedSet } from './sorted-set.ts'
 
 /** An append-only stream: entries oldest first, and the last id handed out (ids never go back). */
 interface Stream {
@@ -50,8 +39,6 @@ const integerOf = (value: string, what: string): number => {
   if (!/^-?\d+$/.test(value) || !Number.isSafeInteger(n)) throw new TypeError(`${what} is not an integer`)
   return n
 }
-const before = (a: ScoredMember, score: number, member: string) =>
-  a.score < score || (a.score === score && a.member < member)
 
 /** SharedState in one process's memory: the one-process shape, and unit tests. */
 export function createMemoryState(options: MemoryStateOptions = {}): SharedState {
@@ -100,34 +87,13 @@ export function createMemoryState(options: MemoryStateOptions = {}): SharedState
     const entry = live(key)
     if (entry === undefined) {
       if (!create) return undefined
-      const data: SortedSet = { items: [], scores: new Map() }
+      const data = new SortedSet()
       entries.set(key, { type: 'zset', data, expiresAt: null })
       return data
     }
     if (entry.type !== 'zset') throw wrongType()
     return entry.data
   }
-  /** First index whose item is not before (score, member). */
-  const rankOf = (set: SortedSet, score: number, member: string): number => {
-    let lo = 0
-    let hi = set.items.length
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1
-      const item = set.items[mid]
-      if (item !== undefined && before(item, score, member)) lo = mid + 1
-      else hi = mid
-    }
-    return lo
-  }
-  const zremove = (key: string, set: SortedSet, member: string): boolean => {
-    const score = set.scores.get(member)
-    if (score === undefined) return false
-    set.items.splice(rankOf(set, score, member), 1)
-    set.scores.delete(member)
-    if (set.scores.size === 0) entries.delete(key)
-    return true
-  }
-
   const streamRead = (key: string, afterId: string, count: number): StreamEntry[] => {
     const after = toStreamId(afterId)
     const entry = live(key)
@@ -213,38 +179,26 @@ export function createMemoryState(options: MemoryStateOptions = {}): SharedState
     hgetall: (key) => Object.fromEntries(hashOf(key, false) ?? []),
     zadd(key, score, member) {
       if (Number.isNaN(score)) throw new TypeError('score is not a number')
-      const set = zsetOf(key, true) as SortedSet
-      const old = set.scores.get(member)
-      if (old !== undefined) set.items.splice(rankOf(set, old, member), 1)
-      set.items.splice(rankOf(set, score, member), 0, { member, score })
-      set.scores.set(member, score)
-      return old === undefined
+      return (zsetOf(key, true) as SortedSet).add(score, member)
     },
     zrem(key, ...members) {
       const set = zsetOf(key, false)
       if (set === undefined) return 0
       let n = 0
-      for (const member of members) if (zremove(key, set, member)) n++
+      for (const member of members) if (set.remove(member)) n++
+      if (set.size === 0) entries.delete(key)
       return n
     },
-    zscore: (key, member) => zsetOf(key, false)?.scores.get(member) ?? null,
-    zcard: (key) => zsetOf(key, false)?.scores.size ?? 0,
-    zrange(key, start, stop) {
-      const items = zsetOf(key, false)?.items ?? []
-      const from = Math.max(0, start < 0 ? items.length + start : start)
-      const to = stop < 0 ? items.length + stop : Math.min(stop, items.length - 1)
-      return from > to ? [] : items.slice(from, to + 1).map((item) => ({ ...item }))
-    },
-    zrangeByScore(key, min, max) {
-      const items = zsetOf(key, false)?.items ?? []
-      return items.filter((item) => item.score >= min && item.score <= max).map((item) => ({ ...item }))
-    },
+    zscore: (key, member) => zsetOf(key, false)?.score(member) ?? null,
+    zcard: (key) => zsetOf(key, false)?.size ?? 0,
+    zrange: (key, start, stop) => zsetOf(key, false)?.range(start, stop) ?? [],
+    zrangeByScore: (key, min, max) => zsetOf(key, false)?.rangeByScore(min, max) ?? [],
     zremRangeByScore(key, min, max) {
       const set = zsetOf(key, false)
       if (set === undefined) return 0
-      const doomed = set.items.filter((item) => item.score >= min && item.score <= max)
-      for (const item of doomed) zremove(key, set, item.member)
-      return doomed.length
+      const removed = set.removeRangeByScore(min, max)
+      if (set.size === 0) entries.delete(key)
+      return removed
     },
   }
 
