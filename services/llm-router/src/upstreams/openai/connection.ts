@@ -1,5 +1,6 @@
 import type { Agent } from 'undici'
 import type { Deployment } from '../../catalog/schema.ts'
+import { exchangeStream, exchangeText } from '../exchange.ts'
 import { createAgent, networkError, splitBaseUrl, upstreamHttpError } from '../http.ts'
 
 /** One deployment's pool and the request headers every call sends, computed once. */
@@ -23,31 +24,45 @@ export function openAIConnection(deployment: Deployment): OpenAIConnection {
     ...(deployment.apiKey === undefined ? {} : { authorization: `Bearer ${deployment.apiKey}` }),
   }
 
-  const send = async (method: 'GET' | 'POST', path: string, body: string | null, signal: AbortSignal) => {
-    let response: Awaited<ReturnType<Agent['request']>>
+  const request = (method: 'GET' | 'POST', path: string, body: string | null) => ({
+    origin,
+    path: prefix + path,
+    method,
+    headers,
+    body,
+  })
+  const text = async (method: 'GET' | 'POST', path: string, body: string | null, signal: AbortSignal) => {
+    let answer: Awaited<ReturnType<typeof exchangeText>>
     try {
-      response = await agent.request({ origin, path: prefix + path, method, headers, body, signal })
+      answer = await exchangeText(agent, request(method, path, body), signal)
     } catch (error) {
       throw networkError(error, signal, false)
     }
-    if (response.statusCode >= 400) {
-      const text = await response.body.text().catch(() => '')
-      throw upstreamHttpError(response.statusCode, response.headers, text)
-    }
-    return response.body
+    if (answer.statusCode >= 400) throw upstreamHttpError(answer.statusCode, answer.headers, answer.text)
+    return answer.text
   }
-  const text = async (method: 'GET' | 'POST', path: string, body: string | null, signal: AbortSignal) => {
-    const stream = await send(method, path, body, signal)
+  const post = async (path: string, body: string, signal: AbortSignal) => {
+    let answer: Awaited<ReturnType<typeof exchangeStream>>
     try {
-      return await stream.text()
+      answer = await exchangeStream(agent, request('POST', path, body), signal)
     } catch (error) {
-      throw networkError(error, signal, true)
+      throw networkError(error, signal, false)
     }
+    if (answer.statusCode >= 400) {
+      let text = ''
+      try {
+        for await (const chunk of answer.body) text += chunk.toString('utf8')
+      } catch {
+        // what arrived is enough to classify the failure
+      }
+      throw upstreamHttpError(answer.statusCode, answer.headers, text)
+    }
+    return answer.body
   }
 
   return {
     model: deployment.model,
-    post: (path, body, signal) => send('POST', path, body, signal),
+    post,
     postText: (path, body, signal) => text('POST', path, body, signal),
     getJson: async (path, signal) => JSON.parse(await text('GET', path, null, signal)),
     close: () => agent.close(),
