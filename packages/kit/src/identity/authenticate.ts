@@ -29,23 +29,38 @@ const bearer = /^Bearer[ ]+([A-Za-z0-9._~+/-]+=*)[ ]*$/i
 export function installAuthentication(app: FastifyInstance, verifier: InternalTokenVerifier): void {
   app.decorateRequest('identity', null as unknown as Identity)
   app.decorateRequest('internalToken', null as unknown as string)
-  app.addHook('onRequest', async (request) => {
-    if (request.routeOptions.config.public === true || request.is404) return
+  // A callback hook: a token seen before (nearly every request) is answered without a promise.
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (request.routeOptions.config.public === true || request.is404) return done()
     const header = request.headers.authorization
     const token = header === undefined ? undefined : bearer.exec(header)?.[1]
     if (token === undefined) {
-      throw new kitErrors.Unauthenticated(
-        header === undefined
-          ? 'Missing bearer token'
-          : 'Malformed Authorization header; expected Bearer <token>',
+      return done(
+        new kitErrors.Unauthenticated(
+          header === undefined
+            ? 'Missing bearer token'
+            : 'Malformed Authorization header; expected Bearer <token>',
+        ),
       )
     }
-    try {
-      request.identity = await verifier.verify(token)
+    const known = verifier.known?.(token)
+    if (known !== undefined) {
+      request.identity = known
       request.internalToken = token
-    } catch (error) {
-      if (isServiceError(error) && error.statusCode === 401) throw error
-      throw new kitErrors.Unauthenticated('Invalid internal token', { cause: error })
+      return done()
     }
+    verifier.verify(token).then(
+      (identity) => {
+        request.identity = identity
+        request.internalToken = token
+        done()
+      },
+      (error: unknown) =>
+        done(
+          isServiceError(error) && error.statusCode === 401
+            ? error
+            : new kitErrors.Unauthenticated('Invalid internal token', { cause: error }),
+        ),
+    )
   })
 }

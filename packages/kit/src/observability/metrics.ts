@@ -19,13 +19,14 @@ export function installMetrics(app: FastifyInstance, registry: Registry): void {
       registers: [registry],
     })
 
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     // The route template, not the URL: one series per route whatever the ids in the path.
     const route = request.is404 ? 'unmatched' : (request.routeOptions.url ?? 'unmatched')
     duration.observe(
       { route, method: request.method, status: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     )
+    done()
   })
 
   app.get(

@@ -14,14 +14,15 @@ export function installShutdownDrain(app: FastifyInstance, tracker: StreamTracke
   let draining = false
   let deadline: NodeJS.Timeout | undefined
 
-  app.addHook('onRequest', async (_request, reply) => {
-    if (!draining) return
+  app.addHook('onRequest', (_request, reply, done) => {
+    if (!draining) return done()
     reply.header('connection', 'close')
-    throw new kitErrors.ShuttingDown()
+    done(new kitErrors.ShuttingDown())
   })
   // A keep-alive connection that finishes a response during the drain must not linger idle.
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (draining) reply.header('connection', 'close')
+    done(null, payload)
   })
 
   app.addHook('preClose', async () => {
