@@ -25,8 +25,9 @@ export interface ScoredMember {
 /**
  * The subset of Redis a memory script may use, with Redis's semantics: missing keys read as
  * empty, a command on a key of the wrong type throws WRONGTYPE, an emptied hash or sorted set
- * is deleted, and TTLs are real time (`Date.now()`). Scripts that need "now" for their logic
- * take it as an argument, as their Lua twin must.
+ * is deleted, and TTLs are real time (`Date.now()`, read once when the script starts: as in Redis,
+ * a key alive then stays alive to the script's end). Scripts that need "now" for their logic take it
+ * as an argument, as their Lua twin must.
  */
 export interface ScriptStore {
   get(key: string): string | null
@@ -122,8 +123,12 @@ export function toScriptReply(value: unknown): ScriptReply {
 
 /** Normalizes script arguments: both sides see strings, as Redis sends them. */
 export function toScriptArgs(args: readonly (string | number)[]): string[] {
-  return args.map((arg) => {
-    if (typeof arg === 'number' && !Number.isFinite(arg)) throw new RangeError(`script argument ${arg}`)
-    return String(arg)
-  })
+  const strings = new Array<string>(args.length)
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string | number
+    if (typeof arg === 'string') strings[i] = arg
+    else if (Number.isFinite(arg)) strings[i] = String(arg)
+    else throw new RangeError(`script argument ${arg}`)
+  }
+  return strings
 }

@@ -34,9 +34,10 @@ export interface MemoryStateOptions {
 }
 
 const wrongType = () => new TypeError('WRONGTYPE Operation against a key holding the wrong kind of value')
+/** As Redis reads an integer: digits, an optional minus, no leading zero, no "+", no "-0". */
 const integerOf = (value: string, what: string): number => {
   const n = Number(value)
-  if (!/^-?\d+$/.test(value) || !Number.isSafeInteger(n)) throw new TypeError(`${what} is not an integer`)
+  if (!Number.isSafeInteger(n) || String(n) !== value) throw new TypeError(`${what} is not an integer`)
   return n
 }
 
@@ -46,17 +47,21 @@ export function createMemoryState(options: MemoryStateOptions = {}): SharedState
   // Blocked stream reads by key, woken by an append to it (or by close).
   const waiters = new Map<string, Set<() => void>>()
   let closed = false
+  // A script reads the clock once, when it starts: as in Redis (7+), no key expires halfway
+  // through one, and its ~50 store calls do not each ask the OS for the time.
+  let scriptStartedAt: number | null = null
+  const clock = () => scriptStartedAt ?? Date.now()
 
   const live = (key: string): Entry | undefined => {
     const entry = entries.get(key)
-    if (entry?.expiresAt != null && entry.expiresAt <= Date.now()) {
+    if (entry !== undefined && entry.expiresAt !== null && entry.expiresAt <= clock()) {
       entries.delete(key)
       return undefined
     }
     return entry
   }
   const expiry = (ttlMs: number | undefined) =>
-    ttlMs === undefined ? null : Date.now() + toDurationMs(ttlMs, 'ttlMs')
+    ttlMs === undefined ? null : clock() + toDurationMs(ttlMs, 'ttlMs')
 
   // Rate-limit keys are written once and never read again after their window: sweep them.
   const sweep = setInterval(() => {
@@ -113,14 +118,14 @@ export function createMemoryState(options: MemoryStateOptions = {}): SharedState
   }
 
   const incr = (key: string, by: number, ttlMs: number | undefined): number => {
-    const current = stringOf(key)
-    if (current === null) {
+    const entry = live(key)
+    if (entry === undefined) {
       entries.set(key, { type: 'string', data: String(by), expiresAt: expiry(ttlMs) })
       return by
     }
-    const next = integerOf(current, `value of ${key}`) + by
-    const entry = live(key)
-    if (entry?.type === 'string') entry.data = String(next)
+    if (entry.type !== 'string') throw wrongType()
+    const next = integerOf(entry.data, `value of ${key}`) + by
+    entry.data = String(next)
     return next
   }
 
@@ -143,14 +148,14 @@ export function createMemoryState(options: MemoryStateOptions = {}): SharedState
     pttl(key) {
       const entry = live(key)
       if (entry === undefined) return -2
-      return entry.expiresAt === null ? -1 : Math.max(0, entry.expiresAt - Date.now())
+      return entry.expiresAt === null ? -1 : Math.max(0, entry.expiresAt - clock())
     },
     pexpire(key, ttlMs) {
       const entry = live(key)
       if (entry === undefined) return false
       // As Redis: a non-positive TTL deletes the key.
       if (ttlMs <= 0) entries.delete(key)
-      else entry.expiresAt = Date.now() + Math.ceil(ttlMs)
+      else entry.expiresAt = clock() + Math.ceil(ttlMs)
       return true
     },
     hget: (key, field) => hashOf(key, false)?.get(field) ?? null,
@@ -234,11 +239,14 @@ export function createMemoryState(options: MemoryStateOptions = {}): SharedState
       // Synchronous from here to the return: no other caller can interleave, so it is atomic.
       const scriptArgs = toScriptArgs(args)
       let reply: ScriptReply
+      scriptStartedAt = Date.now()
       try {
-        reply = toScriptReply(script.memory(store, [...keys], scriptArgs))
+        reply = toScriptReply(script.memory(store, keys, scriptArgs))
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err)
         throw new Error(`script ${script.name} failed: ${message}`, { cause: err })
+      } finally {
+        scriptStartedAt = null
       }
       return script.parse(reply)
     },

@@ -255,6 +255,13 @@ export function sharedStateContract(name: string, createFixture: () => Promise<S
       await expect(state.incrBy('text', 1)).rejects.toThrow()
       await expect(state.incrBy('n', 1.5)).rejects.toThrow(RangeError)
       expect(await state.get('text')).toBe('abc')
+      // Redis reads integers strictly: these spellings of numbers are not integers to it.
+      for (const spelling of ['007', '-0', '+7', ' 7', '7.0', '1e3', '']) {
+        await state.set('spelled', spelling)
+        await expect(state.incrBy('spelled', 1), JSON.stringify(spelling)).rejects.toThrow()
+      }
+      await state.set('spelled', '-7')
+      expect(await state.incrBy('spelled', 1)).toBe(-6)
     })
 
     test('hit admits exactly limit hits per window and reports what remains', async () => {
