@@ -1,122 +1,152 @@
-// The must-show of issue #3: two llm-router replicas, each with its own Redis connection, hold one
-// rpm limit and one budget between them. Each replica is the real router (kit server, the
-// service's plugin, its pipeline) on a real port, with limits as its admission hook; the callers
-// are the official `openai` client; the upstream is the fake OpenAI server.
+// The must-show of issue #3: two llm-router replicas, separate OS processes on one Redis, hold one
+// rpm limit and one budget between them. Each replica is the real router started as a pod starts
+// it (router-replica.ts: the runtime's single target, on Redis and Kafka, configured by its
+// environment); the callers are the official `openai` client; the upstream is the fake OpenAI server.
+import { fork } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import type { Identity } from '@switchyard/contracts'
-import { createInProcessBus, type EventBus } from '@switchyard/events'
-import {
-  createInternalTokenSigner,
-  createInternalTokenVerifier,
-  createRedisState,
-  createServer,
-  generateInternalKeyPair,
-  type KitServer,
-  registerService,
-  type ServiceContext,
-  type SharedState,
-} from '@switchyard/kit'
+import { createInternalTokenSigner, generateInternalKeyPair } from '@switchyard/kit'
 import { getInfra, startFakeOpenAI } from '@switchyard/testing'
 import { Redis } from 'ioredis'
 import OpenAI, { APIError } from 'openai'
-import { pino } from 'pino'
-import { Registry } from 'prom-client'
 import { expect, onTestFinished, test } from 'vitest'
 import type { Pricing } from '../catalog/schema.ts'
-import type { LlmRouterConfig } from '../config.ts'
-import type { LlmRouterExtras } from '../plugin.ts'
-import { llmRouterService } from '../service.ts'
 import { estimatePromptTokens } from '../usage/tokens.ts'
-import { createAdmission, type LimitsAdmission, worstCaseMicros } from './admission.ts'
+import { worstCaseMicros } from './admission.ts'
 import { type LimitsSpec, usdToMicros } from './config.ts'
 import { budgetKeys, periodOf } from './keys.ts'
+import type { ReplicaMessage } from './router-replica.ts'
 
-const { redisUrl } = await getInfra()
+const infra = getInfra()
 
 const pricing: Pricing = { inputPerMillion: 2, outputPerMillion: 10 }
 const maxTokens = 50
+/** A replica that has not said it listens by then has failed (a first Kafka group join takes seconds). */
+const startTimeoutMs = 60_000
+/** SIGTERM drains within SHUTDOWN_GRACE_MS (1s below); past this the replica is killed. */
+const closeTimeoutMs = 10_000
+/** Settles reach Redis a few ms after each response; on a busy machine, give them longer. */
+const settleTimeoutMs = 10_000
+/**
+ * Where the replicas' keys live: the runtime opens its Redis state with kit's default prefix
+ * (start.ts passes none, and no setting changes it).
+ */
+const statePrefix = 'switchyard:'
+
+/**
+ * Forks router-replica.ts with `env` as its whole environment and resolves to its URL once it
+ * listens; rejects with its error if it fails to start. It is stopped (SIGTERM, then SIGKILL) when
+ * the test finishes, passed or failed, and must then exit 0.
+ */
+async function startReplica(name: string, env: Record<string, string>): Promise<string> {
+  const child = fork(fileURLToPath(new URL('./router-replica.ts', import.meta.url)), [], {
+    env,
+    execArgv: [],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  let started = false
+  onTestFinished(async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return
+    child.kill('SIGTERM')
+    const timer = setTimeout(() => child.kill('SIGKILL'), closeTimeoutMs)
+    const code = await exited
+    clearTimeout(timer)
+    // As a pod must: SIGTERM drains and exits 0 (killed after the timeout, there is no code).
+    if (started && code !== 0) throw new Error(`${name} did not close cleanly on SIGTERM (exit ${code})`)
+  })
+  return new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`${name} did not start within ${startTimeoutMs} ms`)),
+      startTimeoutMs,
+    )
+    child.once('message', (message: ReplicaMessage) => {
+      clearTimeout(timer)
+      started = 'url' in message
+      if ('url' in message) resolve(`${message.url}/v1`)
+      else reject(new Error(`${name} failed to start:\n${message.error}`))
+    })
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer)
+      reject(new Error(`${name} exited (${signal ?? code}) before it started`))
+    })
+  })
+}
 
 async function twoRouters(limits: LimitsSpec) {
-  const prefix = `test:limits-e2e:${randomUUID()}:`
+  const runId = randomUUID()
   const upstream = await startFakeOpenAI({
     models: ['upstream-chat'],
     // Slow enough that all 50 requests are in flight together, holding their reservations.
     behavior: { latencyMs: 300, replyTokens: 20 },
   })
+  onTestFinished(() => upstream.close())
+  const root = await mkdtemp(join(tmpdir(), 'two-routers-'))
+  onTestFinished(() => rm(root, { recursive: true, force: true }))
   const keys = generateInternalKeyPair()
-  const signer = createInternalTokenSigner({ privateKey: keys.privateKey })
-  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })
   const catalog = {
     models: {
       'chat-model': {
+        // Its own id per run: deployment cooldowns are keyed by the id alone in the shared Redis.
         deployments: [
-          { id: 'chat-model-1', provider: 'openai', baseUrl: upstream.url, model: 'upstream-chat' },
+          { id: `chat-${runId}`, provider: 'openai', baseUrl: upstream.url, model: 'upstream-chat' },
         ],
         pricing,
       },
     },
   }
-  const replicas: {
-    url: string
-    app: KitServer
-    bus: EventBus
-    state: SharedState
-    admission: LimitsAdmission
-  }[] = []
-  for (let i = 0; i < 2; i++) {
-    const state = createRedisState(new Redis(redisUrl, { maxRetriesPerRequest: 1 }), { prefix })
-    const admission = createAdmission({ state, config: limits, logger })
-    const metrics = new Registry()
-    const app = await createServer({
-      name: 'llm-router',
-      logger,
-      metrics,
-      identity: createInternalTokenVerifier({ publicKey: keys.publicKey }),
-    })
-    const bus = createInProcessBus({ logger })
-    const config: LlmRouterConfig = {
-      LLM_ROUTER_MODELS: catalog,
-      LLM_ROUTER_METRICS_ORGS: [],
-      LLM_ROUTER_HEALTH_SYNC_MS: 1_000,
-      LLM_ROUTER_LOCAL_MODEL: '',
-      LLM_ROUTER_PROBE_INTERVAL_MS: 0,
-    }
-    const context: ServiceContext<LlmRouterConfig> & LlmRouterExtras = {
-      config,
-      logger,
-      metrics,
-      bus,
-      state,
-      serviceUrl: (name) => `http://${name}.invalid`,
-      fetch,
-      admission,
-    }
-    await registerService(app, llmRouterService, context)
-    await app.listen({ port: 0, host: '127.0.0.1' })
-    const address = app.server.address()
-    const port = typeof address === 'object' && address ? address.port : 0
-    replicas.push({ url: `http://127.0.0.1:${port}/v1`, app, bus, state, admission })
-  }
-  const redis = new Redis(redisUrl)
+  const env = (name: string): Record<string, string> => ({
+    SWITCHYARD_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    SWITCHYARD_HOST: '127.0.0.1',
+    SWITCHYARD_PORT: '0',
+    // Each replica's own event outbox, as each pod has its own disk.
+    SWITCHYARD_DATA_DIR: join(root, name),
+    SHUTDOWN_GRACE_MS: '1s',
+    REDIS_URL: infra.redisUrl,
+    KAFKA_BROKERS: infra.kafkaBrokers.join(','),
+    INTERNAL_TOKEN_PUBLIC_KEY: keys.publicKey,
+    LLM_ROUTER_MODELS: JSON.stringify(catalog),
+    LLM_ROUTER_LIMITS: JSON.stringify(limits),
+  })
+  const urls = await Promise.all(['replica-a', 'replica-b'].map((name) => startReplica(name, env(name))))
+  const signer = createInternalTokenSigner({ privateKey: keys.privateKey })
+  /** An openai client on replica `i % 2` for `who`; no retries, so every 429 is seen. */
+  const client = async (i: number, who: Identity) =>
+    new OpenAI({ baseURL: urls[i % 2], apiKey: await signer.sign(who), maxRetries: 0 })
+  return { client, upstream }
+}
+
+/**
+ * A Redis client to read what the replicas wrote. The runtime cannot be given a key prefix of the
+ * run's own, so each test's org is unique to the run instead; every limits key of a request carries
+ * its org's hash tag (keys.ts), and those are deleted when the test finishes.
+ */
+function orgRedis(orgId: string): Redis {
+  const redis = new Redis(infra.redisUrl)
   onTestFinished(async () => {
-    for (const r of replicas) {
-      await r.app.close()
-      await r.admission.drain()
-      await r.bus.close()
-      await r.state.close()
-    }
-    await upstream.close()
-    const left = await redis.keys(`${prefix}*`)
+    const left = await redis.keys(`${statePrefix}*{o:${encodeURIComponent(orgId)}}*`)
     if (left.length > 0) await redis.del(...left)
     redis.disconnect()
   })
-  /** An openai client on replica `i` for `who`; no retries, so every 429 is seen. */
-  const client = async (i: number, who: Identity) => {
-    const replica = replicas[i % 2]
-    if (replica === undefined) throw new Error('no replica')
-    return new OpenAI({ baseURL: replica.url, apiKey: await signer.sign(who), maxRetries: 0 })
+  return redis
+}
+
+/**
+ * The org's monthly ledger once no reservation is in flight: each replica settles a request a few
+ * ms after answering it, so `reserved` drops to zero only when both have settled every one.
+ */
+async function settledLedger(redis: Redis, orgId: string) {
+  const [ledger] = budgetKeys(orgId, 'org', orgId, periodOf('month', Date.now()).name)
+  const read = async () => {
+    const { spent = '0', reserved = '0' } = await redis.hgetall(`${statePrefix}${ledger}`)
+    return { spent: Number(spent), reserved: Number(reserved) }
   }
-  return { client, upstream, redis, prefix, replicas }
+  await expect.poll(async () => (await read()).reserved, { timeout: settleTimeoutMs, interval: 20 }).toBe(0)
+  return read()
 }
 
 const messages = [{ role: 'user' as const, content: 'Name three rivers of Europe.' }]
@@ -130,9 +160,10 @@ async function burst(clients: OpenAI[]) {
   )
 }
 
-test('two replicas on one Redis admit exactly the org rpm out of 50 concurrent requests', async () => {
+test('two replica processes on one Redis admit exactly the org rpm out of 50 concurrent requests', async () => {
   const rpm = 20
   const acme: Identity = { orgId: `acme-${randomUUID()}`, userId: 'alice', keyId: 'key-1', scopes: [] }
+  orgRedis(acme.orgId)
   const { client, upstream } = await twoRouters({ limits: { defaults: { org: { rpm } } } })
   const clients = await Promise.all(Array.from({ length: 50 }, (_, i) => client(i, acme)))
   const results = await burst(clients)
@@ -153,13 +184,14 @@ test('two replicas on one Redis admit exactly the org rpm out of 50 concurrent r
   }
 })
 
-test('two replicas on one Redis never spend more than the budget plus one worst case', async () => {
+test('two replica processes on one Redis never spend more than the budget plus one worst case', async () => {
   const orgId = `globex-${randomUUID()}`
   const carol: Identity = { orgId, userId: 'carol', keyId: 'key-2', scopes: [] }
   // What the router reserves per request: its prompt estimate plus max_tokens at the alias' prices.
   const worstCase = worstCaseMicros(pricing, estimatePromptTokens(messages), maxTokens)
   const budgetMicros = Math.floor(worstCase * 12.5)
-  const { client, redis, prefix, replicas } = await twoRouters({
+  const redis = orgRedis(orgId)
+  const { client } = await twoRouters({
     budgets: { orgs: { [orgId]: { amountUsd: budgetMicros / 1_000_000, period: 'month' } } },
   })
   const clients = await Promise.all(Array.from({ length: 50 }, (_, i) => client(i, carol)))
@@ -189,15 +221,8 @@ test('two replicas on one Redis never spend more than the budget plus one worst 
         lastReason = error.message
       }
     }
-    for (const r of replicas) await r.admission.drain()
-    // Settles run after the response: wait until both replicas have reported every one.
-    await expect
-      .poll(async () => {
-        for (const r of replicas) await r.admission.drain()
-        const [ledger] = budgetKeys(orgId, 'org', orgId, periodOf('month', Date.now()).name)
-        return Number((await redis.hget(`${prefix}${ledger}`, 'spent')) ?? '0')
-      })
-      .toBe(spentMicros)
+    // Both processes settled every admitted request, each at exactly its actual cost.
+    expect((await settledLedger(redis, orgId)).spent).toBe(spentMicros)
     if (results.every((r) => r.status === 'rejected')) break
   }
   expect(waves).toBeGreaterThan(1)
