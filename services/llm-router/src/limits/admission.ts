@@ -1,12 +1,18 @@
-import { randomUUID } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import type { SharedState } from '@switchyard/kit'
 import type { Pricing } from '../catalog/schema.ts'
 import type { Admission, AdmissionRequest, AdmissionTicket } from '../pipeline/admission.ts'
 import { admitScript, finishScript } from './admission-scripts.ts'
 import type { BudgetFailure } from './budget-scripts.ts'
-import { type Budget, buildLimits, type Limits, type Scope, scopes, usdToMicros } from './config.ts'
+import {
+  type BudgetScope,
+  type CallerLimits,
+  createCallerLimitsCache,
+  type RateScope,
+} from './caller-limits.ts'
+import { buildLimits, type Limits, type Scope, usdToMicros } from './config.ts'
 import { limitErrors } from './errors.ts'
-import { createKeyCache, type PeriodWindow } from './keys.ts'
+import type { PeriodWindow } from './keys.ts'
 import type { LimitFailure } from './rate-limit-scripts.ts'
 
 /** "Per minute": the sliding window every rpm and tpm limit counts over. */
@@ -41,26 +47,49 @@ export interface LimitsAdmission extends Admission {
 
 const noTicket: AdmissionTicket = { release() {}, settle() {} }
 
-interface RateScope {
-  scope: Scope
-  id: string
-  /** -1: not limited. */
-  rpm: number
-  tpm: number
-}
-
-interface BudgetScope {
-  scope: Scope
-  id: string
-  budget: Budget
-  period: PeriodWindow
-}
+// Reservation ids must not collide between the replicas sharing a store, nor across restarts. A
+// random prefix per process and a counter do that for the cost of a counter, not a UUID per request.
+const reservationPrefix = `${randomBytes(12).toString('base64url')}.`
+let reservationCount = 0
+const nextReservationId = () => reservationPrefix + (reservationCount++).toString(36)
 
 /** Worst-case cost in micro-dollars: prices per million tokens are micro-dollars per token. */
 export function worstCaseMicros(pricing: Pricing, promptTokens: number, completionTokens: number): number {
   const micros = promptTokens * pricing.inputPerMillion + completionTokens * pricing.outputPerMillion
   // Round away float noise (0.15 * 1000 = 150.00000000000003) before rounding up.
   return Math.ceil(Math.round(micros * 1000) / 1000)
+}
+
+/** Settling may come after the period ended: it goes to the period the request was admitted in. */
+const ledgerTtl = (period: PeriodWindow, now: number) => Math.max(period.endsAt - now, 0) + ledgerGraceMs
+
+type EndReservation = (reservation: Reservation, tokensUsed: number, spentMicros: number) => void
+
+/** An admitted request's counts and holds: its ticket, which ends once (later calls are ignored). */
+class Reservation implements AdmissionTicket {
+  readonly id: string
+  readonly caller: CallerLimits
+  readonly #end: EndReservation
+  #open = true
+
+  constructor(id: string, caller: CallerLimits, end: EndReservation) {
+    this.id = id
+    this.caller = caller
+    this.#end = end
+  }
+
+  /** Nothing was consumed: the request still counts as a request, its tokens and money do not. */
+  release(): void {
+    if (!this.#open) return
+    this.#open = false
+    this.#end(this, 0, -1)
+  }
+
+  settle(actualCostUsd: number, actualTokens: { input: number; output: number }): void {
+    if (!this.#open) return
+    this.#open = false
+    this.#end(this, actualTokens.input + actualTokens.output, Math.max(0, usdToMicros(actualCostUsd)))
+  }
 }
 
 /**
@@ -75,112 +104,79 @@ export function createAdmission(options: CreateAdmissionOptions): LimitsAdmissio
   const logger = options.logger ?? {
     warn: (obj: object, msg: string) => process.emitWarning(`${msg}: ${JSON.stringify(obj)}`),
   }
-  let limits: Limits = buildLimits(options.config, options.source)
-  const pending = new Set<Promise<unknown>>()
-  const keysOf = createKeyCache()
+  let callers = createCallerLimitsCache(buildLimits(options.config, options.source))
+  let inFlight = 0
+  let drained: PromiseWithResolvers<void> | null = null
 
-  const track = (what: string, id: string, work: Promise<unknown>) => {
-    const done = work
-      .catch((err: unknown) => logger.warn({ err, reservation: id }, `limits: ${what} failed`))
-      .finally(() => pending.delete(done))
-    pending.add(done)
+  const track = async (what: string, id: string, work: Promise<unknown>) => {
+    inFlight++
+    try {
+      await work
+    } catch (err) {
+      logger.warn({ err, reservation: id }, `limits: ${what} failed`)
+    } finally {
+      if (--inFlight === 0 && drained !== null) {
+        drained.resolve()
+        drained = null
+      }
+    }
+  }
+
+  const end: EndReservation = ({ id, caller }, tokensUsed, spentMicros) => {
+    const at = now()
+    const args = [id, tokensUsed, caller.rateScopes.length, spentMicros]
+    for (const s of caller.budgetScopes) args.push(ledgerTtl(s.period, at))
+    void track(
+      spentMicros < 0 ? 'releasing the reservation' : 'settling the reservation',
+      id,
+      state.runScript(finishScript, caller.keys, args),
+    )
   }
 
   // Synchronous when nothing applies, so an unlimited request costs no promise and no round trip.
   function admit(request: AdmissionRequest): AdmissionTicket | Promise<AdmissionTicket> {
-    const config = limits
-    const { identity } = request
+    const { limits } = callers
     const at = now()
-    const completion =
-      request.operation === 'chat'
-        ? (request.maxTokens ?? config.unboundedMaxTokens)
-        : (request.maxTokens ?? 0)
-    const tokens = request.promptTokens + completion
-    const ids: Record<Scope, string | null> = {
-      key: identity.keyId,
-      user: identity.userId,
-      org: identity.orgId,
-    }
-
-    const rateScopes: RateScope[] = []
-    const budgetScopes: BudgetScope[] = []
-    for (const scope of scopes) {
-      const scopeId = ids[scope]
-      if (scopeId === null) continue
-      const rate = config.rateLimitFor(scope, scopeId)
-      if (rate.rpm !== null || rate.tpm !== null)
-        rateScopes.push({ scope, id: scopeId, rpm: rate.rpm ?? -1, tpm: rate.tpm ?? -1 })
-      const budget = config.budgetFor(scope, scopeId, identity.orgId)
-      if (budget !== null)
-        budgetScopes.push({ scope, id: scopeId, budget, period: keysOf.period(budget.period, at) })
-    }
-    if (rateScopes.length === 0 && budgetScopes.length === 0) return noTicket
-    return admitCounted({ request, config, at, tokens, completion, rateScopes, budgetScopes })
+    const caller = callers.get(request.identity, at)
+    if (caller.keys.length === 0) return noTicket
+    return admitCounted(request, limits, caller, at)
   }
 
-  async function admitCounted({
-    request,
-    config,
-    at,
-    tokens,
-    completion,
-    rateScopes,
-    budgetScopes,
-  }: {
-    request: AdmissionRequest
-    config: Limits
-    at: number
-    tokens: number
-    completion: number
-    rateScopes: RateScope[]
-    budgetScopes: BudgetScope[]
-  }): Promise<AdmissionTicket> {
-    const { orgId } = request.identity
-    const id = randomUUID()
-    const keys: string[] = []
-    for (const s of rateScopes) keys.push(...keysOf.rate(orgId, s.scope, s.id))
-    for (const s of budgetScopes) keys.push(...keysOf.budget(orgId, s.scope, s.id, s.period.name))
-    // Settling may come after the period ended: it goes to the period the request was admitted in.
-    const ledgerTtls = () => budgetScopes.map((s) => Math.max(s.period.endsAt - now(), 0) + ledgerGraceMs)
-
+  async function admitCounted(
+    request: AdmissionRequest,
+    limits: Limits,
+    caller: CallerLimits,
+    at: number,
+  ): Promise<AdmissionTicket> {
+    const completion =
+      request.operation === 'chat'
+        ? (request.maxTokens ?? limits.unboundedMaxTokens)
+        : (request.maxTokens ?? 0)
+    const tokens = request.promptTokens + completion
     const cost = worstCaseMicros(request.pricing, request.promptTokens, completion)
-    const args = [at, rateWindowMs, id, tokens, rateScopes.length, cost, config.reservationTtlMs]
+    const id = nextReservationId()
+    const { rateScopes, budgetScopes } = caller
+    const args = [at, rateWindowMs, id, tokens, rateScopes.length, cost, limits.reservationTtlMs]
     for (const s of rateScopes) args.push(s.rpm, s.tpm)
-    const ttls = ledgerTtls()
-    for (const [i, s] of budgetScopes.entries()) args.push(s.budget.limitMicros, ttls[i] ?? 0)
-    const result = await state.runScript(admitScript, keys, args)
+    for (const s of budgetScopes) args.push(s.budget.limitMicros, ledgerTtl(s.period, at))
+    const result = await state.runScript(admitScript, caller.keys, args)
     if (!result.admitted) {
       throw 'rate' in result
         ? rateLimitError(result.rate, rateScopes, tokens)
         : budgetError(result.budget, budgetScopes, cost, at)
     }
-
-    let finished = false
-    const finish = (tokensUsed: number, spentMicros: number) => {
-      if (finished) return
-      finished = true
-      const finishArgs = [id, tokensUsed, rateScopes.length, spentMicros, ...ledgerTtls()]
-      track(
-        spentMicros < 0 ? 'releasing the reservation' : 'settling the reservation',
-        id,
-        state.runScript(finishScript, keys, finishArgs),
-      )
-    }
-    return {
-      // Nothing was consumed: the request still counts as a request, its tokens and money do not.
-      release: () => finish(0, -1),
-      settle: (actualCostUsd, actualTokens) =>
-        finish(actualTokens.input + actualTokens.output, Math.max(0, usdToMicros(actualCostUsd))),
-    }
+    return new Reservation(id, caller, end)
   }
 
   return {
     admit,
     replaceConfig(config) {
-      limits = buildLimits(config, 'replaceConfig')
+      callers = createCallerLimitsCache(buildLimits(config, 'replaceConfig'))
     },
-    async drain() {
-      while (pending.size > 0) await Promise.allSettled([...pending])
+    drain() {
+      if (inFlight === 0) return Promise.resolve()
+      drained ??= Promise.withResolvers()
+      return drained.promise
     },
   }
 }

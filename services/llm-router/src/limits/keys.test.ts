@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest'
 import { formatUsd, worstCaseMicros } from './admission.ts'
-import { budgetKeys, createKeyCache, periodOf, rateKeys } from './keys.ts'
+import { budgetKeys, periodOf, rateKeys } from './keys.ts'
 
 test('periods are UTC calendar days and months, and end where the next begins', () => {
   const newYearsEve = Date.UTC(2024, 11, 31, 23, 59, 59, 999)
@@ -43,21 +43,4 @@ test('money in messages shows cents, and more digits only when cents would hide 
   expect(formatUsd(12_500_000)).toBe('$12.50')
   expect(formatUsd(450)).toBe('$0.00045')
   expect(formatUsd(0)).toBe('$0.00')
-})
-
-test('the key cache gives the same names as made fresh, keeps ids apart, and follows the period', () => {
-  const cache = createKeyCache()
-  expect(cache.rate('acme', 'user', 'alice')).toEqual(rateKeys('acme', 'user', 'alice'))
-  expect(cache.budget('acme', 'key', 'k1', 'day:2025-06-30')).toEqual(
-    budgetKeys('acme', 'key', 'k1', 'day:2025-06-30'),
-  )
-  // Ids that would run together if joined naively stay distinct.
-  expect(cache.rate('a\nuser', 'key', 'b')).toEqual(rateKeys('a\nuser', 'key', 'b'))
-  expect(cache.rate('a', 'user', 'key\nb')).toEqual(rateKeys('a', 'user', 'key\nb'))
-  const lastInstant = Date.UTC(2025, 5, 30, 23, 59, 59, 999)
-  expect(cache.period('day', lastInstant).name).toBe('day:2025-06-30')
-  expect(cache.period('day', lastInstant + 1).name).toBe('day:2025-07-01')
-  expect(cache.period('month', lastInstant + 1)).toEqual(periodOf('month', lastInstant + 1))
-  // A clock that went back gets its own period again, not the cached later one.
-  expect(cache.period('day', lastInstant).name).toBe('day:2025-06-30')
 })
