@@ -17,9 +17,16 @@ interface Stream {
   lastSeq: number
 }
 
+/**
+ * A string value or a hash field. What INCRBY and HINCRBY write is kept as the number and spelled
+ * only when read (`String(n)` is how Redis spells an integer, so no reader can tell): counters
+ * move on every request, and most are read far less often than they are written.
+ */
+type Stored = string | number
+
 type Value =
-  | { type: 'string'; data: string }
-  | { type: 'hash'; data: Map<string, string> }
+  | { type: 'string'; data: Stored }
+  | { type: 'hash'; data: Map<string, Stored> }
   | { type: 'zset'; data: SortedSet }
   | { type: 'stream'; data: Stream }
 
@@ -34,8 +41,10 @@ export interface MemoryStateOptions {
 }
 
 const wrongType = () => new TypeError('WRONGTYPE Operation against a key holding the wrong kind of value')
+const spelled = (value: Stored): string => (typeof value === 'string' ? value : String(value))
 /** As Redis reads an integer: digits, an optional minus, no leading zero, no "+", no "-0". */
-const integerOf = (value: string, what: string): number => {
+const integerOf = (value: Stored, what: string): number => {
+  if (typeof value === 'number') return value
   const n = Number(value)
   if (!Number.isSafeInteger(n) || String(n) !== value) throw new TypeError(`${what} is not an integer`)
   return n
@@ -75,13 +84,13 @@ export function createMemoryState(options: MemoryStateOptions = {}): SharedState
     const entry = live(key)
     if (entry === undefined) return null
     if (entry.type !== 'string') throw wrongType()
-    return entry.data
+    return spelled(entry.data)
   }
-  const hashOf = (key: string, create: boolean): Map<string, string> | undefined => {
+  const hashOf = (key: string, create: boolean): Map<string, Stored> | undefined => {
     const entry = live(key)
     if (entry === undefined) {
       if (!create) return undefined
-      const data = new Map<string, string>()
+      const data = new Map<string, Stored>()
       entries.set(key, { type: 'hash', data, expiresAt: null })
       return data
     }
@@ -120,12 +129,12 @@ export function createMemoryState(options: MemoryStateOptions = {}): SharedState
   const incr = (key: string, by: number, ttlMs: number | undefined): number => {
     const entry = live(key)
     if (entry === undefined) {
-      entries.set(key, { type: 'string', data: String(by), expiresAt: expiry(ttlMs) })
+      entries.set(key, { type: 'string', data: by, expiresAt: expiry(ttlMs) })
       return by
     }
     if (entry.type !== 'string') throw wrongType()
     const next = integerOf(entry.data, `value of ${key}`) + by
-    entry.data = String(next)
+    entry.data = next
     return next
   }
 
@@ -158,12 +167,15 @@ export function createMemoryState(options: MemoryStateOptions = {}): SharedState
       else entry.expiresAt = clock() + Math.ceil(ttlMs)
       return true
     },
-    hget: (key, field) => hashOf(key, false)?.get(field) ?? null,
+    hget(key, field) {
+      const value = hashOf(key, false)?.get(field)
+      return value === undefined ? null : spelled(value)
+    },
     hset(key, field, value) {
-      const hash = hashOf(key, true) as Map<string, string>
-      const isNew = !hash.has(field)
+      const hash = hashOf(key, true) as Map<string, Stored>
+      const size = hash.size
       hash.set(field, value)
-      return isNew
+      return hash.size > size
     },
     hdel(key, ...fields) {
       const hash = hashOf(key, false)
@@ -175,13 +187,14 @@ export function createMemoryState(options: MemoryStateOptions = {}): SharedState
     },
     hincrBy(key, field, by) {
       assertSafeInteger(by, 'by')
-      const hash = hashOf(key, true) as Map<string, string>
+      const hash = hashOf(key, true) as Map<string, Stored>
       const current = hash.get(field)
       const next = (current === undefined ? 0 : integerOf(current, `hash value of ${key} ${field}`)) + by
-      hash.set(field, String(next))
+      hash.set(field, next)
       return next
     },
-    hgetall: (key) => Object.fromEntries(hashOf(key, false) ?? []),
+    hgetall: (key) =>
+      Object.fromEntries(Array.from(hashOf(key, false) ?? [], ([field, value]) => [field, spelled(value)])),
     zadd(key, score, member) {
       if (Number.isNaN(score)) throw new TypeError('score is not a number')
       return (zsetOf(key, true) as SortedSet).add(score, member)

@@ -50,6 +50,7 @@ push(redis.call('HGET', KEYS[1], 'missing'))
 push(redis.call('HDEL', KEYS[1], 'a', 'missing'))
 local all = redis.call('HGETALL', KEYS[1])
 push(#all / 2)
+push(all[1] .. '=' .. all[2])
 push(redis.call('ZADD', KEYS[2], 30, 'c'))
 push(redis.call('ZADD', KEYS[2], 10, 'a'))
 push(redis.call('ZADD', KEYS[2], 20, 'b'))
@@ -89,7 +90,9 @@ return out
     push(store.hget(hash, 'a'))
     push(store.hget(hash, 'missing'))
     push(store.hdel(hash, 'a', 'missing'))
-    push(Object.keys(store.hgetall(hash)).length)
+    const all = Object.entries(store.hgetall(hash))
+    push(all.length)
+    push(all.map(([field, value]) => `${field}=${value}`).join())
     push(store.zadd(zset, 30, 'c') ? 1 : 0)
     push(store.zadd(zset, 10, 'a') ? 1 : 0)
     push(store.zadd(zset, 20, 'b') ? 1 : 0)
@@ -146,8 +149,8 @@ return redis.call('PTTL', KEYS[2]) > 0
 
 /** What the probe must answer, worked out from Redis's documented replies. */
 const probeExpected: ScriptReply[] = [
-  // hash: HSET new, HSET existing, HINCRBY, HINCRBY from nothing, HGET, HGET missing, HDEL, HGETALL size
-  ...[1, 0, 7, -3, '7', null, 1, 1],
+  // hash: HSET new, HSET existing, HINCRBY, HINCRBY from nothing, HGET, HGET missing, HDEL, HGETALL
+  ...[1, 0, 7, -3, '7', null, 1, 1, 'b=-3'],
   // sorted set: four new members, one rescored; ZSCORE; ZSCORE missing
   ...[1, 1, 1, 0, 1, 20, null],
   // equal scores order by member
