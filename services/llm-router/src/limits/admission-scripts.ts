@@ -1,7 +1,6 @@
 import { defineAtomicScript } from '@switchyard/kit'
 import {
   type BudgetFailure,
-  type BudgetKeys,
   budgetCheck,
   budgetFinish,
   budgetHold,
@@ -12,7 +11,6 @@ import {
   type LimitFailure,
   luaRate,
   parseRateFailures,
-  type RateKeys,
   rateAdd,
   rateCheck,
   rateCorrect,
@@ -33,12 +31,7 @@ export type AdmitResult =
   | { admitted: false; rate: LimitFailure[] }
   | { admitted: false; budget: BudgetFailure[] }
 
-/** The i-th scope's three keys (rate or budget ones: both come in threes). */
-const scopeAt = (keys: readonly string[], i: number): RateKeys & BudgetKeys => [
-  keys[3 * i] ?? '',
-  keys[3 * i + 1] ?? '',
-  keys[3 * i + 2] ?? '',
-]
+const admitted: AdmitResult = Object.freeze({ admitted: true })
 
 // ARGV: now (ms), window (ms), id, tokens, rate scopes, worst-case cost (micro-dollars), hold ttl
 // (ms), then per rate scope: rpm, tpm (-1: no limit); then per budget scope: limit, ledger ttl (ms).
@@ -77,29 +70,35 @@ end
 return failures
 `,
   memory: (store, keys, args) => {
-    const num = (i: number) => Number(args[i])
-    const [now, window, id, tokens] = [num(0), num(1), args[2] ?? '', num(3)]
-    const [rates, cost, holdTtl] = [num(4), num(5), num(6)]
+    const now = Number(args[0])
+    const window = Number(args[1])
+    const id = args[2] ?? ''
+    const tokens = Number(args[3])
+    const rates = Number(args[4])
+    const cost = Number(args[5])
+    const holdTtl = Number(args[6])
     const budgets = keys.length / 3 - rates
     const base = 7 + 2 * rates
     const failures: number[] = []
     for (let i = 0; i < rates; i++) {
-      const limits = { rpm: num(7 + 2 * i), tpm: num(8 + 2 * i) }
-      rateCheck(store, scopeAt(keys, i), failures, i + 1, limits, now, window, tokens)
+      const rpm = Number(args[7 + 2 * i])
+      const tpm = Number(args[8 + 2 * i])
+      rateCheck(store, keys, 3 * i, failures, i + 1, rpm, tpm, now, window, tokens)
     }
     if (failures.length > 0) return [1, ...failures]
     for (let j = 0; j < budgets; j++)
-      budgetCheck(store, scopeAt(keys, rates + j), failures, j + 1, now, cost, num(base + 2 * j))
+      budgetCheck(store, keys, 3 * (rates + j), failures, j + 1, now, cost, Number(args[base + 2 * j]))
     if (failures.length > 0) return [2, ...failures]
-    for (let i = 0; i < rates; i++) rateAdd(store, scopeAt(keys, i), now, window, id, tokens)
+    for (let i = 0; i < rates; i++) rateAdd(store, keys, 3 * i, now, window, id, tokens)
     for (let j = 0; j < budgets; j++)
-      budgetHold(store, scopeAt(keys, rates + j), now, id, cost, holdTtl, num(base + 2 * j + 1))
+      budgetHold(store, keys, 3 * (rates + j), now, id, cost, holdTtl, Number(args[base + 2 * j + 1]))
     return failures
   },
   parse: (reply): AdmitResult => {
-    const [kind, ...flat] = (reply ?? []) as number[]
-    if (kind === undefined) return { admitted: true }
-    return kind === 1
+    const reported = (reply ?? []) as number[]
+    if (reported.length === 0) return admitted
+    const flat = reported.slice(1)
+    return reported[0] === 1
       ? { admitted: false, rate: parseRateFailures(flat) }
       : { admitted: false, budget: parseBudgetFailures(flat) }
   },
@@ -120,13 +119,14 @@ for j = 1, #KEYS / 3 - rates do
 end
 return 0
 `,
-  memory: (store, keys, [id = '', tokensArg = '0', ratesArg = '0', actualArg = '0', ...ttls]) => {
-    const rates = Number(ratesArg)
-    const tokens = Number(tokensArg)
-    const actual = Number(actualArg)
-    for (let i = 0; i < rates; i++) rateCorrect(store, scopeAt(keys, i), id, tokens)
+  memory: (store, keys, args) => {
+    const id = args[0] ?? ''
+    const tokens = Number(args[1])
+    const rates = Number(args[2])
+    const actual = Number(args[3])
+    for (let i = 0; i < rates; i++) rateCorrect(store, keys, 3 * i, id, tokens)
     for (let j = 0; j < keys.length / 3 - rates; j++)
-      budgetFinish(store, scopeAt(keys, rates + j), id, actual, Number(ttls[j]))
+      budgetFinish(store, keys, 3 * (rates + j), id, actual, Number(args[4 + j]))
     return 0
   },
   parse: () => undefined,

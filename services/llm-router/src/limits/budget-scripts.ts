@@ -29,8 +29,6 @@ export function parseBudgetFailures(flat: readonly number[]): BudgetFailure[] {
   return failures
 }
 
-export type BudgetKeys = readonly [ledger: string, holds: string, amounts: string]
-
 // Lua turns -0 into the string "-0", which HINCRBY refuses: adding zero is skipped instead.
 export const luaBudget = `
 local function hadd(key, field, n)
@@ -84,29 +82,35 @@ function hadd(store: ScriptStore, key: string, field: string, n: number): void {
   if (n !== 0) store.hincrBy(key, field, n)
 }
 
-function budgetPurge(store: ScriptStore, [ledger, holds, amounts]: BudgetKeys, now: number): void {
+// As the rate parts: the script's KEYS and the index of the scope's first key (ledger, then holds
+// and amounts).
+
+function budgetPurge(store: ScriptStore, keys: readonly string[], k: number, now: number): void {
+  const holds = keys[k + 1] ?? ''
   const expired = store.zrangeByScore(holds, Number.NEGATIVE_INFINITY, now)
   if (expired.length === 0) return
+  const amounts = keys[k + 2] ?? ''
   let freed = 0
   for (const { member } of expired) {
     freed += Number(store.hget(amounts, member) ?? '0')
     store.hdel(amounts, member)
   }
   store.zremRangeByScore(holds, Number.NEGATIVE_INFINITY, now)
-  hadd(store, ledger, 'reserved', -freed)
+  hadd(store, keys[k] ?? '', 'reserved', -freed)
 }
 
 export function budgetCheck(
   store: ScriptStore,
-  keys: BudgetKeys,
+  keys: readonly string[],
+  k: number,
   failures: number[],
   i: number,
   now: number,
   cost: number,
   limit: number,
 ): void {
-  const [ledger] = keys
-  budgetPurge(store, keys, now)
+  const ledger = keys[k] ?? ''
+  budgetPurge(store, keys, k, now)
   const spent = Number(store.hget(ledger, 'spent') ?? '0')
   const reserved = Number(store.hget(ledger, 'reserved') ?? '0')
   if (spent + reserved + cost > limit) failures.push(i, spent, reserved, limit)
@@ -114,13 +118,17 @@ export function budgetCheck(
 
 export function budgetHold(
   store: ScriptStore,
-  [ledger, holds, amounts]: BudgetKeys,
+  keys: readonly string[],
+  k: number,
   now: number,
   id: string,
   cost: number,
   holdTtl: number,
   ttl: number,
 ): void {
+  const ledger = keys[k] ?? ''
+  const holds = keys[k + 1] ?? ''
+  const amounts = keys[k + 2] ?? ''
   hadd(store, ledger, 'reserved', cost)
   store.zadd(holds, now + holdTtl, id)
   store.hset(amounts, id, String(cost))
@@ -131,15 +139,18 @@ export function budgetHold(
 
 export function budgetFinish(
   store: ScriptStore,
-  [ledger, holds, amounts]: BudgetKeys,
+  keys: readonly string[],
+  k: number,
   id: string,
   actual: number,
   ttl: number,
 ): void {
+  const ledger = keys[k] ?? ''
+  const amounts = keys[k + 2] ?? ''
   const amount = store.hget(amounts, id)
   if (amount !== null) {
     store.hdel(amounts, id)
-    store.zrem(holds, id)
+    store.zrem(keys[k + 1] ?? '', id)
     hadd(store, ledger, 'reserved', -Number(amount))
   }
   if (actual > 0) {

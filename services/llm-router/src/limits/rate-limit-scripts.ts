@@ -40,8 +40,6 @@ export function parseRateFailures(flat: readonly number[]): LimitFailure[] {
   return failures
 }
 
-export type RateKeys = readonly [log: string, weights: string, used: string]
-
 // rate_evict drops what left the window; a log left empty resets its sum, so a drift (a crash
 // between writes can't happen inside a script, but a hand edit can) heals itself.
 export const luaRate = `
@@ -112,44 +110,45 @@ local function rate_correct(log, weights, used, id, tokens)
 end
 `
 
-// In memory the oldest entries are taken one at a time: in a steady stream one or two leave per
-// admission, while the memory store's range calls walk the whole log (about 100 µs at 5 000
-// entries, on every admission of every scope).
-function rateEvict(store: ScriptStore, [log, weights, used]: RateKeys, cutoff: number): void {
+// The JS parts take the script's KEYS and the index of the scope's first key (log, then weights and
+// used), so a request's admission allocates no key triple per scope.
+
+function rateEvict(store: ScriptStore, keys: readonly string[], k: number, cutoff: number): void {
+  const log = keys[k] ?? ''
+  const weights = keys[k + 1] ?? ''
+  const old = store.zrangeByScore(log, Number.NEGATIVE_INFINITY, cutoff)
+  if (old.length === 0) return
   let freed = 0
-  let removed = 0
-  for (;;) {
-    const [oldest] = store.zrange(log, 0, 0)
-    if (oldest === undefined || oldest.score > cutoff) break
-    freed += Number(store.hget(weights, oldest.member) ?? '0')
-    store.hdel(weights, oldest.member)
-    store.zrem(log, oldest.member)
-    removed++
+  for (const { member } of old) {
+    freed += Number(store.hget(weights, member) ?? '0')
+    store.hdel(weights, member)
   }
-  if (removed === 0) return
+  store.zremRangeByScore(log, Number.NEGATIVE_INFINITY, cutoff)
+  const used = keys[k + 2] ?? ''
   if (store.zcard(log) === 0) store.del(used, weights)
   else store.incrBy(used, -freed)
 }
 
 export function rateCheck(
   store: ScriptStore,
-  keys: RateKeys,
+  keys: readonly string[],
+  k: number,
   failures: number[],
   i: number,
-  limits: { rpm: number; tpm: number },
+  rpm: number,
+  tpm: number,
   now: number,
   window: number,
   tokens: number,
 ): void {
-  const [log, weights, used] = keys
-  const { rpm, tpm } = limits
-  rateEvict(store, keys, now - window)
+  const log = keys[k] ?? ''
+  rateEvict(store, keys, k, now - window)
   const count = store.zcard(log)
   if (rpm >= 0 && count + 1 > rpm) {
     const [entry] = store.zrange(log, count - rpm, count - rpm)
     failures.push(i, 1, (entry?.score ?? now) + window - now, rpm, count)
   }
-  const inUse = Number(store.get(used) ?? '0')
+  const inUse = Number(store.get(keys[k + 2] ?? '') ?? '0')
   if (tpm >= 0 && inUse + tokens > tpm) {
     let retry = -1
     if (tokens <= tpm) {
@@ -157,7 +156,7 @@ export function rateCheck(
       let freed = 0
       retry = window
       for (const entry of store.zrange(log, 0, -1)) {
-        freed += Number(store.hget(weights, entry.member) ?? '0')
+        freed += Number(store.hget(keys[k + 1] ?? '', entry.member) ?? '0')
         if (freed >= need) {
           retry = entry.score + window - now
           break
@@ -170,12 +169,16 @@ export function rateCheck(
 
 export function rateAdd(
   store: ScriptStore,
-  [log, weights, used]: RateKeys,
+  keys: readonly string[],
+  k: number,
   now: number,
   window: number,
   id: string,
   tokens: number,
 ): void {
+  const log = keys[k] ?? ''
+  const weights = keys[k + 1] ?? ''
+  const used = keys[k + 2] ?? ''
   store.zadd(log, now, id)
   store.hset(weights, id, String(tokens))
   store.incrBy(used, tokens)
@@ -186,11 +189,15 @@ export function rateAdd(
 
 export function rateCorrect(
   store: ScriptStore,
-  [log, weights, used]: RateKeys,
+  keys: readonly string[],
+  k: number,
   id: string,
   tokens: number,
 ): void {
+  const log = keys[k] ?? ''
   if (store.zscore(log, id) === null) return
+  const weights = keys[k + 1] ?? ''
+  const used = keys[k + 2] ?? ''
   const old = Number(store.hget(weights, id) ?? '0')
   if (tokens < 0) {
     store.zrem(log, id)
