@@ -13,9 +13,9 @@ sharedStateContract('memory', async () => {
 const readAcrossTime = defineAtomicScript({
   name: 'test.read-across-time',
   lua: `return redis.error_reply('memory only')`,
-  memory: (store, [key = ''], [ms = '0']) => {
+  memory: (store, [key = ''], args) => {
     const before = store.get(key)
-    vi.advanceTimersByTime(Number(ms))
+    vi.advanceTimersByTime(args.number(0))
     return [before, store.get(key), store.pttl(key)]
   },
 })

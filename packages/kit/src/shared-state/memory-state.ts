@@ -1,4 +1,4 @@
-import { type ScriptReply, type ScriptStore, toScriptArgs, toScriptReply } from './atomic-script.ts'
+import { type ScriptReply, type ScriptStore, toMemoryScriptArgs, toScriptReply } from './atomic-script.ts'
 import {
   assertSafeInteger,
   compareStreamIds,
@@ -250,7 +250,7 @@ export function createMemoryState(options: MemoryStateOptions = {}): SharedState
     },
     async runScript(script, keys, args = []) {
       // Synchronous from here to the return: no other caller can interleave, so it is atomic.
-      const scriptArgs = toScriptArgs(args)
+      const scriptArgs = toMemoryScriptArgs(args)
       let reply: ScriptReply
       scriptStartedAt = Date.now()
       try {

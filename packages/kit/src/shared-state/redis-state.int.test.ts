@@ -35,7 +35,7 @@ test('a script the server does not know yet is sent once and then run by its sha
   const script = defineAtomicScript({
     name: 'test.incr',
     lua,
-    memory: (store, [key = ''], [by = '0']) => store.incrBy(key, Number(by)),
+    memory: (store, [key = ''], args) => store.incrBy(key, args.number(0)),
   })
   const sha = createHash('sha1').update(lua).digest('hex')
   const prefix = `test:kit:${randomUUID()}:`

@@ -14,8 +14,8 @@ if from < amount then
 end
 return { 1, redis.call('INCRBY', KEYS[1], -amount), redis.call('INCRBY', KEYS[2], amount) }
 `,
-  memory: (store, [from = '', to = ''], [amount = '0']) => {
-    const n = Number(amount)
+  memory: (store, [from = '', to = ''], args) => {
+    const n = args.number(0)
     const balance = Number(store.get(from) ?? '0')
     if (balance < n) return [0, balance, Number(store.get(to) ?? '0')]
     return [1, store.incrBy(from, -n), store.incrBy(to, n)]
@@ -123,6 +123,28 @@ return out
   },
 })
 
+/** Each argument as the script reads it: the string, and ten times its number (null if none). */
+const echoArgs = defineAtomicScript({
+  name: 'contract.echo-args',
+  lua: `
+local out = {}
+for i = 1, #ARGV do
+  out[#out + 1] = ARGV[i]
+  local n = tonumber(ARGV[i])
+  out[#out + 1] = n and n * 10 or false
+end
+return out
+`,
+  memory: (_store, _keys, args) => {
+    const out: unknown[] = []
+    for (let i = 0; i < args.length; i++) {
+      const n = args.number(i)
+      out.push(args.string(i), Number.isNaN(n) ? false : n * 10)
+    }
+    return out
+  },
+})
+
 /** Reads KEYS[1] as a string: WRONGTYPE when it holds a hash. */
 const readString = defineAtomicScript({
   name: 'contract.read-string',
@@ -139,10 +161,11 @@ redis.call('HSET', KEYS[2], 'f', ARGV[1])
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
 return redis.call('PTTL', KEYS[2]) > 0
 `,
-  memory: (store, [str = '', hash = ''], [value = '', ttl = '0']) => {
-    store.set(str, value, Number(ttl))
+  memory: (store, [str = '', hash = ''], args) => {
+    const value = args.string(0)
+    store.set(str, value, args.number(1))
     store.hset(hash, 'f', value)
-    store.pexpire(hash, Number(ttl))
+    store.pexpire(hash, args.number(1))
     return store.pttl(hash) > 0
   },
 })
@@ -335,6 +358,16 @@ export function sharedStateContract(name: string, createFixture: () => Promise<S
       expect(await state.runScript(probe, ['probe:h', 'probe:z', 'probe:s'])).toEqual(probeExpected)
       // The probe deleted what it made.
       expect(await state.get('probe:s')).toBeNull()
+    })
+
+    test('a script reads its arguments as Redis passes them: strings, and numbers as they print', async () => {
+      const state = await one()
+      const args = [12, -0, 0.5, 1_750_000_000_000, -7, '42', 'abc']
+      expect(await state.runScript(echoArgs, [], args)).toEqual(
+        // Replies drop fractions: ten times 0.5 shows that the script saw 0.5.
+        ['12', 120, '0', 0, '0.5', 5, '1750000000000', 17_500_000_000_000, '-7', -70, '42', 420, 'abc', null],
+      )
+      await expect(state.runScript(echoArgs, [], [Number.NaN])).rejects.toThrow(RangeError)
     })
 
     test('a script operation on a key of the wrong type rejects, naming the script', async () => {

@@ -70,28 +70,28 @@ end
 return failures
 `,
   memory: (store, keys, args) => {
-    const now = Number(args[0])
-    const window = Number(args[1])
-    const id = args[2] ?? ''
-    const tokens = Number(args[3])
-    const rates = Number(args[4])
-    const cost = Number(args[5])
-    const holdTtl = Number(args[6])
+    const now = args.number(0)
+    const window = args.number(1)
+    const id = args.string(2)
+    const tokens = args.number(3)
+    const rates = args.number(4)
+    const cost = args.number(5)
+    const holdTtl = args.number(6)
     const budgets = keys.length / 3 - rates
     const base = 7 + 2 * rates
     const failures: number[] = []
     for (let i = 0; i < rates; i++) {
-      const rpm = Number(args[7 + 2 * i])
-      const tpm = Number(args[8 + 2 * i])
+      const rpm = args.number(7 + 2 * i)
+      const tpm = args.number(8 + 2 * i)
       rateCheck(store, keys, 3 * i, failures, i + 1, rpm, tpm, now, window, tokens)
     }
     if (failures.length > 0) return [1, ...failures]
     for (let j = 0; j < budgets; j++)
-      budgetCheck(store, keys, 3 * (rates + j), failures, j + 1, now, cost, Number(args[base + 2 * j]))
+      budgetCheck(store, keys, 3 * (rates + j), failures, j + 1, now, cost, args.number(base + 2 * j))
     if (failures.length > 0) return [2, ...failures]
     for (let i = 0; i < rates; i++) rateAdd(store, keys, 3 * i, now, window, id, tokens)
     for (let j = 0; j < budgets; j++)
-      budgetHold(store, keys, 3 * (rates + j), now, id, cost, holdTtl, Number(args[base + 2 * j + 1]))
+      budgetHold(store, keys, 3 * (rates + j), now, id, cost, holdTtl, args.number(base + 2 * j + 1))
     return failures
   },
   parse: (reply): AdmitResult => {
@@ -120,13 +120,13 @@ end
 return 0
 `,
   memory: (store, keys, args) => {
-    const id = args[0] ?? ''
-    const tokens = Number(args[1])
-    const rates = Number(args[2])
-    const actual = Number(args[3])
+    const id = args.string(0)
+    const tokens = args.number(1)
+    const rates = args.number(2)
+    const actual = args.number(3)
     for (let i = 0; i < rates; i++) rateCorrect(store, keys, 3 * i, id, tokens)
     for (let j = 0; j < keys.length / 3 - rates; j++)
-      budgetFinish(store, keys, 3 * (rates + j), id, actual, Number(args[4 + j]))
+      budgetFinish(store, keys, 3 * (rates + j), id, actual, args.number(4 + j))
     return 0
   },
   parse: () => undefined,
