@@ -47,9 +47,10 @@ export interface LimitsAdmission extends Admission {
 
 const noTicket: AdmissionTicket = { release() {}, settle() {} }
 
-// Reservation ids must not collide between the replicas sharing a store, nor across restarts. A
-// random prefix per process and a counter do that for the cost of a counter, not a UUID per request.
-const reservationPrefix = `${randomBytes(12).toString('base64url')}.`
+// Reservation ids must not collide between the replicas sharing a store, nor across restarts: a
+// random prefix per process (40 bits, always 7 characters) and a counter. That costs a counter
+// rather than a UUID per request, and the id is short: every scope keeps it in a sorted set and a hash.
+const reservationPrefix = randomBytes(5).toString('base64url')
 let reservationCount = 0
 const nextReservationId = () => reservationPrefix + (reservationCount++).toString(36)
 
