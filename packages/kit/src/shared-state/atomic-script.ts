@@ -31,6 +31,11 @@ export interface ScoredMember {
  */
 export interface ScriptStore {
   get(key: string): string | null
+  /**
+   * GET read as a number, as `Number()` reads the string (Lua: `tonumber(redis.call('GET', key))`),
+   * or null when missing. A counter is not printed for it and parsed back.
+   */
+  getNumber(key: string): number | null
   /** SET, with PX when `ttlMs` is given (a SET without it clears the TTL). */
   set(key: string, value: string, ttlMs?: number): void
   /** DEL: how many of the keys existed. */
@@ -43,6 +48,8 @@ export interface ScriptStore {
   /** PEXPIRE: false when the key is missing. */
   pexpire(key: string, ttlMs: number): boolean
   hget(key: string, field: string): string | null
+  /** HGET read as a number, as `getNumber` reads GET. */
+  hgetNumber(key: string, field: string): number | null
   /** HSET of one field: true when the field is new. */
   hset(key: string, field: string, value: string): boolean
   hdel(key: string, ...fields: string[]): number

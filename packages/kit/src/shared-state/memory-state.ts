@@ -42,6 +42,8 @@ export interface MemoryStateOptions {
 
 const wrongType = () => new TypeError('WRONGTYPE Operation against a key holding the wrong kind of value')
 const spelled = (value: Stored): string => (typeof value === 'string' ? value : String(value))
+const numeric = (value: Stored | undefined): number | null =>
+  value === undefined ? null : typeof value === 'number' ? value : Number(value)
 /** As Redis reads an integer: digits, an optional minus, no leading zero, no "+", no "-0". */
 const integerOf = (value: Stored, what: string): number => {
   if (typeof value === 'number') return value
@@ -141,6 +143,12 @@ export function createMemoryState(options: MemoryStateOptions = {}): SharedState
   // The store memory scripts run against: the same map `get`/`set` use, Redis semantics.
   const store: ScriptStore = {
     get: stringOf,
+    getNumber(key) {
+      const entry = live(key)
+      if (entry === undefined) return null
+      if (entry.type !== 'string') throw wrongType()
+      return numeric(entry.data)
+    },
     set(key, value, ttlMs) {
       entries.set(key, { type: 'string', data: value, expiresAt: expiry(ttlMs) })
     },
@@ -171,6 +179,7 @@ export function createMemoryState(options: MemoryStateOptions = {}): SharedState
       const value = hashOf(key, false)?.get(field)
       return value === undefined ? null : spelled(value)
     },
+    hgetNumber: (key, field) => numeric(hashOf(key, false)?.get(field)),
     hset(key, field, value) {
       const hash = hashOf(key, true) as Map<string, Stored>
       const size = hash.size

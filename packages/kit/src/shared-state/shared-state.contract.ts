@@ -43,10 +43,13 @@ local function pairs_of(flat)
 end
 push(redis.call('HSET', KEYS[1], 'a', '1'))
 push(redis.call('HSET', KEYS[1], 'a', '2'))
+push(tonumber(redis.call('HGET', KEYS[1], 'a')))
 push(redis.call('HINCRBY', KEYS[1], 'a', 5))
 push(redis.call('HINCRBY', KEYS[1], 'b', -3))
 push(redis.call('HGET', KEYS[1], 'a'))
 push(redis.call('HGET', KEYS[1], 'missing'))
+push(tonumber(redis.call('HGET', KEYS[1], 'b')))
+push(tonumber(redis.call('HGET', KEYS[1], 'missing')) or false)
 push(redis.call('HDEL', KEYS[1], 'a', 'missing'))
 local all = redis.call('HGETALL', KEYS[1])
 push(#all / 2)
@@ -76,6 +79,12 @@ push(ttl > 55000 and ttl <= 60000)
 push(redis.call('PEXPIRE', KEYS[3] .. ':missing', 1000))
 push(redis.call('DEL', KEYS[3], KEYS[1], KEYS[3] .. ':missing'))
 push(redis.call('EXISTS', KEYS[1]))
+push(tonumber(redis.call('GET', KEYS[3])) or false)
+redis.call('INCRBY', KEYS[3], 12)
+push(tonumber(redis.call('GET', KEYS[3])))
+redis.call('SET', KEYS[3], '-5')
+push(tonumber(redis.call('GET', KEYS[3])))
+redis.call('DEL', KEYS[3])
 push({ 1.9, -1.9, true, false, 'x' })
 return out
 `,
@@ -85,10 +94,13 @@ return out
     const pairs = (items: { member: string; score: number }[]) => items.map((i) => [i.member, i.score])
     push(store.hset(hash, 'a', '1') ? 1 : 0)
     push(store.hset(hash, 'a', '2') ? 1 : 0)
+    push(store.hgetNumber(hash, 'a'))
     push(store.hincrBy(hash, 'a', 5))
     push(store.hincrBy(hash, 'b', -3))
     push(store.hget(hash, 'a'))
     push(store.hget(hash, 'missing'))
+    push(store.hgetNumber(hash, 'b'))
+    push(store.hgetNumber(hash, 'missing'))
     push(store.hdel(hash, 'a', 'missing'))
     const all = Object.entries(store.hgetall(hash))
     push(all.length)
@@ -118,6 +130,12 @@ return out
     push(store.pexpire(`${str}:missing`, 1000) ? 1 : 0)
     push(store.del(str, hash, `${str}:missing`))
     push(store.exists(hash) ? 1 : 0)
+    push(store.getNumber(str))
+    store.incrBy(str, 12)
+    push(store.getNumber(str))
+    store.set(str, '-5')
+    push(store.getNumber(str))
+    store.del(str)
     push([1.9, -1.9, true, false, 'x'])
     return out
   },
@@ -172,8 +190,9 @@ return redis.call('PTTL', KEYS[2]) > 0
 
 /** What the probe must answer, worked out from Redis's documented replies. */
 const probeExpected: ScriptReply[] = [
-  // hash: HSET new, HSET existing, HINCRBY, HINCRBY from nothing, HGET, HGET missing, HDEL, HGETALL
-  ...[1, 0, 7, -3, '7', null, 1, 1, 'b=-3'],
+  // hash: HSET new, HSET existing, HGET as a number, HINCRBY, HINCRBY from nothing, HGET, HGET
+  // missing, HGET of the counter as a number, HGET missing as a number, HDEL, HGETALL
+  ...[1, 0, 2, 7, -3, '7', null, -3, null, 1, 1, 'b=-3'],
   // sorted set: four new members, one rescored; ZSCORE; ZSCORE missing
   ...[1, 1, 1, 0, 1, 20, null],
   // equal scores order by member
@@ -197,6 +216,8 @@ const probeExpected: ScriptReply[] = [
   ...[2, 1, 1, 1, 0],
   // string and TTLs: PTTL missing, PTTL without ttl, PEXPIRE, ttl in range, PEXPIRE missing, DEL, EXISTS
   ...[-2, -1, 1, 1, 0, 2, 0],
+  // GET as a number: missing, a counter, a string
+  ...[null, 12, -5],
   // Lua to Redis conversions: numbers truncated, true is 1, false is null
   [1, -1, 1, null, 'x'],
 ]
