@@ -92,7 +92,7 @@ function budgetPurge(store: ScriptStore, keys: readonly string[], k: number, now
   const amounts = keys[k + 2] ?? ''
   let freed = 0
   for (const { member } of expired) {
-    freed += Number(store.hget(amounts, member) ?? '0')
+    freed += store.hgetNumber(amounts, member) ?? 0
     store.hdel(amounts, member)
   }
   store.zremRangeByScore(holds, Number.NEGATIVE_INFINITY, now)
@@ -111,8 +111,8 @@ export function budgetCheck(
 ): void {
   const ledger = keys[k] ?? ''
   budgetPurge(store, keys, k, now)
-  const spent = Number(store.hget(ledger, 'spent') ?? '0')
-  const reserved = Number(store.hget(ledger, 'reserved') ?? '0')
+  const spent = store.hgetNumber(ledger, 'spent') ?? 0
+  const reserved = store.hgetNumber(ledger, 'reserved') ?? 0
   if (spent + reserved + cost > limit) failures.push(i, spent, reserved, limit)
 }
 
@@ -147,11 +147,11 @@ export function budgetFinish(
 ): void {
   const ledger = keys[k] ?? ''
   const amounts = keys[k + 2] ?? ''
-  const amount = store.hget(amounts, id)
+  const amount = store.hgetNumber(amounts, id)
   if (amount !== null) {
     store.hdel(amounts, id)
     store.zrem(keys[k + 1] ?? '', id)
-    hadd(store, ledger, 'reserved', -Number(amount))
+    hadd(store, ledger, 'reserved', -amount)
   }
   if (actual > 0) {
     store.hincrBy(ledger, 'spent', actual)

@@ -120,7 +120,7 @@ function rateEvict(store: ScriptStore, keys: readonly string[], k: number, cutof
   if (old.length === 0) return
   let freed = 0
   for (const { member } of old) {
-    freed += Number(store.hget(weights, member) ?? '0')
+    freed += store.hgetNumber(weights, member) ?? 0
     store.hdel(weights, member)
   }
   store.zremRangeByScore(log, Number.NEGATIVE_INFINITY, cutoff)
@@ -148,7 +148,7 @@ export function rateCheck(
     const [entry] = store.zrange(log, count - rpm, count - rpm)
     failures.push(i, 1, (entry?.score ?? now) + window - now, rpm, count)
   }
-  const inUse = Number(store.get(keys[k + 2] ?? '') ?? '0')
+  const inUse = store.getNumber(keys[k + 2] ?? '') ?? 0
   if (tpm >= 0 && inUse + tokens > tpm) {
     let retry = -1
     if (tokens <= tpm) {
@@ -156,7 +156,7 @@ export function rateCheck(
       let freed = 0
       retry = window
       for (const entry of store.zrange(log, 0, -1)) {
-        freed += Number(store.hget(keys[k + 1] ?? '', entry.member) ?? '0')
+        freed += store.hgetNumber(keys[k + 1] ?? '', entry.member) ?? 0
         if (freed >= need) {
           retry = entry.score + window - now
           break
@@ -198,7 +198,7 @@ export function rateCorrect(
   if (store.zscore(log, id) === null) return
   const weights = keys[k + 1] ?? ''
   const used = keys[k + 2] ?? ''
-  const old = Number(store.hget(weights, id) ?? '0')
+  const old = store.hgetNumber(weights, id) ?? 0
   if (tokens < 0) {
     store.zrem(log, id)
     store.hdel(weights, id)
