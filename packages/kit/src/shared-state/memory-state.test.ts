@@ -33,3 +33,13 @@ test('a script sees the clock as it was when it started, as Redis freezes time f
   // Outside a script the clock moves again.
   expect(await state.get('k')).toBeNull()
 })
+
+test('a counter that would pass the safe integers is refused and left as it was', async () => {
+  const state = createMemoryState()
+  onTestFinished(() => state.close())
+  const top = Number.MAX_SAFE_INTEGER - 1
+  await state.set('n', String(top))
+  expect(await state.incrBy('n', 1)).toBe(Number.MAX_SAFE_INTEGER)
+  await expect(state.incrBy('n', 1)).rejects.toThrow(/overflow/)
+  expect(await state.get('n')).toBe(String(Number.MAX_SAFE_INTEGER))
+})

@@ -51,6 +51,12 @@ const integerOf = (value: Stored, what: string): number => {
   if (!Number.isSafeInteger(n) || String(n) !== value) throw new TypeError(`${what} is not an integer`)
   return n
 }
+/** A counter's next value; past the safe integers it would round, so it is refused, unwritten. */
+const added = (current: number, by: number): number => {
+  const next = current + by
+  if (!Number.isSafeInteger(next)) throw new RangeError('increment or decrement would overflow')
+  return next
+}
 
 /** SharedState in one process's memory: the one-process shape, and unit tests. */
 export function createMemoryState(options: MemoryStateOptions = {}): SharedState {
@@ -135,7 +141,7 @@ export function createMemoryState(options: MemoryStateOptions = {}): SharedState
       return by
     }
     if (entry.type !== 'string') throw wrongType()
-    const next = integerOf(entry.data, `value of ${key}`) + by
+    const next = added(integerOf(entry.data, `value of ${key}`), by)
     entry.data = next
     return next
   }
@@ -198,7 +204,7 @@ export function createMemoryState(options: MemoryStateOptions = {}): SharedState
       assertSafeInteger(by, 'by')
       const hash = hashOf(key, true) as Map<string, Stored>
       const current = hash.get(field)
-      const next = (current === undefined ? 0 : integerOf(current, `hash value of ${key} ${field}`)) + by
+      const next = added(current === undefined ? 0 : integerOf(current, `hash value of ${key} ${field}`), by)
       hash.set(field, next)
       return next
     },
