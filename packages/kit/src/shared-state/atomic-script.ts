@@ -72,8 +72,8 @@ export interface ScriptStore {
  * A memory script's arguments, as its Lua twin reads ARGV: `string(i)` is `ARGV[i + 1]`, the
  * string Redis passes, and `number(i)` is that string read as a number (`Number()`). An index past
  * the end reads as '' and NaN. A number argument is not printed and parsed back on the way: that
- * round trip gives the same number (-0 aside, which reads as 0) and was a sixth of the cost of a
- * rate-limited request's scripts.
+ * round trip gives the same number (-0 aside, which reads as 0), and on a rate-limited request it
+ * was a good part of what its scripts cost in memory.
  */
 export interface ScriptArgs {
   readonly length: number
