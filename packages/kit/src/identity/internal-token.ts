@@ -54,7 +54,7 @@ export interface InternalTokenVerifierOptions {
   audience?: string
   /** Allowed clock skew between signer and verifier, in seconds. */
   clockToleranceSeconds?: number
-  /** Verified tokens remembered, least recently used dropped first; 0 verifies every time. Default 10 000. */
+  /** Verified tokens remembered, oldest dropped first; 0 verifies every time. Default 10 000. */
   cacheSize?: number
   /** Epoch milliseconds; tests pass a fake clock. Default Date.now. */
   now?: () => number
@@ -129,7 +129,11 @@ export function createInternalTokenVerifier(
   const now = options.now ?? Date.now
   const toleranceSeconds = options.clockToleranceSeconds ?? 5
   const cacheSize = options.cacheSize ?? 10_000
-  /** Insertion order is recency order: a hit moves its entry to the end, eviction takes the first. */
+  /**
+   * Eviction takes the oldest entry (insertion order). A hit does not move its entry: that was a
+   * delete and a set of a long key on every request, and a busy token evicted by 10 000 newer ones
+   * is only verified once more.
+   */
   const cache = new Map<string, { identity: Identity; validUntilMs: number }>()
 
   const verifyFully = async (token: string, at: number): Promise<Identity> => {
@@ -173,10 +177,9 @@ export function createInternalTokenVerifier(
   const known = (token: string, at: number): Identity | undefined => {
     const hit = cache.get(token)
     if (hit === undefined) return undefined
+    if (at < hit.validUntilMs) return hit.identity
     cache.delete(token)
-    if (at >= hit.validUntilMs) return undefined
-    cache.set(token, hit)
-    return hit.identity
+    return undefined
   }
 
   return {
