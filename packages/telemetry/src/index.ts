@@ -1,4 +1,11 @@
 export {
+  type CounterSeries,
+  type HistogramSeries,
+  KeyedCounter,
+  KeyedHistogram,
+  type KeyedMetricOptions,
+} from './keyed-metrics.ts'
+export {
   createLlmMetrics,
   type LlmLabels,
   type LlmMetrics,

@@ -1,4 +1,5 @@
-import { Counter, Histogram, type Registry } from 'prom-client'
+import type { Registry } from 'prom-client'
+import { type CounterSeries, type HistogramSeries, KeyedCounter, KeyedHistogram } from './keyed-metrics.ts'
 
 /** Labels of every LLM metric. `org` is the raw org id: the allow-list maps it before it is used. */
 export interface LlmLabels {
@@ -53,6 +54,18 @@ export const llmMetricNames = {
   retries: 'llm_retries_total',
 } as const
 
+/** The series of one label set, looked up once per request by a single key. */
+interface LlmSeries {
+  requests: CounterSeries
+  duration: HistogramSeries
+  ttft: HistogramSeries
+  inputTokens: CounterSeries
+  outputTokens: CounterSeries
+  cost: CounterSeries
+  retries: CounterSeries
+  errors: Map<string, CounterSeries>
+}
+
 /**
  * Defines the router's LLM metrics on `registry` (once per registry: a second call reuses them) and
  * returns recorders that apply the org allow-list.
@@ -63,12 +76,17 @@ export function createLlmMetrics(registry: Registry, options: LlmMetricsOptions)
     : (options.orgAllowList as ReadonlySet<string>)
   const registers = [registry]
 
+  const existing = <M>(name: string, kind: abstract new (...args: never[]) => M): M | undefined => {
+    const metric = registry.getSingleMetric(name) as unknown
+    if (metric === undefined) return undefined
+    if (metric instanceof kind) return metric
+    throw new TypeError(`${name} is already registered as another kind of metric`)
+  }
   const histogram = <L extends string>(name: string, help: string, buckets: number[], labelNames: L[]) =>
-    (registry.getSingleMetric(name) as Histogram<L> | undefined) ??
-    new Histogram({ name, help, buckets, labelNames, registers })
+    existing<KeyedHistogram<L>>(name, KeyedHistogram) ??
+    new KeyedHistogram({ name, help, buckets, labelNames, registers })
   const counter = <L extends string>(name: string, help: string, labelNames: L[]) =>
-    (registry.getSingleMetric(name) as Counter<L> | undefined) ??
-    new Counter({ name, help, labelNames, registers })
+    existing<KeyedCounter<L>>(name, KeyedCounter) ?? new KeyedCounter({ name, help, labelNames, registers })
 
   const requestDuration = histogram(
     llmMetricNames.requestDuration,
@@ -96,28 +114,57 @@ export function createLlmMetrics(registry: Registry, options: LlmMetricsOptions)
   )
 
   const orgLabel = (org: string): string => (allowed.has(org) ? org : 'other')
-  const bounded = (labels: LlmLabels): Record<Base, string> => ({
-    model: labels.model,
-    deployment: labels.deployment,
-    provider: labels.provider,
-    org: orgLabel(labels.org),
-  })
+  // Bounded: aliases are the catalog's, deployments and providers too, orgs pass the allow-list.
+  const seriesByLabels = new Map<string, LlmSeries>()
+  const seriesOf = (labels: LlmLabels): LlmSeries => {
+    const org = orgLabel(labels.org)
+    const key = `${labels.model}\u0000${labels.deployment}\u0000${labels.provider}\u0000${org}`
+    let series = seriesByLabels.get(key)
+    if (series === undefined) {
+      const values = [labels.model, labels.deployment, labels.provider, org]
+      series = {
+        requests: requests.labels(...values),
+        duration: requestDuration.labels(...values),
+        ttft: timeToFirstToken.labels(...values),
+        inputTokens: tokens.labels(...values, 'input'),
+        outputTokens: tokens.labels(...values, 'output'),
+        cost: cost.labels(...values),
+        retries: retries.labels(...values),
+        errors: new Map(),
+      }
+      seriesByLabels.set(key, series)
+    }
+    return series
+  }
 
   return {
     orgLabel,
     recordRequest(labels, result) {
-      const l = bounded(labels)
-      requests.inc(l)
-      requestDuration.observe(l, result.durationSeconds)
+      const series = seriesOf(labels)
+      series.requests.inc()
+      series.duration.observe(result.durationSeconds)
       if (result.ttftSeconds !== undefined && result.ttftSeconds !== null)
-        timeToFirstToken.observe(l, result.ttftSeconds)
-      if (result.inputTokens > 0) tokens.inc({ ...l, kind: 'input' }, result.inputTokens)
-      if (result.outputTokens > 0) tokens.inc({ ...l, kind: 'output' }, result.outputTokens)
-      if (result.costUsd > 0) cost.inc(l, result.costUsd)
-      if (result.errorCode) errors.inc({ ...l, code: result.errorCode })
+        series.ttft.observe(result.ttftSeconds)
+      if (result.inputTokens > 0) series.inputTokens.inc(result.inputTokens)
+      if (result.outputTokens > 0) series.outputTokens.inc(result.outputTokens)
+      if (result.costUsd > 0) series.cost.inc(result.costUsd)
+      if (result.errorCode) {
+        let counted = series.errors.get(result.errorCode)
+        if (counted === undefined) {
+          counted = errors.labels(
+            labels.model,
+            labels.deployment,
+            labels.provider,
+            orgLabel(labels.org),
+            result.errorCode,
+          )
+          series.errors.set(result.errorCode, counted)
+        }
+        counted.inc()
+      }
     },
     recordRetry(labels) {
-      retries.inc(bounded(labels))
+      seriesOf(labels).retries.inc()
     },
   }
 }

@@ -1,5 +1,6 @@
+import { type HistogramSeries, KeyedHistogram } from '@switchyard/telemetry'
 import type { FastifyInstance } from 'fastify'
-import { Histogram, type Registry } from 'prom-client'
+import type { Registry } from 'prom-client'
 
 const durationMetric = 'http_request_duration_seconds'
 
@@ -9,23 +10,30 @@ const durationBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 /** `GET /metrics` from the registry, and a request-duration histogram fed by every response. */
 export function installMetrics(app: FastifyInstance, registry: Registry): void {
   // Reused when a second server shares the registry (tests, the one-process shape's restarts).
+  const shared = registry.getSingleMetric(durationMetric) as unknown
   const duration =
-    (registry.getSingleMetric(durationMetric) as Histogram<'route' | 'method' | 'status'> | undefined) ??
-    new Histogram({
-      name: durationMetric,
-      help: 'HTTP request duration in seconds, by route template, method and status code.',
-      labelNames: ['route', 'method', 'status'] as const,
-      buckets: durationBuckets,
-      registers: [registry],
-    })
+    shared instanceof KeyedHistogram
+      ? (shared as KeyedHistogram<'route' | 'method' | 'status'>)
+      : new KeyedHistogram({
+          name: durationMetric,
+          help: 'HTTP request duration in seconds, by route template, method and status code.',
+          labelNames: ['route', 'method', 'status'] as const,
+          buckets: durationBuckets,
+          registers: [registry],
+        })
+  // Series by route, method and status, found with one string key per response.
+  const series = new Map<string, HistogramSeries>()
 
   app.addHook('onResponse', (request, reply, done) => {
     // The route template, not the URL: one series per route whatever the ids in the path.
     const route = request.is404 ? 'unmatched' : (request.routeOptions.url ?? 'unmatched')
-    duration.observe(
-      { route, method: request.method, status: String(reply.statusCode) },
-      reply.elapsedTime / 1000,
-    )
+    const key = `${reply.statusCode} ${request.method} ${route}`
+    let observed = series.get(key)
+    if (observed === undefined) {
+      observed = duration.labels(route, request.method, String(reply.statusCode))
+      series.set(key, observed)
+    }
+    observed.observe(reply.elapsedTime / 1000)
     done()
   })
 
