@@ -133,6 +133,29 @@ export function limitsContract(name: string, createFixture: () => Promise<Limits
         expect(retryAfter(error)).toBe(secondsHeader(first + 30_000 + rateWindowMs - clock.t))
       })
 
+      test('a replica whose clock runs ahead never makes another ask for a wait past the window', async () => {
+        const skewMs = 5_000
+        // Refused by the count, then by the tokens: either way the oldest entry is in the future.
+        for (const [limit, request] of [
+          [{ rpm: 1 }, chat(alice, 1, 1)],
+          [{ rpm: 100, tpm: 100 }, chat(alice, 30, 20)],
+        ] as const) {
+          const fixture = await createFixture()
+          const states = [await fixture.open(), await fixture.open()]
+          const config = { limits: { defaults: { key: limit } } }
+          const [ahead, behind] = states.map((state, i) =>
+            createAdmission({ state, config, now: () => (i === 0 ? start + skewMs : start) }),
+          )
+          onTestFinished(async () => {
+            for (const s of states) await s.close()
+            await fixture.cleanup?.()
+          })
+          await ahead?.admit(chat(alice, 50, 10))
+          const error = await rejection(behind?.admit(request) ?? Promise.resolve(undefined as never))
+          expect(retryAfter(error)).toBe(secondsHeader(rateWindowMs))
+        }
+      })
+
       test('a rejected request counts nowhere: a limit that fails in one scope counts in none', async () => {
         const { admission } = await setup({
           limits: { defaults: { key: { rpm: 2 } }, users: { alice: { rpm: 3 } } },

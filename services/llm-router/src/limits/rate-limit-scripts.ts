@@ -64,7 +64,9 @@ local function rate_check(failures, i, log, weights, used, rpm, tpm, now, window
   if rpm >= 0 and count + 1 > rpm then
     -- The request fits once count - rpm + 1 of the oldest have left: the one at rank count - rpm.
     local entry = redis.call('ZRANGE', log, count - rpm, count - rpm, 'WITHSCORES')
-    for _, v in ipairs({ i, 1, tonumber(entry[2]) + window - now, rpm, count }) do failures[#failures + 1] = v end
+    -- At most a window: an entry stamped by a replica whose clock runs ahead is still in the future.
+    local retry = math.min(tonumber(entry[2]) + window - now, window)
+    for _, v in ipairs({ i, 1, retry, rpm, count }) do failures[#failures + 1] = v end
   end
   local inUse = tonumber(redis.call('GET', used) or '0')
   if tpm >= 0 and inUse + tokens > tpm then
@@ -77,7 +79,7 @@ local function rate_check(failures, i, log, weights, used, rpm, tpm, now, window
       for j = 1, #entries, 2 do
         freed = freed + tonumber(redis.call('HGET', weights, entries[j]) or '0')
         if freed >= need then
-          retry = tonumber(entries[j + 1]) + window - now
+          retry = math.min(tonumber(entries[j + 1]) + window - now, window)
           break
         end
       end
@@ -146,7 +148,8 @@ export function rateCheck(
   const count = store.zcard(log)
   if (rpm >= 0 && count + 1 > rpm) {
     const [entry] = store.zrange(log, count - rpm, count - rpm)
-    failures.push(i, 1, (entry?.score ?? now) + window - now, rpm, count)
+    // At most a window: an entry stamped by a replica whose clock runs ahead is still in the future.
+    failures.push(i, 1, Math.min((entry?.score ?? now) + window - now, window), rpm, count)
   }
   const inUse = store.getNumber(keys[k + 2] ?? '') ?? 0
   if (tpm >= 0 && inUse + tokens > tpm) {
@@ -158,7 +161,7 @@ export function rateCheck(
       for (const entry of store.zrange(log, 0, -1)) {
         freed += store.hgetNumber(keys[k + 1] ?? '', entry.member) ?? 0
         if (freed >= need) {
-          retry = entry.score + window - now
+          retry = Math.min(entry.score + window - now, window)
           break
         }
       }
