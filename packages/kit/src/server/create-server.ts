@@ -13,6 +13,7 @@ import { installMetrics } from '../observability/metrics.ts'
 import { installShutdownDrain } from '../shutdown/graceful-shutdown.ts'
 import { installStreamTracker } from '../streaming/event-stream.ts'
 import { installRequestIdEcho, requestIdFrom } from './request-id.ts'
+import { lazyRequestLogger } from './request-logger.ts'
 import { validatorCompiler } from './validator-compiler.ts'
 
 /** The Fastify instance every service plugin is registered on: TypeBox schemas type its routes. */
@@ -59,6 +60,7 @@ export async function createServer(options: CreateServerOptions): Promise<KitSer
     loggerInstance: logger,
     bodyLimit,
     genReqId: requestIdFrom,
+    childLoggerFactory: lazyRequestLogger,
     requestIdHeader: false,
     // Requests arriving while closing get the kit's 503 in the error shape, not Fastify's own body.
     return503OnClosing: false,
