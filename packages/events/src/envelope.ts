@@ -48,19 +48,55 @@ export function assertPayload(topic: Topic, data: unknown): void {
 }
 
 /**
- * Validates and wraps a payload. The envelope goes through a JSON round trip before the check,
- * so every implementation validates and hands handlers exactly what Kafka would carry (no Dates,
- * no undefined, no NaN, no shared references).
+ * Whether a JSON round trip gives back an equal value: strings, finite numbers, booleans, null,
+ * and arrays and plain objects of them, with no undefined inside.
+ */
+export function travelsAsIs(value: unknown, depth = 0): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true
+    case 'number':
+      return Number.isFinite(value)
+    case 'object': {
+      if (value === null) return true
+      if (depth > 64) return false
+      if (Array.isArray(value)) {
+        for (const item of value) if (item === undefined || !travelsAsIs(item, depth + 1)) return false
+        return true
+      }
+      const prototype = Object.getPrototypeOf(value)
+      if (prototype !== Object.prototype && prototype !== null) return false
+      for (const key in value) {
+        const item = (value as Record<string, unknown>)[key]
+        if (item === undefined || !travelsAsIs(item, depth + 1)) return false
+      }
+      return true
+    }
+    default:
+      return false
+  }
+}
+
+/**
+ * Validates and wraps a payload as Kafka would carry it: no Dates, no undefined, no NaN. Plain
+ * JSON data (the usual case) is checked as it is; anything else goes through a JSON round trip
+ * first, so a Date becomes its string and a NaN a null the schema refuses, on every bus alike.
+ * The envelope's data may be the caller's object: a bus that hands it to handlers in this process
+ * gives them a copy (see deliverable).
  */
 export function createEnvelope<T>(topic: Topic, key: string, data: T): EventEnvelope<T> {
   if (typeof key !== 'string' || key.length === 0) {
     throw new EventValidationError(topic.name, ['key must be a non-empty string'])
   }
-  const envelope = JSON.parse(
-    JSON.stringify({ id: newEventId(), type: topic.name, time: new Date().toISOString(), key, data }),
-  ) as EventEnvelope<T>
-  assertPayload(topic, envelope.data)
-  return envelope
+  const travelled = travelsAsIs(data) ? data : (JSON.parse(JSON.stringify(data) ?? 'null') as T)
+  assertPayload(topic, travelled)
+  return { id: newEventId(), type: topic.name, time: new Date().toISOString(), key, data: travelled }
+}
+
+/** A copy of an envelope that shares nothing with the publisher's objects. */
+export function deliverable<T>(envelope: EventEnvelope<T>): EventEnvelope<T> {
+  return JSON.parse(JSON.stringify(envelope)) as EventEnvelope<T>
 }
 
 /** The parts of an envelope a consumer checks before its payload. */

@@ -105,3 +105,17 @@ test('trace context injected at publish is restored around the handler', async (
   await bus.close()
   expect(seen).toEqual(['child-of-publisher-span'])
 })
+
+test('a handler gets a copy: the publisher changing its object afterwards changes nothing delivered', async () => {
+  const Tagged = defineTopic('test.tagged.v1', Type.Object({ tags: Type.Array(Type.String()) }))
+  const bus = createInProcessBus({ logger })
+  const seen: string[][] = []
+  await bus.subscribe(Tagged, 'g', async (event) => {
+    seen.push(event.data.tags)
+  })
+  const payload = { tags: ['a'] }
+  await bus.publish(Tagged, 'k', payload)
+  payload.tags.push('changed after publish')
+  await bus.close()
+  expect(seen).toEqual([['a']])
+})

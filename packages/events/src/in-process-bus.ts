@@ -3,7 +3,7 @@ import type { Topic } from '@switchyard/contracts'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import type { Static, TSchema } from 'typebox'
-import { createEnvelope, describeError } from './envelope.ts'
+import { createEnvelope, deliverable, describeError } from './envelope.ts'
 import {
   BusClosedError,
   type DeadLetter,
@@ -181,6 +181,8 @@ export function createInProcessBus(options: InProcessBusOptions): EventBus {
   function enqueue(topic: Topic, queued: QueuedEvent): void {
     const groups = topics.get(topic.name)
     if (!groups) return
+    // Handlers get what Kafka would hand them: a copy, not the publisher's objects.
+    queued.envelope = deliverable(queued.envelope)
     const index = laneOf(queued.envelope.key)
     for (const group of groups.values()) {
       group.lanes[index]?.queue.push(queued)
