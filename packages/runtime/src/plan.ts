@@ -77,7 +77,7 @@ export function validTargets(services: ServiceRegistry): Target[] {
 
 /**
  * Decides the shape. Pure: no I/O, no environment; start.ts turns the plan into clients.
- * - all: every service on its own server, PGlite over a local socket, in-process bus, in-memory
+ * - all: every service on its own server, PGlite over a local socket (when one needs SQL), in-process bus, in-memory
  *   state; one listener (the gateway's), the others reached in-process at their internal origins.
  *   Chat history lives in the same PGlite (the ChatStore's Postgres implementation), so no Cassandra.
  * - one service: exactly the backends it lists in `needs`, each on its production implementation.
@@ -103,7 +103,10 @@ export function planStart({ target, services, config, homeDir }: PlanInput): Sta
           [...new Set(s.needs.map((need) => (need === 'cassandra' ? 'sql' : need)))],
         ]),
       ),
-      sql: pgliteIn(dataDir),
+      // Opened only when a service uses it: a process of the router alone boots no database.
+      sql: Object.values(services).some((s) => s.needs.includes('sql') || s.needs.includes('cassandra'))
+        ? pgliteIn(dataDir)
+        : null,
       bus: { impl: 'in-process' },
       state: { impl: 'memory' },
       cassandra: null,

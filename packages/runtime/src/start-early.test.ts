@@ -8,6 +8,15 @@ import { expect, onTestFinished, test } from 'vitest'
 import { startLocalPostgres } from './pglite.ts'
 import { start } from './start.ts'
 
+/** A service that keeps its data in SQL: with it, the one-process shape opens the embedded database. */
+const sqlUser = defineService({
+  name: 'admin',
+  configSchema: Type.Object({}),
+  calls: [],
+  needs: ['sql'],
+  plugin: async () => {},
+})
+
 // What bin.ts does: the embedded database starts opening before start() is called.
 async function setup() {
   const root = await mkdtemp(join(tmpdir(), 'switchyard-early-'))
@@ -27,7 +36,7 @@ test('start uses a database opened early for its data dir instead of opening a s
   // A second open of the dir in this process would be refused, so a start that works reused it.
   const switchyard = await start({
     env,
-    services: {},
+    services: { admin: sqlUser },
     homeDir: root,
     listen: false,
     localPostgres: early(pgliteDir),
@@ -43,7 +52,7 @@ test('a database opened early for another dir is closed, and start opens its own
   const stray = join(root, 'elsewhere')
   const switchyard = await start({
     env,
-    services: {},
+    services: { admin: sqlUser },
     homeDir: root,
     listen: false,
     localPostgres: early(stray),
@@ -68,4 +77,26 @@ test('a start that fails on config still closes the database opened early', asyn
   const failure = start({ env, services: { admin: strict }, homeDir: root, localPostgres: opened })
   await expect(failure).rejects.toThrow(ConfigError)
   expect(await released(pgliteDir)).toBe(true)
+})
+
+test('a process whose services keep nothing in SQL opens no database, and closes one opened early', async () => {
+  const { root, env, early, released, pgliteDir } = await setup()
+  const stateless = defineService({
+    name: 'llm-router',
+    configSchema: Type.Object({}),
+    calls: [],
+    needs: ['state'],
+    plugin: async () => {},
+  })
+  const switchyard = await start({
+    env,
+    services: { 'llm-router': stateless },
+    homeDir: root,
+    listen: false,
+    localPostgres: early(pgliteDir),
+  })
+  expect(await released(pgliteDir)).toBe(true)
+  const ready = await switchyard.app.inject({ method: 'GET', url: '/readyz' })
+  expect(Object.keys(ready.json().checks)).not.toContain('sql:pglite')
+  await switchyard.close()
 })
