@@ -1,4 +1,10 @@
-import { type ScriptReply, type ScriptStore, toMemoryScriptArgs, toScriptReply } from './atomic-script.ts'
+import {
+  type AtomicScript,
+  type ScriptReply,
+  type ScriptStore,
+  toMemoryScriptArgs,
+  toScriptReply,
+} from './atomic-script.ts'
 import {
   assertSafeInteger,
   compareStreamIds,
@@ -235,6 +241,26 @@ export function createMemoryState(options: MemoryStateOptions = {}): SharedState
     },
   }
 
+  // Synchronous from start to end: no other caller can interleave, so it is atomic.
+  const runScriptNow = <Result>(
+    script: AtomicScript<Result>,
+    keys: readonly string[],
+    args: readonly (string | number)[] = [],
+  ): Result => {
+    const scriptArgs = toMemoryScriptArgs(args)
+    let reply: ScriptReply
+    scriptStartedAt = Date.now()
+    try {
+      reply = toScriptReply(script.memory(store, keys, scriptArgs))
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err)
+      throw new Error(`script ${script.name} failed: ${message}`, { cause: err })
+    } finally {
+      scriptStartedAt = null
+    }
+    return script.parse(reply)
+  }
+
   return {
     async get(key) {
       return stringOf(key)
@@ -264,20 +290,9 @@ export function createMemoryState(options: MemoryStateOptions = {}): SharedState
       }
     },
     async runScript(script, keys, args = []) {
-      // Synchronous from here to the return: no other caller can interleave, so it is atomic.
-      const scriptArgs = toMemoryScriptArgs(args)
-      let reply: ScriptReply
-      scriptStartedAt = Date.now()
-      try {
-        reply = toScriptReply(script.memory(store, keys, scriptArgs))
-      } catch (err) {
-        const message = err instanceof Error ? err.message : String(err)
-        throw new Error(`script ${script.name} failed: ${message}`, { cause: err })
-      } finally {
-        scriptStartedAt = null
-      }
-      return script.parse(reply)
+      return runScriptNow(script, keys, args)
     },
+    runScriptNow,
     async streamAppend(key, data, { maxLen, ttlMs }) {
       if (!Number.isSafeInteger(maxLen) || maxLen < 1)
         throw new RangeError('maxLen must be a positive integer')

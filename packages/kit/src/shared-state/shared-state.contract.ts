@@ -374,6 +374,24 @@ export function sharedStateContract(name: string, createFixture: () => Promise<S
       expect(await state.incrBy('wallet:b', 1)).toBe(5)
     })
 
+    test('runScriptNow, where a store has it, answers and throws as runScript does', async () => {
+      const state = await one()
+      if (state.runScriptNow === undefined) {
+        // Only a store in this process can answer at once; Redis has no such method.
+        expect(await state.runScript(readString, ['absent'])).toBeNull()
+        return
+      }
+      // Two wallets alike, one moved each way: the same answers.
+      await state.set('wallet:a', '10')
+      await state.set('wallet:x', '10')
+      expect(state.runScriptNow(transfer, ['wallet:a', 'wallet:b'], [4])).toEqual(
+        await state.runScript(transfer, ['wallet:x', 'wallet:y'], [4]),
+      )
+      expect(await state.get('wallet:a')).toBe('6')
+      await state.runScript(writeWithTtl, ['plain', 'hashed'], ['v', 60_000])
+      expect(() => state.runScriptNow?.(readString, ['hashed'])).toThrow(/contract\.read-string.*WRONGTYPE/s)
+    })
+
     test('every store operation a script may use answers as Redis documents it', async () => {
       const state = await one()
       expect(await state.runScript(probe, ['probe:h', 'probe:z', 'probe:s'])).toEqual(probeExpected)

@@ -33,6 +33,16 @@ export interface SharedState {
     args?: readonly (string | number)[],
   ): Promise<Result>
   /**
+   * The same, answered at once: only a store in this process can (memory), so it is absent on
+   * Redis. A caller on a hot path uses it when present and spares itself the promise. Throws when
+   * the script throws.
+   */
+  runScriptNow?<Result>(
+    script: AtomicScript<Result>,
+    keys: readonly string[],
+    args?: readonly (string | number)[],
+  ): Result
+  /**
    * Appends `data` to the append-only stream at `key` (a Redis stream), trims it to its newest
    * `maxLen` entries and (re)sets the key's TTL, in one step. Answers the entry's id: ids are
    * opaque, increase with every append and order the entries (Redis `<ms>-<seq>`).

@@ -29,11 +29,12 @@ export function chatRoutes(app: KitServer, deps: PipelineDeps): void {
       llm.messages = body.messages
       llm.span = startLlmSpan('chat', body.model, body)
       try {
-        await admit(deps.admission, llm, {
+        const admitting = admit(deps.admission, llm, {
           promptTokens: estimatePromptTokens(body.messages),
           maxTokens: body.max_completion_tokens ?? body.max_tokens ?? null,
           pricing: aliasState.alias.maxPricing,
         })
+        if (admitting !== undefined) await admitting
         if (stream) {
           const { value, attempt } = await execute(deps, llm, aliasState, async (attempt) => {
             const client = attempt.state.client

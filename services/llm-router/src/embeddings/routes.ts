@@ -23,11 +23,12 @@ export function embeddingsRoutes(app: KitServer, deps: PipelineDeps): void {
       })
       llm.span = startLlmSpan('embeddings', body.model, {})
       try {
-        await admit(deps.admission, llm, {
+        const admitting = admit(deps.admission, llm, {
           promptTokens: estimateEmbeddingTokens(body.input),
           maxTokens: 0,
           pricing: aliasState.alias.maxPricing,
         })
+        if (admitting !== undefined) await admitting
         const { value, attempt } = await execute(deps, llm, aliasState, async (attempt) => {
           const client = attempt.state.client
           if (client.embeddings === undefined)

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { SharedState } from '@switchyard/kit'
 import type { Pricing } from '../catalog/schema.ts'
 import type { Admission, AdmissionRequest, AdmissionTicket } from '../pipeline/admission.ts'
-import { admitScript, finishScript } from './admission-scripts.ts'
+import { type AdmitResult, admitScript, finishScript } from './admission-scripts.ts'
 import type { BudgetFailure } from './budget-scripts.ts'
 import {
   type BudgetScope,
@@ -127,11 +127,17 @@ export function createAdmission(options: CreateAdmissionOptions): LimitsAdmissio
     const at = now()
     const args = [id, tokensUsed, caller.rateScopes.length, spentMicros]
     for (const s of caller.budgetScopes) args.push(ledgerTtl(s.period, at))
-    void track(
-      spentMicros < 0 ? 'releasing the reservation' : 'settling the reservation',
-      id,
-      state.runScript(finishScript, caller.keys, args),
-    )
+    const what = spentMicros < 0 ? 'releasing the reservation' : 'settling the reservation'
+    // In memory the script runs at once: no promise to track.
+    if (state.runScriptNow !== undefined) {
+      try {
+        state.runScriptNow(finishScript, caller.keys, args)
+      } catch (err) {
+        logger.warn({ err, reservation: id }, `limits: ${what} failed`)
+      }
+      return
+    }
+    void track(what, id, state.runScript(finishScript, caller.keys, args))
   }
 
   // Synchronous when nothing applies, so an unlimited request costs no promise and no round trip.
@@ -143,12 +149,12 @@ export function createAdmission(options: CreateAdmissionOptions): LimitsAdmissio
     return admitCounted(request, limits, caller, at)
   }
 
-  async function admitCounted(
+  function admitCounted(
     request: AdmissionRequest,
     limits: Limits,
     caller: CallerLimits,
     at: number,
-  ): Promise<AdmissionTicket> {
+  ): AdmissionTicket | Promise<AdmissionTicket> {
     const completion =
       request.operation === 'chat'
         ? (request.maxTokens ?? limits.unboundedMaxTokens)
@@ -160,13 +166,22 @@ export function createAdmission(options: CreateAdmissionOptions): LimitsAdmissio
     const args = [at, rateWindowMs, id, tokens, rateScopes.length, cost, limits.reservationTtlMs]
     for (const s of rateScopes) args.push(s.rpm, s.tpm)
     for (const s of budgetScopes) args.push(s.budget.limitMicros, ledgerTtl(s.period, at))
-    const result = await state.runScript(admitScript, caller.keys, args)
-    if (!result.admitted) {
-      throw 'rate' in result
-        ? rateLimitError(result.rate, rateScopes, tokens)
-        : budgetError(result.budget, budgetScopes, cost, at)
+    const decide = (result: AdmitResult): AdmissionTicket => {
+      if (!result.admitted) {
+        throw 'rate' in result
+          ? rateLimitError(result.rate, rateScopes, tokens)
+          : budgetError(result.budget, budgetScopes, cost, at)
+      }
+      return new Reservation(id, caller, end)
     }
-    return new Reservation(id, caller, end)
+    // In memory the script runs at once, and an admitted request gets its ticket without a promise;
+    // a refusal is still a rejected promise, never a throw from admit().
+    if (state.runScriptNow === undefined) return state.runScript(admitScript, caller.keys, args).then(decide)
+    try {
+      return decide(state.runScriptNow(admitScript, caller.keys, args))
+    } catch (error) {
+      return Promise.reject(error)
+    }
   }
 
   return {

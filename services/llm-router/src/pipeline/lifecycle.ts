@@ -30,26 +30,35 @@ export function beginRequest(
   const identity: Identity = request.identity
   const llm = new LlmRequest({ requestId: request.id, identity, ...init })
   const raw = reply.raw
-  raw.once('close', () => {
+  // 'close' fires once per response: `on` spares the wrapper `once` makes.
+  raw.on('close', () => {
     if (!raw.writableFinished) llm.clientGone()
     llm.end(deps, reply.elapsedTime)
   })
   return { llm, aliasState }
 }
 
-/** Runs admission; a refusal ends the request as an error with the limiter's code. */
-export async function admit(
+/**
+ * Runs admission; a refusal ends the request as an error with the limiter's code. Answers a
+ * promise only when admission has to wait (a Redis round trip): await it when there is one.
+ */
+export function admit(
   admission: Admission,
   llm: LlmRequest,
   request: Omit<AdmissionRequest, 'identity' | 'alias' | 'operation'>,
-): Promise<void> {
+): Promise<void> | undefined {
   const ticket = admission.admit({
     identity: llm.identity,
     alias: llm.alias,
     operation: llm.operation,
     ...request,
   })
-  llm.ticket = ticket instanceof Promise ? await ticket : ticket
+  if (ticket instanceof Promise)
+    return ticket.then((admitted) => {
+      llm.ticket = admitted
+    })
+  llm.ticket = ticket
+  return undefined
 }
 
 /** Records how the request failed and adds the attempts header; returns what to throw. */
