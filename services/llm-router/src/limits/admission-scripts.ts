@@ -61,7 +61,7 @@ if #failures > 0 then
   return failures
 end
 for i = 1, rates do
-  rate_add(KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i], now, window, id, tokens)
+  rate_add(KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i], now, window, tokens)
 end
 for j = 1, budgets do
   local k = 3 * (rates + j)
@@ -89,7 +89,7 @@ return failures
     for (let j = 0; j < budgets; j++)
       budgetCheck(store, keys, 3 * (rates + j), failures, j + 1, now, cost, args.number(base + 2 * j))
     if (failures.length > 0) return [2, ...failures]
-    for (let i = 0; i < rates; i++) rateAdd(store, keys, 3 * i, now, window, id, tokens)
+    for (let i = 0; i < rates; i++) rateAdd(store, keys, 3 * i, now, window, tokens)
     for (let j = 0; j < budgets; j++)
       budgetHold(store, keys, 3 * (rates + j), now, id, cost, holdTtl, args.number(base + 2 * j + 1))
     return failures
@@ -105,17 +105,19 @@ return failures
 })
 
 // ARGV: id, tokens (>= 0: the request's actual count; -1: remove it from the logs), rate scopes,
-// actual cost (micro-dollars; -1: a release, nothing spent), then per budget scope: ledger ttl (ms).
+// actual cost (micro-dollars; -1: a release, nothing spent), when it was admitted (ms), the rate
+// window (ms), the tokens it was admitted with, then per budget scope: ledger ttl (ms).
 export const finishScript = defineAtomicScript({
   name: 'llm-router.limits.finish',
   lua: `${luaRate}${luaBudget}
 local id, tokens, rates, actual = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local admittedAt, window, estimate = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
 for i = 1, rates do
-  rate_correct(KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i], id, tokens)
+  rate_correct(KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i], admittedAt, window, estimate, tokens)
 end
 for j = 1, #KEYS / 3 - rates do
   local k = 3 * (rates + j)
-  budget_finish(KEYS[k - 2], KEYS[k - 1], KEYS[k], id, actual, tonumber(ARGV[4 + j]))
+  budget_finish(KEYS[k - 2], KEYS[k - 1], KEYS[k], id, actual, tonumber(ARGV[7 + j]))
 end
 return 0
 `,
@@ -124,9 +126,12 @@ return 0
     const tokens = args.number(1)
     const rates = args.number(2)
     const actual = args.number(3)
-    for (let i = 0; i < rates; i++) rateCorrect(store, keys, 3 * i, id, tokens)
+    const admittedAt = args.number(4)
+    const window = args.number(5)
+    const estimate = args.number(6)
+    for (let i = 0; i < rates; i++) rateCorrect(store, keys, 3 * i, admittedAt, window, estimate, tokens)
     for (let j = 0; j < keys.length / 3 - rates; j++)
-      budgetFinish(store, keys, 3 * (rates + j), id, actual, args.number(4 + j))
+      budgetFinish(store, keys, 3 * (rates + j), id, actual, args.number(7 + j))
     return 0
   },
   parse: () => undefined,

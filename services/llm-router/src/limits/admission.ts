@@ -70,12 +70,17 @@ type EndReservation = (reservation: Reservation, tokensUsed: number, spentMicros
 class Reservation implements AdmissionTicket {
   readonly id: string
   readonly caller: CallerLimits
+  /** When it was admitted (ms) and with how many tokens: the rate logs count it there. */
+  readonly admittedAt: number
+  readonly tokens: number
   readonly #end: EndReservation
   #open = true
 
-  constructor(id: string, caller: CallerLimits, end: EndReservation) {
+  constructor(id: string, caller: CallerLimits, admittedAt: number, tokens: number, end: EndReservation) {
     this.id = id
     this.caller = caller
+    this.admittedAt = admittedAt
+    this.tokens = tokens
     this.#end = end
   }
 
@@ -123,9 +128,9 @@ export function createAdmission(options: CreateAdmissionOptions): LimitsAdmissio
     }
   }
 
-  const end: EndReservation = ({ id, caller }, tokensUsed, spentMicros) => {
+  const end: EndReservation = ({ id, caller, admittedAt, tokens }, tokensUsed, spentMicros) => {
     const at = now()
-    const args = [id, tokensUsed, caller.rateScopes.length, spentMicros]
+    const args = [id, tokensUsed, caller.rateScopes.length, spentMicros, admittedAt, rateWindowMs, tokens]
     for (const s of caller.budgetScopes) args.push(ledgerTtl(s.period, at))
     const what = spentMicros < 0 ? 'releasing the reservation' : 'settling the reservation'
     // In memory the script runs at once: no promise to track.
@@ -172,7 +177,7 @@ export function createAdmission(options: CreateAdmissionOptions): LimitsAdmissio
           ? rateLimitError(result.rate, rateScopes, tokens)
           : budgetError(result.budget, budgetScopes, cost, at)
       }
-      return new Reservation(id, caller, end)
+      return new Reservation(id, caller, at, tokens, end)
     }
     // In memory the script runs at once, and an admitted request gets its ticket without a promise;
     // a refusal is still a rejected promise, never a throw from admit().

@@ -8,10 +8,10 @@ import type { BudgetPeriod, Scope } from './config.ts'
 const tag = (orgId: string) => `{o:${encodeURIComponent(orgId)}}`
 const scopeId = (scope: Scope, id: string) => `${scope}:${encodeURIComponent(id)}`
 
-/** log (sorted set), weights (hash), used (string): see rate-limit-scripts.ts. */
+/** counts, tokens, totals (hashes): see rate-limit-scripts.ts. */
 export function rateKeys(orgId: string, scope: Scope, id: string): [string, string, string] {
   const base = `rl:${tag(orgId)}:${scopeId(scope, id)}`
-  return [`${base}:log`, `${base}:weights`, `${base}:used`]
+  return [`${base}:counts`, `${base}:tokens`, `${base}:totals`]
 }
 
 /** ledger (hash), holds (sorted set), amounts (hash): see budget-scripts.ts. */

@@ -1,5 +1,5 @@
 import type { Identity } from '@switchyard/contracts'
-import { isServiceError, type ServiceError, type SharedState } from '@switchyard/kit'
+import { defineAtomicScript, isServiceError, type ServiceError, type SharedState } from '@switchyard/kit'
 import { describe, expect, onTestFinished, test } from 'vitest'
 import type { Pricing } from '../catalog/schema.ts'
 import type { AdmissionRequest, AdmissionTicket } from '../pipeline/admission.ts'
@@ -11,6 +11,7 @@ import {
   worstCaseMicros,
 } from './admission.ts'
 import type { LimitsSpec } from './config.ts'
+import { rateKeys } from './keys.ts'
 
 /** One empty store seen through as many clients as a test opens (router replicas). */
 export interface LimitsFixture {
@@ -44,6 +45,13 @@ export async function rejection(admitted: AdmissionTicket | Promise<AdmissionTic
 }
 
 const retryAfter = (error: ServiceError) => error.headers?.['retry-after']
+
+/** How many fields a hash holds (HLEN), on either store. */
+const fieldCount = defineAtomicScript({
+  name: 'test.limits.field-count',
+  lua: `return redis.call('HLEN', KEYS[1])`,
+  memory: (store, [key]) => Object.keys(store.hgetall(key ?? '')).length,
+})
 const secondsHeader = (ms: number) => String(Math.ceil(ms / 1000))
 
 /**
@@ -154,6 +162,43 @@ export function limitsContract(name: string, createFixture: () => Promise<Limits
           const error = await rejection(behind?.admit(request) ?? Promise.resolve(undefined as never))
           expect(retryAfter(error)).toBe(secondsHeader(rateWindowMs))
         }
+      })
+
+      test('a busy scope holds a window of one-second buckets, not an entry per request', async () => {
+        const fixture = await createFixture()
+        const state = await fixture.open()
+        onTestFinished(async () => {
+          await state.close()
+          await fixture.cleanup?.()
+        })
+        let t = start
+        const config = { limits: { defaults: { key: { rpm: 1_000_000, tpm: 1_000_000_000 } } } }
+        const admission = createAdmission({ state, config, now: () => t })
+        // 3 000 requests over 150 s: two and a half windows.
+        const stepMs = 50
+        for (let i = 0; i < 3_000; i++) {
+          const ticket = await admission.admit(chat(alice, 10, 10))
+          ticket.settle(0, { input: 5, output: 5 })
+          t += stepMs
+        }
+        await admission.drain()
+        const [counts, tokens] = rateKeys(alice.orgId, 'key', alice.keyId ?? '')
+        const perWindow = rateWindowMs / 1_000
+        // A request every 50 ms: every second of the last window has its bucket, and no more.
+        for (const key of [counts, tokens]) {
+          const fields = await state.runScript(fieldCount, [key ?? ''])
+          expect(fields).toBeGreaterThanOrEqual(perWindow - 1)
+          expect(fields).toBeLessThanOrEqual(perWindow + 1)
+        }
+        // What the window holds is what the last minute admitted, at the settled 10 tokens each.
+        const error = await rejection(
+          createAdmission({
+            state,
+            config: { limits: { defaults: { key: { rpm: 1 } } } },
+            now: () => t,
+          }).admit(chat(alice, 1, 1)),
+        )
+        expect(error.message).toContain('1 requests per minute')
       })
 
       test('a rejected request counts nowhere: a limit that fails in one scope counts in none', async () => {

@@ -1,13 +1,17 @@
 import type { ScriptStore } from '@switchyard/kit'
 
-// Requests and tokens per minute as a sliding log: every admitted request is a member of its
-// scope's sorted set (`log`, scored by the time it was admitted) with its token count in a hash
-// (`weights`) and the sum of those counts in a string (`used`). A request is admitted only if, for
-// every scope at once, fewer than `rpm` requests and at most `tpm - tokens` tokens were admitted in
-// the last window; otherwise nothing is written. The log is exact: no window edge lets a burst
-// through twice, as fixed windows do.
+// Requests and tokens per minute as a sliding log kept by the second: each scope counts the
+// requests and tokens admitted in each second of the window (hashes `counts` and `tokens`, by
+// bucket = floor(ms / bucket length), a window being 60 buckets) and their sums (`totals`:
+// requests, tokens, and the oldest bucket held). A request is admitted only if, for every scope at
+// once, fewer than `rpm` requests and at most `tpm - tokens` tokens were admitted in the last
+// window; otherwise nothing is written. A second's requests leave the window together, when its
+// start is a window old: so the window slides a second at a time (no edge lets a burst through
+// twice, as fixed windows do), and a scope holds at most 61 buckets however busy it is. (It was
+// one entry per request: at a few thousand requests a second, hundreds of thousands of live
+// entries per scope, whose churn was most of the router's limits cost.)
 //
-// Three keys per scope: log, weights, used. These are the rate-limit parts of the scripts in
+// Three keys per scope: counts, tokens, totals. These are the rate-limit parts of the scripts in
 // admission-scripts.ts, each in Lua (Redis) and in JS (memory), kept side by side.
 //
 // A failure is reported as five numbers: scope index (1-based), kind (1 = rpm, 2 = tpm),
@@ -43,92 +47,150 @@ export function parseRateFailures(flat: readonly number[]): LimitFailure[] {
 // rate_evict drops what left the window; a log left empty resets its sum, so a drift (a crash
 // between writes can't happen inside a script, but a hand edit can) heals itself.
 export const luaRate = `
-local function rate_evict(log, weights, used, cutoff)
-  local old = redis.call('ZRANGEBYSCORE', log, '-inf', cutoff)
-  if #old == 0 then return end
-  local freed = 0
-  for _, member in ipairs(old) do
-    freed = freed + tonumber(redis.call('HGET', weights, member) or '0')
-    redis.call('HDEL', weights, member)
+local function rate_hadd(key, field, n)
+  if n ~= 0 then redis.call('HINCRBY', key, field, n) end
+end
+-- Drops the buckets that left the window (those up to cutoff); a scope left empty loses its keys,
+-- so a drift (a hand edit) heals itself.
+local function rate_evict(counts, tokens, totals, cutoff, buckets)
+  local oldest = tonumber(redis.call('HGET', totals, 'oldest') or '-1')
+  if oldest < 0 or oldest > cutoff then return end
+  local requests = tonumber(redis.call('HGET', totals, 'requests') or '0')
+  local used = tonumber(redis.call('HGET', totals, 'tokens') or '0')
+  if cutoff - oldest > 2 * buckets then
+    redis.call('DEL', counts, tokens, totals)
+    return
   end
-  redis.call('ZREMRANGEBYSCORE', log, '-inf', cutoff)
-  if redis.call('ZCARD', log) == 0 then
-    redis.call('DEL', used, weights)
+  for b = oldest, cutoff do
+    local n = redis.call('HGET', counts, b)
+    if n then
+      requests = requests - tonumber(n)
+      used = used - tonumber(redis.call('HGET', tokens, b) or '0')
+      redis.call('HDEL', counts, b)
+      redis.call('HDEL', tokens, b)
+    end
+  end
+  if requests <= 0 then
+    redis.call('DEL', counts, tokens, totals)
   else
-    redis.call('DECRBY', used, freed)
+    redis.call('HSET', totals, 'requests', requests, 'tokens', used, 'oldest', cutoff + 1)
   end
 end
-local function rate_check(failures, i, log, weights, used, rpm, tpm, now, window, tokens)
-  rate_evict(log, weights, used, now - window)
-  local count = redis.call('ZCARD', log)
+-- The wait until enough of the oldest buckets' requests (field counts) or tokens have left.
+local function rate_wait(hash, totals, need, now, window, bucket, buckets)
+  local oldest = tonumber(redis.call('HGET', totals, 'oldest') or '-1')
+  local freed = 0
+  for b = oldest, oldest + 2 * buckets do
+    freed = freed + tonumber(redis.call('HGET', hash, b) or '0')
+    -- At most a window: a bucket filled by a replica whose clock runs ahead is still in the future.
+    if freed >= need then return math.min(b * bucket + window - now, window) end
+  end
+  return window
+end
+local function rate_check(failures, i, counts, tokens, totals, rpm, tpm, now, window, asked)
+  local buckets = 60
+  local bucket = window / buckets
+  rate_evict(counts, tokens, totals, math.floor((now - window) / bucket), buckets)
+  local count = tonumber(redis.call('HGET', totals, 'requests') or '0')
   if rpm >= 0 and count + 1 > rpm then
-    -- The request fits once count - rpm + 1 of the oldest have left: the one at rank count - rpm.
-    local entry = redis.call('ZRANGE', log, count - rpm, count - rpm, 'WITHSCORES')
-    -- At most a window: an entry stamped by a replica whose clock runs ahead is still in the future.
-    local retry = math.min(tonumber(entry[2]) + window - now, window)
+    local retry = rate_wait(counts, totals, count - rpm + 1, now, window, bucket, buckets)
     for _, v in ipairs({ i, 1, retry, rpm, count }) do failures[#failures + 1] = v end
   end
-  local inUse = tonumber(redis.call('GET', used) or '0')
-  if tpm >= 0 and inUse + tokens > tpm then
+  local inUse = tonumber(redis.call('HGET', totals, 'tokens') or '0')
+  if tpm >= 0 and inUse + asked > tpm then
     local retry = -1
-    if tokens <= tpm then
-      -- Oldest first, until enough tokens have left the window.
-      local need, freed = inUse + tokens - tpm, 0
-      retry = window
-      local entries = redis.call('ZRANGE', log, 0, -1, 'WITHSCORES')
-      for j = 1, #entries, 2 do
-        freed = freed + tonumber(redis.call('HGET', weights, entries[j]) or '0')
-        if freed >= need then
-          retry = math.min(tonumber(entries[j + 1]) + window - now, window)
-          break
-        end
-      end
-    end
+    if asked <= tpm then retry = rate_wait(tokens, totals, inUse + asked - tpm, now, window, bucket, buckets) end
     for _, v in ipairs({ i, 2, retry, tpm, inUse }) do failures[#failures + 1] = v end
   end
 end
-local function rate_add(log, weights, used, now, window, id, tokens)
-  redis.call('ZADD', log, now, id)
-  redis.call('HSET', weights, id, tokens)
-  redis.call('INCRBY', used, tokens)
-  -- Every member is younger than the window: the keys can go a window after the newest.
-  redis.call('PEXPIRE', log, window)
-  redis.call('PEXPIRE', weights, window)
-  redis.call('PEXPIRE', used, window)
+local function rate_add(counts, tokens, totals, now, window, asked)
+  local b = math.floor(now / (window / 60))
+  redis.call('HINCRBY', counts, b, 1)
+  rate_hadd(tokens, b, asked)
+  redis.call('HINCRBY', totals, 'requests', 1)
+  rate_hadd(totals, 'tokens', asked)
+  -- Lower than the oldest only from a replica whose clock runs behind: eviction must still find it.
+  local oldest = tonumber(redis.call('HGET', totals, 'oldest') or '-1')
+  if oldest < 0 or b < oldest then redis.call('HSET', totals, 'oldest', b) end
+  -- Every bucket is younger than a window and a bucket: the keys can go that long after the newest.
+  local ttl = window + window / 60
+  redis.call('PEXPIRE', counts, ttl)
+  redis.call('PEXPIRE', tokens, ttl)
+  redis.call('PEXPIRE', totals, ttl)
 end
--- tokens >= 0 replaces the request's count; -1 removes the request from the log altogether, as if
--- it had never been admitted. A request that already left the window is not touched.
-local function rate_correct(log, weights, used, id, tokens)
-  if not redis.call('ZSCORE', log, id) then return end
-  local old = tonumber(redis.call('HGET', weights, id) or '0')
-  if tokens < 0 then
-    redis.call('ZREM', log, id)
-    redis.call('HDEL', weights, id)
-    redis.call('DECRBY', used, old)
+-- A request admitted at admittedAt with estimate tokens: actual >= 0 replaces its tokens; -1 takes
+-- it out altogether, as if it had never been admitted. One whose second already left is not touched.
+local function rate_correct(counts, tokens, totals, admittedAt, window, estimate, actual)
+  local b = math.floor(admittedAt / (window / 60))
+  if not redis.call('HGET', counts, b) then return end
+  if actual < 0 then
+    redis.call('HINCRBY', counts, b, -1)
+    rate_hadd(tokens, b, -estimate)
+    redis.call('HINCRBY', totals, 'requests', -1)
+    rate_hadd(totals, 'tokens', -estimate)
   else
-    redis.call('HSET', weights, id, tokens)
-    redis.call('INCRBY', used, tokens - old)
+    rate_hadd(tokens, b, actual - estimate)
+    rate_hadd(totals, 'tokens', actual - estimate)
   end
 end
 `
 
-// The JS parts take the script's KEYS and the index of the scope's first key (log, then weights and
-// used), so a request's admission allocates no key triple per scope.
+// The JS parts take the script's KEYS and the index of the scope's first key (counts, then tokens
+// and totals), so a request's admission allocates no key triple per scope.
+
+const bucketsPerWindow = 60
+
+function hadd(store: ScriptStore, key: string, field: string, n: number): void {
+  if (n !== 0) store.hincrBy(key, field, n)
+}
 
 function rateEvict(store: ScriptStore, keys: readonly string[], k: number, cutoff: number): void {
-  const log = keys[k] ?? ''
-  const weights = keys[k + 1] ?? ''
-  const old = store.zrangeByScore(log, Number.NEGATIVE_INFINITY, cutoff)
-  if (old.length === 0) return
-  let freed = 0
-  for (const { member } of old) {
-    freed += store.hgetNumber(weights, member) ?? 0
-    store.hdel(weights, member)
+  const counts = keys[k] ?? ''
+  const tokens = keys[k + 1] ?? ''
+  const totals = keys[k + 2] ?? ''
+  const oldest = store.hgetNumber(totals, 'oldest') ?? -1
+  if (oldest < 0 || oldest > cutoff) return
+  if (cutoff - oldest > 2 * bucketsPerWindow) {
+    store.del(counts, tokens, totals)
+    return
   }
-  store.zremRangeByScore(log, Number.NEGATIVE_INFINITY, cutoff)
-  const used = keys[k + 2] ?? ''
-  if (store.zcard(log) === 0) store.del(used, weights)
-  else store.incrBy(used, -freed)
+  let requests = store.hgetNumber(totals, 'requests') ?? 0
+  let used = store.hgetNumber(totals, 'tokens') ?? 0
+  for (let b = oldest; b <= cutoff; b++) {
+    const field = String(b)
+    const n = store.hgetNumber(counts, field)
+    if (n === null) continue
+    requests -= n
+    used -= store.hgetNumber(tokens, field) ?? 0
+    store.hdel(counts, field)
+    store.hdel(tokens, field)
+  }
+  if (requests <= 0) {
+    store.del(counts, tokens, totals)
+    return
+  }
+  store.hset(totals, 'requests', String(requests))
+  store.hset(totals, 'tokens', String(used))
+  store.hset(totals, 'oldest', String(cutoff + 1))
+}
+
+function rateWait(
+  store: ScriptStore,
+  hash: string,
+  totals: string,
+  need: number,
+  now: number,
+  window: number,
+): number {
+  const bucket = window / bucketsPerWindow
+  const oldest = store.hgetNumber(totals, 'oldest') ?? -1
+  let freed = 0
+  for (let b = oldest; b <= oldest + 2 * bucketsPerWindow; b++) {
+    freed += store.hgetNumber(hash, String(b)) ?? 0
+    // At most a window: a bucket filled by a replica whose clock runs ahead is still in the future.
+    if (freed >= need) return Math.min(b * bucket + window - now, window)
+  }
+  return window
 }
 
 export function rateCheck(
@@ -141,31 +203,19 @@ export function rateCheck(
   tpm: number,
   now: number,
   window: number,
-  tokens: number,
+  asked: number,
 ): void {
-  const log = keys[k] ?? ''
-  rateEvict(store, keys, k, now - window)
-  const count = store.zcard(log)
+  const totals = keys[k + 2] ?? ''
+  rateEvict(store, keys, k, Math.floor((now - window) / (window / bucketsPerWindow)))
+  const count = store.hgetNumber(totals, 'requests') ?? 0
   if (rpm >= 0 && count + 1 > rpm) {
-    const [entry] = store.zrange(log, count - rpm, count - rpm)
-    // At most a window: an entry stamped by a replica whose clock runs ahead is still in the future.
-    failures.push(i, 1, Math.min((entry?.score ?? now) + window - now, window), rpm, count)
+    const retry = rateWait(store, keys[k] ?? '', totals, count - rpm + 1, now, window)
+    failures.push(i, 1, retry, rpm, count)
   }
-  const inUse = store.getNumber(keys[k + 2] ?? '') ?? 0
-  if (tpm >= 0 && inUse + tokens > tpm) {
-    let retry = -1
-    if (tokens <= tpm) {
-      const need = inUse + tokens - tpm
-      let freed = 0
-      retry = window
-      for (const entry of store.zrange(log, 0, -1)) {
-        freed += store.hgetNumber(keys[k + 1] ?? '', entry.member) ?? 0
-        if (freed >= need) {
-          retry = Math.min(entry.score + window - now, window)
-          break
-        }
-      }
-    }
+  const inUse = store.hgetNumber(totals, 'tokens') ?? 0
+  if (tpm >= 0 && inUse + asked > tpm) {
+    const retry =
+      asked <= tpm ? rateWait(store, keys[k + 1] ?? '', totals, inUse + asked - tpm, now, window) : -1
     failures.push(i, 2, retry, tpm, inUse)
   }
 }
@@ -176,38 +226,46 @@ export function rateAdd(
   k: number,
   now: number,
   window: number,
-  id: string,
-  tokens: number,
+  asked: number,
 ): void {
-  const log = keys[k] ?? ''
-  const weights = keys[k + 1] ?? ''
-  const used = keys[k + 2] ?? ''
-  store.zadd(log, now, id)
-  store.hset(weights, id, String(tokens))
-  store.incrBy(used, tokens)
-  store.pexpire(log, window)
-  store.pexpire(weights, window)
-  store.pexpire(used, window)
+  const counts = keys[k] ?? ''
+  const tokens = keys[k + 1] ?? ''
+  const totals = keys[k + 2] ?? ''
+  const field = String(Math.floor(now / (window / bucketsPerWindow)))
+  store.hincrBy(counts, field, 1)
+  hadd(store, tokens, field, asked)
+  store.hincrBy(totals, 'requests', 1)
+  hadd(store, totals, 'tokens', asked)
+  // Lower than the oldest only from a replica whose clock runs behind: eviction must still find it.
+  const oldest = store.hgetNumber(totals, 'oldest') ?? -1
+  if (oldest < 0 || Number(field) < oldest) store.hset(totals, 'oldest', field)
+  const ttl = window + window / bucketsPerWindow
+  store.pexpire(counts, ttl)
+  store.pexpire(tokens, ttl)
+  store.pexpire(totals, ttl)
 }
 
 export function rateCorrect(
   store: ScriptStore,
   keys: readonly string[],
   k: number,
-  id: string,
-  tokens: number,
+  admittedAt: number,
+  window: number,
+  estimate: number,
+  actual: number,
 ): void {
-  const log = keys[k] ?? ''
-  if (store.zscore(log, id) === null) return
-  const weights = keys[k + 1] ?? ''
-  const used = keys[k + 2] ?? ''
-  const old = store.hgetNumber(weights, id) ?? 0
-  if (tokens < 0) {
-    store.zrem(log, id)
-    store.hdel(weights, id)
-    store.incrBy(used, -old)
+  const counts = keys[k] ?? ''
+  const field = String(Math.floor(admittedAt / (window / bucketsPerWindow)))
+  if (store.hget(counts, field) === null) return
+  const tokens = keys[k + 1] ?? ''
+  const totals = keys[k + 2] ?? ''
+  if (actual < 0) {
+    store.hincrBy(counts, field, -1)
+    hadd(store, tokens, field, -estimate)
+    store.hincrBy(totals, 'requests', -1)
+    hadd(store, totals, 'tokens', -estimate)
   } else {
-    store.hset(weights, id, String(tokens))
-    store.incrBy(used, tokens - old)
+    hadd(store, tokens, field, actual - estimate)
+    hadd(store, totals, 'tokens', actual - estimate)
   }
 }
