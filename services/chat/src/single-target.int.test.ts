@@ -16,8 +16,11 @@ import {
   numberedWords,
   readAll,
   type SseEvent,
+  seqOf,
   sseReader,
+  streamedText,
   type TestResponse,
+  untilDeltas,
 } from './test-support.ts'
 
 // Chat as it runs in production: its own process shape (Cassandra, Redis, Kafka), two replicas, and
@@ -122,22 +125,6 @@ async function call(
   })
 }
 
-const text = (events: SseEvent[]) =>
-  events
-    .filter((e) => e.event === 'message.delta')
-    .map((e) => JSON.parse(e.data).delta)
-    .join('')
-
-async function untilDeltas(reader: ReturnType<typeof sseReader>, count: number): Promise<SseEvent[]> {
-  const seen: SseEvent[] = []
-  while (seen.filter((e) => e.event === 'message.delta').length < count) {
-    const event = await reader.next()
-    if (event === undefined) throw new Error(`the stream ended after ${seen.length} events`)
-    seen.push(event)
-  }
-  return seen
-}
-
 test('ready on Cassandra, Redis and Kafka', async () => {
   const res = await fetch(`${replicas[0]?.switchyard.url}/readyz`)
   expect(res.status).toBe(200)
@@ -174,9 +161,9 @@ test('a client that drops from one replica resumes on another with Last-Event-ID
   )
   const after = await readAll(sseReader(resumed))
   const all = [...before, ...after]
-  expect(all.map((e) => Number(e.id?.split(':')[1]))).toEqual(all.map((_, i) => i + 1))
+  expect(all.map(seqOf)).toEqual(all.map((_, i) => i + 1))
   expect(all.at(-1)?.event).toBe('done')
-  expect(text(all)).toBe(reply)
+  expect(streamedText(all)).toBe(reply)
 
   const stored = await (
     await call(1, 'GET', `/v1/conversations/${conversation.id}/messages/${messageId}`)
@@ -198,7 +185,7 @@ test('stop on another replica ends the generation and the upstream request; the 
   expect(stop.status).toBe(200)
   const { message } = await stop.json()
   const after = await readAll(reader)
-  const streamed = text([...before, ...after])
+  const streamed = streamedText([...before, ...after])
   expect(message).toMatchObject({ status: 'stopped', content: streamed })
   expect(countTokens(streamed)).toBeGreaterThanOrEqual(4)
   expect(countTokens(streamed)).toBeLessThan(300)

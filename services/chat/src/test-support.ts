@@ -195,6 +195,27 @@ export function messageIdOf(event: SseEvent | undefined): string {
   return id
 }
 
+/** The sequence number in an SSE id (`<messageId>:<seq>`). */
+export const seqOf = (event: SseEvent) => Number(event.id?.split(':')[1])
+
+/** The answer's text: its `message.delta` events joined. */
+export const streamedText = (events: SseEvent[]) =>
+  events
+    .filter((e) => e.event === 'message.delta')
+    .map((e) => JSON.parse(e.data).delta)
+    .join('')
+
+/** Reads events until `count` deltas arrived. */
+export async function untilDeltas(reader: ReturnType<typeof sseReader>, count: number): Promise<SseEvent[]> {
+  const seen: SseEvent[] = []
+  while (seen.filter((e) => e.event === 'message.delta').length < count) {
+    const event = await reader.next()
+    if (event === undefined) throw new Error(`the stream ended after ${seen.length} events`)
+    seen.push(event)
+  }
+  return seen
+}
+
 /** `n` words `w1 w2 ... wn`: a reply whose every token is distinct, so order and gaps show. */
 export function numberedWords(n: number): string {
   return Array.from({ length: n }, (_, i) => `w${i + 1}`).join(' ')

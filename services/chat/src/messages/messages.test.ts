@@ -9,8 +9,11 @@ import {
   numberedWords,
   readAll,
   type SseEvent,
+  seqOf,
   sseReader,
   startChat,
+  streamedText,
+  untilDeltas,
 } from '../test-support.ts'
 
 /** Longest message in this file's config, so the limit is cheap to cross. */
@@ -32,24 +35,6 @@ async function newConversation(body: Record<string, unknown> = {}): Promise<{ id
   const res = await chat.call('POST', '/v1/conversations', { body: { model: MODEL, ...body } })
   expect(res.status).toBe(201)
   return res.json()
-}
-
-const seqOf = (e: SseEvent) => Number(e.id?.split(':')[1])
-const text = (events: SseEvent[]) =>
-  events
-    .filter((e) => e.event === 'message.delta')
-    .map((e) => JSON.parse(e.data).delta)
-    .join('')
-
-/** Reads events until `count` deltas arrived. */
-async function untilDeltas(reader: ReturnType<typeof sseReader>, count: number): Promise<SseEvent[]> {
-  const seen: SseEvent[] = []
-  while (seen.filter((e) => e.event === 'message.delta').length < count) {
-    const event = await reader.next()
-    if (event === undefined) throw new Error(`the stream ended after ${seen.length} events`)
-    seen.push(event)
-  }
-  return seen
 }
 
 async function getMessage(conversationId: string, messageId: string) {
@@ -92,7 +77,7 @@ test('a client that leaves mid-answer reconnects with Last-Event-ID and gets exa
     'usage',
     'done',
   ])
-  expect(text(all)).toBe(reply)
+  expect(streamedText(all)).toBe(reply)
   expect(JSON.parse((all.at(-2) as SseEvent).data)).toMatchObject({ inputTokens: 3, outputTokens: 80 })
   expect(await getMessage(conversation.id, messageId)).toMatchObject({
     content: reply,
@@ -126,7 +111,7 @@ test('with nobody listening the answer is finished and stored, and its stream ca
   const replay = await readAll(
     sseReader(await chat.call('GET', `/v1/conversations/${conversation.id}/messages/${messageId}/stream`)),
   )
-  expect(text(replay)).toBe(reply)
+  expect(streamedText(replay)).toBe(reply)
   expect(replay.at(-1)?.event).toBe('done')
 })
 
@@ -169,7 +154,7 @@ test('stop ends the generation and stores the partial answer, which then no long
   expect(stop.status).toBe(200)
   const { message } = await stop.json()
   const after = await readAll(reader)
-  const streamed = text([...before, ...after])
+  const streamed = streamedText([...before, ...after])
 
   expect(message).toMatchObject({ id: messageId, status: 'stopped', content: streamed })
   expect(countTokens(streamed)).toBeGreaterThanOrEqual(4)
@@ -230,7 +215,7 @@ test('regenerate and edit make sibling branches; the model sees only the active 
   const ask = async (path: string, body?: unknown) => {
     const events = await readAll(sseReader(await chat.call('POST', path, body === undefined ? {} : { body })))
     const start = JSON.parse(events[0]?.data as string)
-    return { id: start.messageId as string, parentId: start.parentId as string, text: text(events) }
+    return { id: start.messageId as string, parentId: start.parentId as string, text: streamedText(events) }
   }
   const lastPrompt = () => {
     const body = chat.upstream.requests.at(-1)?.body as { messages: { role: string; content: string }[] }
