@@ -41,15 +41,31 @@ export interface RouterUnderTest {
   usageEvents(count: number): Promise<LlmUsageV1[]>
 }
 
+export interface StartRouterOptions {
+  admission?: Admission
+  config?: Partial<LlmRouterConfig>
+  /** A bus of the caller's (who closes it); `usage` then stays empty: read the bus yourself. */
+  bus?: EventBus
+}
+
+/** The router for one test: closed when the test finishes. */
 export async function startRouter(
   catalog: Record<string, unknown>,
-  options: {
-    admission?: Admission
-    config?: Partial<LlmRouterConfig>
-    /** A bus of the caller's (who closes it); `usage` then stays empty: read the bus yourself. */
-    bus?: EventBus
-  } = {},
+  options: StartRouterOptions = {},
 ): Promise<RouterUnderTest> {
+  const started = await startSharedRouter(catalog, options)
+  onTestFinished(() => started.close())
+  return started
+}
+
+/**
+ * The router for the tests of a file that share it (started in beforeAll, say, when starting costs
+ * seconds): the caller closes it.
+ */
+export async function startSharedRouter(
+  catalog: Record<string, unknown>,
+  options: StartRouterOptions = {},
+): Promise<RouterUnderTest & { close(): Promise<void> }> {
   const keys = generateInternalKeyPair()
   const signer = createInternalTokenSigner({ privateKey: keys.privateKey })
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })
@@ -91,11 +107,6 @@ export async function startRouter(
   }
   await registerService(app, llmRouterService, context)
   await app.listen({ port: 0, host: '127.0.0.1' })
-  onTestFinished(async () => {
-    await app.close()
-    await ownBus?.close()
-    await state.close()
-  })
   const address = app.server.address()
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`
   const token = await signer.sign(alice)
@@ -112,6 +123,11 @@ export async function startRouter(
       await vi.waitFor(() => expect(usage.length).toBeGreaterThanOrEqual(count), { timeout: 5_000 })
       await new Promise((resolve) => setTimeout(resolve, 50))
       return usage
+    },
+    async close() {
+      await app.close()
+      await ownBus?.close()
+      await state.close()
     },
   }
 }

@@ -6,24 +6,9 @@ import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createInProcessBus } from '@switchyard/events'
-import {
-  createInternalTokenSigner,
-  createInternalTokenVerifier,
-  createMemoryState,
-  createServer,
-  generateInternalKeyPair,
-  registerService,
-} from '@switchyard/kit'
-import OpenAI from 'openai'
-import { pino } from 'pino'
-import { Registry } from 'prom-client'
+import type OpenAI from 'openai'
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import type { LlmRouterConfig } from '../../config.ts'
-import type { LlmRouterOptions } from '../../plugin.ts'
-import { llmRouterService } from '../../service.ts'
-import { providers } from '../registry.ts'
-import { createLocalProvider } from './index.ts'
+import { startSharedRouter } from '../../test-support.ts'
 
 const repo = fileURLToPath(new URL('../../../../../', import.meta.url))
 const modelPath = join(
@@ -45,67 +30,25 @@ beforeAll(async () => {
     expect(printed.trim()).toBe(modelPath)
     console.log(`[gemma] fetched the model in ${((performance.now() - started) / 1000).toFixed(1)} s`)
   }
-  const keys = generateInternalKeyPair()
-  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })
-  const metrics = new Registry()
-  const app = await createServer({
-    name: 'llm-router',
-    logger,
-    metrics,
-    identity: createInternalTokenVerifier({ publicKey: keys.publicKey }),
-  })
-  const bus = createInProcessBus({ logger })
-  const state = createMemoryState()
-  const config: LlmRouterConfig = {
-    LLM_ROUTER_MODELS: {
-      models: {
-        gemma: {
-          // Generous: the first call loads the model, and the machine's two cores are shared.
-          timeouts: { ttftMs: 120_000, idleMs: 60_000, totalMs: 300_000 },
-          retry: { maxAttempts: 1 },
-          deployments: [
-            {
-              id: 'gemma-local',
-              provider: 'local',
-              model: 'gemma-3-270m',
-              options: { modelPath, contextSize: 2048 },
-            },
-          ],
-        },
+  const router = await startSharedRouter({
+    models: {
+      gemma: {
+        // Generous: the first call loads the model, and the machine's two cores are shared.
+        timeouts: { ttftMs: 120_000, idleMs: 60_000, totalMs: 300_000 },
+        retry: { maxAttempts: 1 },
+        deployments: [
+          {
+            id: 'gemma-local',
+            provider: 'local',
+            model: 'gemma-3-270m',
+            options: { modelPath, contextSize: 2048 },
+          },
+        ],
       },
     },
-    LLM_ROUTER_METRICS_ORGS: [],
-    LLM_ROUTER_HEALTH_SYNC_MS: 1_000,
-    LLM_ROUTER_LOCAL_MODEL: '',
-    LLM_ROUTER_PROBE_INTERVAL_MS: 0,
-  } as LlmRouterConfig
-  const context: LlmRouterOptions = {
-    config,
-    logger,
-    metrics,
-    bus,
-    state,
-    serviceUrl: (name) => `http://${name}.invalid`,
-    fetch,
-    // The registry does not list `local` yet; the router takes a registry as an option.
-    providers: { ...providers, local: createLocalProvider() },
-  }
-  await registerService(app, llmRouterService, context)
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  const address = app.server.address()
-  const port = typeof address === 'object' && address !== null ? address.port : 0
-  const token = await createInternalTokenSigner({ privateKey: keys.privateKey }).sign({
-    orgId: 'org_e2e',
-    userId: 'user_e2e',
-    keyId: 'key_e2e',
-    scopes: [],
   })
-  openai = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: token, maxRetries: 0 })
-  close = async () => {
-    await app.close()
-    await bus.close()
-    await state.close()
-  }
+  openai = router.openai
+  close = router.close
 })
 
 afterAll(async () => {
