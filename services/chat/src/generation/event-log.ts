@@ -1,5 +1,6 @@
 import type { SharedState } from '@switchyard/kit'
 import type { Logger } from 'pino'
+import type { ChatConfig } from '../config.ts'
 
 /**
  * A message's event log: every event its generation produced, in order, in a SharedState stream
@@ -29,6 +30,12 @@ export interface EventLogLimits {
   /** Milliseconds the log lives after its last append. */
   ttlMs: number
 }
+
+/** The bounds every writer of a log keeps to: the generation, and whoever writes an end it could not. */
+export const eventLogLimits = (config: ChatConfig): EventLogLimits => ({
+  maxLen: config.CHAT_STREAM_MAX_EVENTS,
+  ttlMs: config.CHAT_STREAM_TTL_MS,
+})
 
 /**
  * Appends one message's events with consecutive sequence numbers. Appends are chained, so they

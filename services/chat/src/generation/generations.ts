@@ -7,7 +7,7 @@ import type { ChatConfig } from '../config.ts'
 import { chatStreamCodes } from '../errors.ts'
 import type { ChatStore, Conversation, Message, MessageStatus, Owner } from '../store/chat-store.ts'
 import { type Branch, estimateTokens, type FittedContext, type History, toTurn } from './context.ts'
-import { EventLogWriter } from './event-log.ts'
+import { EventLogWriter, eventLogLimits } from './event-log.ts'
 import { publishMessage } from './publish.ts'
 
 /** Who runs a message's generation: set while it runs, refreshed, gone once its last event is logged. */
@@ -84,12 +84,7 @@ export class Generations {
    */
   async start(job: GenerationJob): Promise<void> {
     const { config, state, logger } = this.#o
-    const writer = new EventLogWriter(
-      state,
-      job.assistant.id,
-      { maxLen: config.CHAT_STREAM_MAX_EVENTS, ttlMs: config.CHAT_STREAM_TTL_MS },
-      logger,
-    )
+    const writer = new EventLogWriter(state, job.assistant.id, eventLogLimits(config), logger)
     await writer.append('message.start', {
       conversationId: job.conversation.id,
       messageId: job.assistant.id,

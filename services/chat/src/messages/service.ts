@@ -4,10 +4,10 @@ import { ownerOf, requireConversation, systemPromptOf } from '../conversations/s
 import type { Caller, ChatDeps } from '../deps.ts'
 import { chatErrors, chatStreamCodes } from '../errors.ts'
 import { type Branch, fitContext, type Turn } from '../generation/context.ts'
-import { appendTerminal, firstEvent } from '../generation/event-log.ts'
+import { appendTerminal, eventLogLimits, firstEvent } from '../generation/event-log.ts'
 import { publishMessage } from '../generation/publish.ts'
 import { messageCursor, parseMessageCursor } from '../pagination.ts'
-import type { Conversation, Message, MessageStatus } from '../store/chat-store.ts'
+import type { Conversation, Message, MessageStatus, Owner } from '../store/chat-store.ts'
 import { newMessageId } from '../store/ids.ts'
 
 /** A message of the caller's conversation, or 404. */
@@ -236,27 +236,34 @@ export async function stopMessage(
 }
 
 /**
+ * True for the first caller per message, on any replica: a log whose generation is gone gets its
+ * end written once, though several tails and stop requests may find it missing.
+ */
+async function claimSettlement(deps: ChatDeps, messageId: string): Promise<boolean> {
+  return (await deps.state.incrBy(`chat:settled:${messageId}`, 1, deps.config.CHAT_STREAM_TTL_MS)) === 1
+}
+
+/**
  * Ends the record and the event log of an answer whose generation is gone (its replica died):
  * `stopped` when someone asked for that, else `failed` as interrupted. Once per message, whichever
  * replica or client gets here first.
  */
 export async function settleOrphan(
   deps: ChatDeps,
-  owner: { orgId: string; userId: string },
+  owner: Owner,
   message: Message,
   as: Extract<MessageStatus, 'stopped' | 'failed'>,
 ): Promise<void> {
-  if ((await deps.state.incrBy(`chat:settled:${message.id}`, 1, deps.config.CHAT_STREAM_TTL_MS)) !== 1) return
+  if (!(await claimSettlement(deps, message.id))) return
   const errorCode = as === 'failed' ? chatStreamCodes.interrupted : null
   await deps.store.updateMessage(message.conversationId, message.id, {
     status: as,
     ...(errorCode !== null && { errorCode }),
   })
-  const limits = { maxLen: deps.config.CHAT_STREAM_MAX_EVENTS, ttlMs: deps.config.CHAT_STREAM_TTL_MS }
   await appendTerminal(
     deps.state,
     message.id,
-    limits,
+    eventLogLimits(deps.config),
     errorCode === null
       ? { event: 'done', data: { messageId: message.id, status: as, finishReason: 'stop' } }
       : {
@@ -275,19 +282,18 @@ export async function settleOrphan(
  * log is missing its end (the replica died, or the log lost it), which is written now from the
  * stored message.
  */
-export async function onQuietLog(deps: ChatDeps, owner: { orgId: string; userId: string }, message: Message) {
+export async function onQuietLog(deps: ChatDeps, owner: Owner, message: Message) {
   if (await deps.generations.isAlive(message.id)) return
   const current = await deps.store.getMessage(message.conversationId, message.id)
   if (current === null || current.status === 'streaming') {
     await settleOrphan(deps, owner, current ?? message, 'failed')
     return
   }
-  if ((await deps.state.incrBy(`chat:settled:${message.id}`, 1, deps.config.CHAT_STREAM_TTL_MS)) !== 1) return
-  const limits = { maxLen: deps.config.CHAT_STREAM_MAX_EVENTS, ttlMs: deps.config.CHAT_STREAM_TTL_MS }
+  if (!(await claimSettlement(deps, message.id))) return
   await appendTerminal(
     deps.state,
     message.id,
-    limits,
+    eventLogLimits(deps.config),
     current.status === 'failed'
       ? {
           event: 'error',
