@@ -1,4 +1,5 @@
 import { type Static, type TSchema, Type } from 'typebox'
+import type { Conversation } from '../store/chat-store.ts'
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
 
@@ -66,16 +67,7 @@ export const ConversationList = Type.Object({
   nextCursor: Nullable(Type.String()),
 })
 
-export function toConversationView(c: {
-  id: string
-  title: string
-  model: string
-  systemPrompt: string | null
-  promptRef: string | null
-  activeLeafId: string | null
-  createdAt: Date
-  lastActivityAt: Date
-}): ConversationView {
+export function toConversationView(c: Conversation): ConversationView {
   return {
     id: c.id,
     object: 'conversation',
