@@ -1,6 +1,7 @@
 export * from './error-body.ts'
 export * from './events/index.ts'
 export * from './identity.ts'
+export * from './key-resolution.ts'
 export * from './openai/index.ts'
 export * from './service-names.ts'
 export * from './topic.ts'

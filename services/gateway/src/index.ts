@@ -1,4 +1,4 @@
-export { type ApiKeyCache, createApiKeyCache, type KeyLookup, type KeyResolution } from './auth/api-keys.ts'
+export { type ApiKeyCache, createApiKeyCache, type KeyLookup } from './auth/api-keys.ts'
 export { createOidcVerifier, type OidcOptions, type OidcVerifier } from './auth/oidc.ts'
 export { GatewayConfig } from './config.ts'
 export { gatewayErrors } from './errors.ts'

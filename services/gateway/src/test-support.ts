@@ -4,7 +4,13 @@
 // from a table the test controls, and checks the gateway's own token like the real one.
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { type AdminConfigV1, adminConfigV1, type Identity, type ServiceName } from '@switchyard/contracts'
+import {
+  type AdminConfigV1,
+  adminConfigV1,
+  type Identity,
+  type KeyResolution,
+  type ServiceName,
+} from '@switchyard/contracts'
 import { createInProcessBus, type EventBus } from '@switchyard/events'
 import {
   createInternalTokenSigner,
@@ -20,7 +26,6 @@ import {
 import { pino } from 'pino'
 import { Registry } from 'prom-client'
 import { onTestFinished } from 'vitest'
-import type { KeyResolution } from './auth/api-keys.ts'
 import { GatewayConfig } from './config.ts'
 import type { GatewayOptions } from './plugin.ts'
 import { gatewayService } from './service.ts'

@@ -29,7 +29,7 @@ export interface Access {
 export const adminScopes = { read: 'admin:read', write: 'admin:write' } as const
 
 /** Scope of the internal token the gateway calls `POST /admin/v1/internal/keys/resolve` with. */
-export const resolveKeysScope = 'internal:keys:resolve'
+export { resolveKeysScope } from '@switchyard/contracts'
 
 /** Scope of the internal token the llm-router reads the whole catalog with. */
 export const catalogReadScope = 'internal:catalog:read'

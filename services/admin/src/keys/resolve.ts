@@ -1,16 +1,9 @@
+import type { KeyResolution } from '@switchyard/contracts'
 import type { Logger } from 'pino'
 import type { Queryable } from '../db/sql.ts'
 import { adminErrors } from '../errors.ts'
 import { keysRepository } from './repository.ts'
 import { hashApiKey, looksLikeApiKey } from './secrets.ts'
-
-export interface KeyResolution {
-  orgId: string
-  userId: string
-  keyId: string
-  scopes: string[]
-  expiresAt: string | null
-}
 
 export interface KeyResolver {
   /** The identity behind a presented key, or ADMIN_ERR_INVALID_API_KEY. */

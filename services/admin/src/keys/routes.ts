@@ -1,3 +1,4 @@
+import { KeyResolution } from '@switchyard/contracts'
 import type { KitServer } from '@switchyard/kit'
 import { Type } from 'typebox'
 import { atLeast, resolveKeysScope } from '../access/roles.ts'
@@ -11,7 +12,6 @@ import {
   CreateKeyBody,
   KeyParams,
   ListKeysQuery,
-  ResolvedKey,
   ResolveKeyBody,
   RotatedApiKey,
   RotateKeyBody,
@@ -105,7 +105,7 @@ export function resolveKeyRoutes(app: KitServer, resolver: KeyResolver): void {
       schema: {
         summary: `Resolve an API key (internal: needs a token with ${resolveKeysScope})`,
         body: ResolveKeyBody,
-        response: { 200: ResolvedKey },
+        response: { 200: KeyResolution },
       },
     },
     async (request) => {

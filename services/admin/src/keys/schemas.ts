@@ -87,13 +87,3 @@ export const ResolveKeyBody = Type.Object(
   { key: Type.String({ minLength: 1, maxLength: 200 }) },
   { additionalProperties: false },
 )
-
-/** What the gateway gets for a valid key: the identity to put in its internal token. */
-export const ResolvedKey = Type.Object({
-  orgId: Type.String(),
-  userId: Type.String(),
-  keyId: Type.String(),
-  scopes: Type.Array(Type.String()),
-  /** The key stops working then (expiry or rotation grace); null: not before it is revoked. */
-  expiresAt: NullableTimestamp,
-})

@@ -1,14 +1,10 @@
-import type { Identity, ServiceName } from '@switchyard/contracts'
+import { type Identity, KeyResolution, resolveKeysScope, type ServiceName } from '@switchyard/contracts'
 import type { InternalTokenSigner } from '@switchyard/kit'
 import type { Logger } from 'pino'
-import { type Static, Type } from 'typebox'
 import { Value } from 'typebox/value'
 import { gatewayErrors } from '../errors.ts'
 import { readAll, type Transport } from '../proxy/transport.ts'
 import type { KeyLookup } from './api-keys.ts'
-
-/** The scope admin requires of whoever resolves keys. */
-export const resolveKeysScope = 'internal:keys:resolve'
 
 /** Who the gateway is when it asks admin: a service identity with just the scope it needs. */
 export const gatewayIdentity: Identity = {
@@ -17,14 +13,6 @@ export const gatewayIdentity: Identity = {
   keyId: null,
   scopes: [resolveKeysScope],
 }
-
-const ResolvedKey = Type.Object({
-  orgId: Type.String({ minLength: 1 }),
-  userId: Type.String({ minLength: 1 }),
-  keyId: Type.String({ minLength: 1 }),
-  scopes: Type.Array(Type.String()),
-  expiresAt: Type.Union([Type.String(), Type.Null()]),
-})
 
 /** admin's code for a key that does not (or no longer) resolve; any other 4xx is our fault. */
 const invalidKeyCode = 'ADMIN_ERR_INVALID_API_KEY'
@@ -63,7 +51,7 @@ export function createAdminKeyLookup(deps: {
       throw new gatewayErrors.AuthUnavailable('admin cannot be reached', { cause: error })
     }
     const body = parse(text)
-    if (status === 200 && Value.Check(ResolvedKey, body)) return body as Static<typeof ResolvedKey>
+    if (status === 200 && Value.Check(KeyResolution, body)) return body
     const code = (body as { error?: { code?: unknown } } | undefined)?.error?.code
     if (code === invalidKeyCode || (status === 400 && code === 'KIT_ERR_VALIDATION')) return null
     deps.logger.error({ status, code }, 'admin refused to resolve an API key for the gateway')

@@ -1,6 +1,7 @@
+import type { KeyResolution } from '@switchyard/contracts'
 import { describe, expect, test, vi } from 'vitest'
 import { apiKey, body, startGateway, withKey } from '../test-support.ts'
-import { createApiKeyCache, type KeyLookup, type KeyResolution } from './api-keys.ts'
+import { createApiKeyCache, type KeyLookup } from './api-keys.ts'
 
 const unauthenticated = (message: string) => ({
   error: { type: 'authentication_error', message, code: 'GATEWAY_ERR_UNAUTHENTICATED' },

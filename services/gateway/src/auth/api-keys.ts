@@ -1,15 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { Identity } from '@switchyard/contracts'
-
-/** What admin answers for a valid key (`POST /admin/v1/internal/keys/resolve`). */
-export interface KeyResolution {
-  orgId: string
-  userId: string
-  keyId: string
-  scopes: string[]
-  /** ISO time the key stops working (expiry or rotation grace); null: only when revoked. */
-  expiresAt: string | null
-}
+import type { Identity, KeyResolution } from '@switchyard/contracts'
 
 /** Asks the source of truth; null when it says the key is not valid. Throws when it cannot answer. */
 export type KeyLookup = (key: string) => Promise<KeyResolution | null>
