@@ -10,13 +10,13 @@ export const LlmRouterConfig = Type.Object({
    * Rate limits and budgets (src/limits/README.md): JSON in the environment, a mapping in the YAML
    * config file, an object in tests. Unset: nothing is limited until admin announces budgets.
    */
+  LLM_ROUTER_LIMITS: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   /**
    * The GGUF file (or `hf:` reference) served as the alias `local` when no catalog is configured,
    * so the one-process shape answers with no upstream at all. `scripts/fetch-model.sh` puts Gemma 3
    * 270M at the default path. `off`: no fallback (every model 404s until a catalog is given).
    */
   LLM_ROUTER_LOCAL_MODEL: Type.String({ default: '/var/cache/switchyard/models/gemma-3-270m-q4_k_m.gguf' }),
-  LLM_ROUTER_LIMITS: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   /**
    * This replica's name in its admin.config.v1 consumer group (`llm-router.config.<id>`): every
    * replica hears every change. The pod name in Kubernetes; unset, a random one per start.
