@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createInternalTokenSigner, generateInternalKeyPair, type KitServer } from '@switchyard/kit'
+import { createInternalTokenSigner, generateInternalKeyPair } from '@switchyard/kit'
 import { llmRouterService } from '@switchyard/llm-router'
 import { countTokens, type FakeUpstream, getInfra, startFakeOpenAI } from '@switchyard/testing'
 import { Client } from 'cassandra-driver'
@@ -36,8 +36,7 @@ const replicas: { switchyard: Switchyard; url: string }[] = []
 
 /** The server a target listens on: its own when the runtime gives each service one. */
 function listenerUrl(switchyard: Switchyard): string {
-  const own = (switchyard as unknown as { apps?: Partial<Record<string, KitServer>> }).apps
-  const app = own?.chat ?? own?.['llm-router'] ?? switchyard.app
+  const app = switchyard.apps.chat ?? switchyard.apps['llm-router'] ?? switchyard.app
   const address = app.server.address()
   return typeof address === 'object' && address ? `http://127.0.0.1:${address.port}` : switchyard.url
 }

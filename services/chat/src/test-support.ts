@@ -5,12 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type ChatMessagesV1, chatMessagesV1, type Identity } from '@switchyard/contracts'
-import {
-  createInternalTokenSigner,
-  defineService,
-  generateInternalKeyPair,
-  type KitServer,
-} from '@switchyard/kit'
+import { createInternalTokenSigner, defineService, generateInternalKeyPair } from '@switchyard/kit'
 import { llmRouterService } from '@switchyard/llm-router'
 import { type FakeUpstream, startFakeOpenAI } from '@switchyard/testing'
 import { Type } from 'typebox'
@@ -96,7 +91,7 @@ export async function startChat(env: Record<string, string> = {}): Promise<ChatU
   })
   // Chat on a socket of its own, as it listens when it runs alone, so clients really disconnect.
   // (Where the runtime gives each service its own server, the shared listener is the gateway's.)
-  const own = (switchyard as unknown as { apps?: Partial<Record<string, KitServer>> }).apps?.chat
+  const own = switchyard.apps.chat
   let url = switchyard.url
   if (own !== undefined && own !== switchyard.app) {
     await own.listen({ port: 0, host: '127.0.0.1' })
