@@ -22,7 +22,7 @@ import {
 // releases them). One script each way is one Redis round trip each way, and nothing to undo when a
 // budget refuses a request the rate limits had let through.
 //
-// KEYS (both): three per rate-limited scope (log, weights, used), then three per budgeted scope
+// KEYS (both): three per rate-limited scope (counts, tokens, totals), then three per budgeted scope
 // (ledger, holds, amounts); ARGV says how many are rate scopes.
 
 /** What admit answered: admitted, or the limits that refused (rates are checked first). */

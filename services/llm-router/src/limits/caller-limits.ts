@@ -21,7 +21,7 @@ export interface BudgetScope {
 
 /**
  * What applies to one caller (org, user, key) under one limits section: the scopes that have a
- * rate limit or a budget, and their keys as the scripts take them (log, weights, used per rate
+ * rate limit or a budget, and their keys as the scripts take them (counts, tokens, totals per rate
  * scope, then ledger, holds, amounts per budget scope). Good while `startsAt <= now < endsAt`:
  * its budgets' periods, or forever without budgets.
  */

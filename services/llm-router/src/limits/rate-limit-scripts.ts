@@ -44,8 +44,6 @@ export function parseRateFailures(flat: readonly number[]): LimitFailure[] {
   return failures
 }
 
-// rate_evict drops what left the window; a log left empty resets its sum, so a drift (a crash
-// between writes can't happen inside a script, but a hand edit can) heals itself.
 export const luaRate = `
 local function rate_hadd(key, field, n)
   if n ~= 0 then redis.call('HINCRBY', key, field, n) end
