@@ -16,6 +16,8 @@ import {
   createServer,
   type KitServer,
   registerService,
+  type ServiceContext,
+  type ServiceDefinition,
   type SharedState,
 } from '@switchyard/kit'
 import { startFakeOpenAI } from '@switchyard/testing'
@@ -39,17 +41,36 @@ export interface Setup {
 
 const logger = pino({ level: 'silent' })
 
-async function router(setup: Setup): Promise<KitServer> {
-  // Loaded here: the gateway's process never needs the router's code.
-  const { LlmRouterConfig, llmRouterService } = await import('@switchyard/llm-router')
-  const upstream = await startFakeOpenAI({ models: [setup.model], record: false })
+/**
+ * A service on a server of its own, as a single target runs it: its own registry, an in-process
+ * bus, no log lines, and the global fetch (the gateway takes its undici pool, as a single target does).
+ */
+async function serve(
+  setup: Setup,
+  service: ServiceDefinition,
+  context: Pick<ServiceContext, 'config' | 'state' | 'serviceUrl' | 'signer'>,
+): Promise<KitServer> {
   const metrics = new Registry()
   const app = await createServer({
-    name: 'llm-router',
+    name: service.name,
     logger,
     metrics,
     identity: createInternalTokenVerifier({ publicKey: setup.publicKey }),
   })
+  await registerService(app, service, {
+    ...context,
+    logger,
+    metrics,
+    bus: createInProcessBus({ logger }),
+    fetch,
+  })
+  return app
+}
+
+async function router(setup: Setup): Promise<KitServer> {
+  // Loaded here: the gateway's process never needs the router's code.
+  const { LlmRouterConfig, llmRouterService } = await import('@switchyard/llm-router')
+  const upstream = await startFakeOpenAI({ models: [setup.model], record: false })
   const catalog = {
     models: {
       [setup.model]: {
@@ -57,14 +78,10 @@ async function router(setup: Setup): Promise<KitServer> {
       },
     },
   }
-  await registerService(app, llmRouterService, {
+  const app = await serve(setup, llmRouterService, {
     config: loadConfig(LlmRouterConfig, { LLM_ROUTER_MODELS: JSON.stringify(catalog) }),
-    logger,
-    metrics,
-    bus: createInProcessBus({ logger }),
     state: createMemoryState(),
     serviceUrl: (name) => `http://${name}.invalid`,
-    fetch,
   })
   app.addHook('onClose', () => upstream.close())
   return app
@@ -92,14 +109,7 @@ async function gateway(setup: Setup): Promise<KitServer> {
   const state: SharedState = setup.redisUrl
     ? createRedisState(new Redis(setup.redisUrl))
     : createMemoryState()
-  const metrics = new Registry()
-  const app = await createServer({
-    name: 'gateway',
-    logger,
-    metrics,
-    identity: createInternalTokenVerifier({ publicKey: setup.publicKey }),
-  })
-  await registerService(app, gatewayService, {
+  const app = await serve(setup, gatewayService, {
     // Limits on, high enough never to refuse: their cost is part of the path.
     config: loadConfig(GatewayConfig, {
       GATEWAY_KEY_CACHE_TTL_MS: '1h',
@@ -107,14 +117,9 @@ async function gateway(setup: Setup): Promise<KitServer> {
       GATEWAY_RATE_LIMIT_PER_ORG: '1000000000',
       ...setup.gatewayEnv,
     }),
-    logger,
-    metrics,
-    bus: createInProcessBus({ logger }),
     state,
     signer: createInternalTokenSigner({ privateKey: setup.privateKey }),
     serviceUrl: (name) => (name === 'admin' ? adminUrl : (setup.routerUrl as string)),
-    // The global fetch: the gateway takes its undici pool, as a single target does.
-    fetch,
   })
   app.addHook('onClose', async () => {
     admin.close()
