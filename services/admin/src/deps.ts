@@ -1,13 +1,13 @@
+import type { SqlPool } from '@switchyard/kit'
 import type { Logger } from 'pino'
 import type { Caller } from './access/caller.ts'
 import type { AdminConfig } from './config.ts'
 import type { ConfigRelay } from './config-events/outbox.ts'
 import type { Actor, ChangeDeps } from './db/change.ts'
-import type { TransactionalPool } from './db/sql.ts'
 
 /** What every feature's routes get from the plugin. */
 export interface AdminDeps extends ChangeDeps {
-  pool: TransactionalPool
+  pool: SqlPool
   relay: ConfigRelay
   config: AdminConfig
   logger: Logger

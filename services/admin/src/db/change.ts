@@ -1,7 +1,8 @@
 import type { AdminConfigKind } from '@switchyard/contracts'
+import type { SqlPool } from '@switchyard/kit'
 import { type AuditActor, type AuditEntry, auditRepository } from '../audit/repository.ts'
 import { type ConfigRelay, enqueueConfigEvent } from '../config-events/outbox.ts'
-import { type Queryable, type TransactionalPool, transaction } from './sql.ts'
+import { type Queryable, transaction } from './sql.ts'
 
 /** Who makes a change: recorded in the audit log of `orgId`. */
 export interface Actor extends AuditActor {
@@ -19,7 +20,7 @@ export interface ChangeScope {
 }
 
 export interface ChangeDeps {
-  pool: TransactionalPool
+  pool: SqlPool
   relay: ConfigRelay
 }
 

@@ -4,10 +4,7 @@ import { adminErrors } from '../errors.ts'
 /** What a repository runs statements on: the pool, or the client of an open transaction. */
 export type Queryable = SqlQueryable
 
-/** The pool admin runs on: the kit's SqlPool, which lends a client for a transaction. */
-export type TransactionalPool = SqlPool
-
-export function asTransactional(sql: SqlPool | undefined): TransactionalPool {
+export function asTransactional(sql: SqlPool | undefined): SqlPool {
   if (sql === undefined) throw new adminErrors.NoTransactions()
   return sql
 }
@@ -16,7 +13,7 @@ export function asTransactional(sql: SqlPool | undefined): TransactionalPool {
  * Runs `fn` in one transaction on one client: committed if it resolves, rolled back if it throws.
  * A client whose ROLLBACK failed is destroyed rather than returned to the pool mid-transaction.
  */
-export async function transaction<T>(pool: TransactionalPool, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+export async function transaction<T>(pool: SqlPool, fn: (tx: Queryable) => Promise<T>): Promise<T> {
   const client: SqlClient = await pool.connect()
   try {
     await client.query('BEGIN')
