@@ -66,6 +66,23 @@ test('a series is kept: asking again for the same labels counts into the same on
   expect((await registry.getMetricsAsJSON())[0]?.values).toEqual([])
 })
 
+test('a series held across a reset counts again and shows again; one never counted does not show', async () => {
+  const registry = new Registry()
+  const counter = new KeyedCounter({
+    name: 'held_total',
+    help: 'h',
+    labelNames: ['x'],
+    registers: [registry],
+  })
+  const held = counter.labels('1')
+  counter.labels('2')
+  held.inc(5)
+  registry.resetMetrics()
+  held.inc(2)
+  const [metric] = await registry.getMetricsAsJSON()
+  expect(metric?.values).toEqual([{ labels: { x: '1' }, value: 2 }])
+})
+
 test('bad input is refused: wrong label count, a counter going down, a non-finite observation', () => {
   const registry = new Registry()
   const counter = new KeyedCounter({ name: 'bad_total', help: 'b', labelNames, registers: [registry] })

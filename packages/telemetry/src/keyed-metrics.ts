@@ -21,7 +21,7 @@ export interface HistogramSeries {
 }
 
 /** One series per distinct label values, made on first use and kept. */
-abstract class KeyedMetric<L extends string, S> {
+abstract class KeyedMetric<L extends string, S extends SeriesState> {
   readonly name: string
   readonly help: string
   readonly labelNames: readonly L[]
@@ -52,8 +52,12 @@ abstract class KeyedMetric<L extends string, S> {
     return entry.state
   }
 
+  /**
+   * Zeroes every series and hides it until it counts again. The series stay: callers hold them,
+   * and a series dropped here would go on counting where /metrics never looks.
+   */
   reset(): void {
-    this.series.clear()
+    for (const { state } of this.series.values()) state.clear()
   }
 
   /** What prom-client's get() answers, which the registry formats. */
@@ -70,12 +74,24 @@ abstract class KeyedMetric<L extends string, S> {
   abstract readonly type: 'counter' | 'histogram'
 }
 
-class CounterState implements CounterSeries {
+/** A series' numbers. Untouched (never counted, or not since a reset) it is left out of /metrics, as prom-client leaves out a label set it has not seen. */
+interface SeriesState {
+  touched: boolean
+  clear(): void
+}
+
+class CounterState implements CounterSeries, SeriesState {
   value = 0
+  touched = false
   inc(by = 1): void {
     if (!(by >= 0) || !Number.isFinite(by))
       throw new TypeError(`a counter only goes up by a finite amount, got ${by}`)
     this.value += by
+    this.touched = true
+  }
+  clear(): void {
+    this.value = 0
+    this.touched = false
   }
 }
 
@@ -90,17 +106,18 @@ export class KeyedCounter<L extends string> extends KeyedMetric<L, CounterState>
   get(): MetricObjectWithValues<MetricValue<L>> {
     const values: MetricValue<L>[] = []
     for (const { labels, state } of this.series.values())
-      values.push({ labels: { ...labels }, value: state.value })
+      if (state.touched) values.push({ labels: { ...labels }, value: state.value })
     return this.object(values)
   }
 }
 
-class HistogramState implements HistogramSeries {
+class HistogramState implements HistogramSeries, SeriesState {
   readonly #bounds: readonly number[]
   /** Observations per bucket (not cumulative); the last one is +Inf. */
   readonly counts: Float64Array
   sum = 0
   count = 0
+  touched = false
 
   constructor(bounds: readonly number[]) {
     this.#bounds = bounds
@@ -115,6 +132,14 @@ class HistogramState implements HistogramSeries {
     this.counts[i] = (this.counts[i] as number) + 1
     this.sum += value
     this.count++
+    this.touched = true
+  }
+
+  clear(): void {
+    this.counts.fill(0)
+    this.sum = 0
+    this.count = 0
+    this.touched = false
   }
 }
 
@@ -135,6 +160,7 @@ export class KeyedHistogram<L extends string> extends KeyedMetric<L, HistogramSt
   get(): MetricObjectWithValues<MetricValueWithName<string>> {
     const values: MetricValueWithName<string>[] = []
     for (const { labels, state } of this.series.values()) {
+      if (!state.touched) continue
       let cumulative = 0
       this.#buckets.forEach((bound, i) => {
         cumulative += state.counts[i] as number
