@@ -51,5 +51,3 @@ export const llmRouterErrors = {
     502,
   ),
 }
-
-export type LlmRouterErrorCode = InstanceType<(typeof llmRouterErrors)[keyof typeof llmRouterErrors]>['code']
