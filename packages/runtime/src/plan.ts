@@ -206,9 +206,7 @@ export function embeddedDatabaseDir(
   config: RuntimeConfig,
   homeDir: string,
 ): string | undefined {
-  if (target !== 'all') return undefined
-  const sql = pgliteIn(resolveDataDir(config, homeDir))
-  return sql.impl === 'pglite' ? sql.dataDir : undefined
+  return target === 'all' ? pgliteIn(resolveDataDir(config, homeDir)).dataDir : undefined
 }
 
 /** Every service's URL from a template in which `{name}` stands for the service name. */
@@ -222,6 +220,6 @@ function resolveDataDir(config: RuntimeConfig, homeDir: string): string {
   return config.SWITCHYARD_DATA_DIR.replace(/^~(?=$|[/\\])/, homeDir)
 }
 
-function pgliteIn(dataDir: string): SqlPlan {
+function pgliteIn(dataDir: string): SqlPlan & { impl: 'pglite' } {
   return { impl: 'pglite', dataDir: join(dataDir, 'pglite') }
 }
