@@ -1,18 +1,5 @@
-// Small statistics for the benchmark: percentiles of latency samples and the overhead line.
-
-/**
- * The p-th percentile (0..100) of ascending `sorted` values, interpolated linearly between the two
- * nearest ranks (numpy's default). NaN for no values.
- */
-export function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN
-  if (p < 0 || p > 100) throw new RangeError(`percentile ${p} is outside 0..100`)
-  const rank = (p / 100) * (sorted.length - 1)
-  const low = Math.floor(rank)
-  const a = sorted[low] as number
-  const b = sorted[Math.ceil(rank)] as number
-  return a + (b - a) * (rank - low)
-}
+// The gateway bench's summaries and its overhead line.
+import { summarize as summarizeSamples } from '@switchyard/bench-router/stats'
 
 /** What one path measured over all its segments. */
 export interface PathResult {
@@ -32,12 +19,11 @@ export interface PathSummary {
 }
 
 export function summarize(result: PathResult): PathSummary {
-  const sorted = Float64Array.from(result.latenciesMs).sort()
-  const values = Array.from(sorted)
+  const { p50, p99 } = summarizeSamples(result.latenciesMs)
   return {
     requests: result.requests,
-    p50Ms: percentile(values, 50),
-    p99Ms: percentile(values, 99),
+    p50Ms: p50,
+    p99Ms: p99,
     rps: result.requests / (result.elapsedMs / 1000),
   }
 }

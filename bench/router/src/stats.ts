@@ -1,40 +1,24 @@
-// Small statistics for the benchmark: percentiles of latency samples and their summaries.
+// Summaries of latency samples, from Node's HDR histogram, shared by every bench.
+import { createHistogram } from 'node:perf_hooks'
 
-/**
- * The p-th percentile (0..100) of ascending `sorted` values, interpolated linearly between the two
- * nearest ranks (as numpy's default and Excel's PERCENTILE.INC). NaN for no values.
- */
-export function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN
-  if (p < 0 || p > 100) throw new RangeError(`percentile ${p} is outside 0..100`)
-  const rank = (p / 100) * (sorted.length - 1)
-  const low = Math.floor(rank)
-  const high = Math.ceil(rank)
-  const a = sorted[low] as number
-  const b = sorted[high] as number
-  return a + (b - a) * (rank - low)
-}
+/** The histogram holds integers: samples are recorded in nanoseconds to keep their fractions. */
+const nsPerMs = 1e6
 
 export interface Summary {
   count: number
+  /** Percentiles and mean in milliseconds, to the histogram's three significant digits. */
   p50: number
   p90: number
   p99: number
   mean: number
 }
 
-/** p50, p90, p99 and mean of unsorted samples (not modified). */
-export function summarize(samples: readonly number[]): Summary {
-  const sorted = Float64Array.from(samples).sort()
-  const values = Array.from(sorted)
-  const mean = values.length === 0 ? Number.NaN : values.reduce((sum, v) => sum + v, 0) / values.length
-  return {
-    count: values.length,
-    p50: percentile(values, 50),
-    p90: percentile(values, 90),
-    p99: percentile(values, 99),
-    mean,
-  }
+/** p50, p90, p99 and mean of samples in milliseconds; NaN for no samples. */
+export function summarize(samplesMs: readonly number[]): Summary {
+  const histogram = createHistogram()
+  for (const ms of samplesMs) histogram.record(Math.max(1, Math.round(ms * nsPerMs)))
+  const at = (p: number) => (histogram.count === 0 ? Number.NaN : histogram.percentile(p) / nsPerMs)
+  return { count: histogram.count, p50: at(50), p90: at(90), p99: at(99), mean: histogram.mean / nsPerMs }
 }
 
 /** `order` rotated left by `round` places: each round starts with another path. */
