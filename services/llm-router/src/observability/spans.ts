@@ -2,20 +2,19 @@ import { type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
 
 const tracer = trace.getTracer('@switchyard/llm-router')
 
+/** The request parameters a span records, when the request has them (chat does, embeddings not). */
+export interface SpanRequest {
+  max_tokens?: number | null
+  max_completion_tokens?: number | null
+  temperature?: number | null
+  top_p?: number | null
+}
+
 /**
  * A GenAI client span (`chat <alias>`, `embeddings <alias>`) per request. Without a tracing SDK the
  * API hands out a non-recording span: nothing below allocates attributes then.
  */
-export function startLlmSpan(
-  operation: 'chat' | 'embeddings',
-  alias: string,
-  request: {
-    max_tokens?: number | null
-    max_completion_tokens?: number | null
-    temperature?: number | null
-    top_p?: number | null
-  },
-): Span {
+export function startLlmSpan(operation: 'chat' | 'embeddings', alias: string, request: SpanRequest): Span {
   const span = tracer.startSpan(`${operation} ${alias}`, { kind: SpanKind.CLIENT })
   if (!span.isRecording()) return span
   span.setAttribute('gen_ai.operation.name', operation)

@@ -1,18 +1,64 @@
 import type { DeploymentState } from '../routing/deployment-state.ts'
-import type { LlmRequest } from './request.ts'
-import { AttemptTimeout } from './timeouts.ts'
+import { AttemptTimeout, ClientGone } from './timeouts.ts'
+
+/**
+ * The caller's side of one request: whether it left, and what its leaving aborts (the attempt in
+ * progress, directly, and every wait through `signal`). No AbortSignal listener per attempt: adding
+ * and removing them cost more than the rest of an attempt's bookkeeping.
+ */
+export class Caller {
+  #goneReason: ClientGone | undefined
+  /** Made on first use (waits and backpressure only), aborted when the caller leaves. */
+  #controller: AbortController | undefined
+  #attempt: Attempt | undefined
+
+  /** The caller went away: abort the attempt in progress and every wait. */
+  leave(): void {
+    if (this.#goneReason !== undefined) return
+    this.#goneReason = new ClientGone()
+    this.#controller?.abort(this.#goneReason)
+    this.#attempt?.abort(this.#goneReason)
+  }
+
+  get gone(): boolean {
+    return this.#goneReason !== undefined
+  }
+
+  get goneReason(): ClientGone | undefined {
+    return this.#goneReason
+  }
+
+  /** Aborts when the caller leaves; for waits that are not an upstream call. */
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController()
+      if (this.#goneReason !== undefined) this.#controller.abort(this.#goneReason)
+    }
+    return this.#controller.signal
+  }
+
+  /** `attempt` is now in progress: aborted at once if the caller already left, else when it leaves. */
+  follow(attempt: Attempt): void {
+    this.#attempt = attempt
+    if (this.#goneReason !== undefined) attempt.abort(this.#goneReason)
+  }
+
+  /** `attempt` is over: the caller's leaving no longer concerns it. */
+  unfollow(attempt: Attempt): void {
+    if (this.#attempt === attempt) this.#attempt = undefined
+  }
+}
 
 /**
  * One upstream call on one deployment: its abort controller, its timeouts and its slot in the
  * deployment's in-flight count. Timers: `total` for the whole call; for a stream, `ttft` until the
- * first event, then `idle`, refreshed by every event. The request aborts it directly when the
- * client leaves (no AbortSignal listeners: adding and removing them costs more than the rest).
+ * first event, then `idle`, refreshed by every event. The caller aborts it directly when it leaves.
  */
 export class Attempt {
   readonly state: DeploymentState
   readonly #controller = new AbortController()
   readonly signal = this.#controller.signal
-  readonly #request: LlmRequest
+  readonly #caller: Caller
   readonly #startedAt = performance.now()
   #total: NodeJS.Timeout
   #phase: NodeJS.Timeout | undefined
@@ -21,14 +67,13 @@ export class Attempt {
   /** Rejects the promise `guard` is waiting on, if any. */
   #rejectGuard: ((reason: unknown) => void) | undefined
 
-  constructor(state: DeploymentState, request: LlmRequest) {
+  constructor(state: DeploymentState, caller: Caller) {
     this.state = state
     state.inFlight++
     const { totalMs } = state.deployment.timeouts
     this.#total = setTimeout(() => this.abort(new AttemptTimeout('total', totalMs)), totalMs)
-    this.#request = request
-    request.attempt = this
-    if (request.gone) this.abort(request.goneReason)
+    this.#caller = caller
+    caller.follow(this)
   }
 
   /** Starts the time-to-first-event watchdog (streams). */
@@ -85,7 +130,7 @@ export class Attempt {
     this.state.inFlight--
     clearTimeout(this.#total)
     clearTimeout(this.#phase)
-    if (this.#request.attempt === this) this.#request.attempt = undefined
+    this.#caller.unfollow(this)
   }
 
   /** Aborts the upstream call and whatever `guard` waits on. */

@@ -1,6 +1,7 @@
 import type { ServiceError } from '@switchyard/kit'
 import type { ErrorClass } from '../catalog/schema.ts'
 import { llmRouterErrors } from '../errors.ts'
+import type { DeploymentHealth } from '../routing/health.ts'
 import { UpstreamError } from '../upstreams/provider.ts'
 import { AttemptTimeout } from './timeouts.ts'
 
@@ -59,6 +60,21 @@ export function classify(error: unknown): Failure {
   }
   // A bug or an unknown failure in a provider: treat as the upstream's, but keep it out of this request.
   return { ...base, errorClass: 'server_error', retryable: true, exclude: true, unhealthy: true }
+}
+
+/**
+ * Classifies the failure of an attempt on deployment `id` and, when it is the upstream's, counts it
+ * against the deployment's health: before the first byte (the retry loop) or after (a stream).
+ */
+export function recordFailure(health: DeploymentHealth, id: string, error: unknown): Failure {
+  const failure = classify(error)
+  if (failure.unhealthy) {
+    health.recordFailure(id, {
+      rateLimited: failure.errorClass === 'rate_limited',
+      retryAfterMs: failure.retryAfterMs,
+    })
+  }
+  return failure
 }
 
 /** The error the caller gets once every attempt and fallback has failed with `last`. */

@@ -7,17 +7,33 @@ import type { OutgoingHttpHeaders } from 'node:http'
 import type { Usage } from '@switchyard/contracts'
 import type { FastifyReply } from 'fastify'
 import { llmRouterErrors } from '../errors.ts'
-import type { Attempt } from '../pipeline/attempt.ts'
-import { classify } from '../pipeline/failures.ts'
-import { attemptsHeader, deploymentHeader } from '../pipeline/lifecycle.ts'
-import type { LlmRequest, PipelineDeps } from '../pipeline/request.ts'
 import type { ChatStream } from '../upstreams/provider.ts'
-import { promptText, tokenCounter } from '../usage/tokens.ts'
+import { usageOf } from '../usage/tokens.ts'
+import type { Attempt, Caller } from './attempt.ts'
+import { recordFailure } from './failures.ts'
+import {
+  attemptsHeader,
+  deploymentHeader,
+  type LlmRequest,
+  type PipelineDeps,
+  type RequestStatus,
+} from './request.ts'
 
+/** A stream whose first event arrived (the attempt succeeded): what the writer continues. */
 export interface OpenedStream {
   upstream: ChatStream
   iterator: AsyncIterator<Uint8Array>
   head: IteratorResult<Uint8Array>
+  /** The caller asked for the usage chunk before `[DONE]` (`stream_options.include_usage`). */
+  includeUsage: boolean
+}
+
+/** How the stream ended, for the request's report. */
+export interface StreamEnd {
+  /** From request received to the first event written, ms. */
+  ttftMs: number
+  status: RequestStatus
+  errorCode: string | null
 }
 
 const done = Buffer.from('data: [DONE]\n\n')
@@ -25,14 +41,14 @@ const done = Buffer.from('data: [DONE]\n\n')
 export async function writeStream(
   deps: PipelineDeps,
   llm: LlmRequest,
+  caller: Caller,
   reply: FastifyReply,
   attempt: Attempt,
   opened: OpenedStream,
-  includeUsage: boolean,
-): Promise<void> {
+  attempts: number,
+): Promise<StreamEnd> {
   const { upstream, iterator, head } = opened
-  llm.tokens = upstream
-  llm.ttftMs = reply.elapsedTime
+  const ttftMs = reply.elapsedTime
   // Written on the raw response: a stream through Fastify's reply pipeline (a PassThrough piped to
   // the socket) measurably costs more per request. The kit's onSend/onResponse hooks do not run for
   // it; llm_request_duration_seconds covers these requests.
@@ -44,7 +60,7 @@ export async function writeStream(
     'cache-control': 'no-cache, no-transform',
     'x-accel-buffering': 'no',
     [deploymentHeader]: attempt.state.deployment.id,
-    [attemptsHeader]: String(llm.attempts),
+    [attemptsHeader]: String(attempts),
   })
   let finished = head.done === true
   // The first events wait for the end of this turn: when the whole answer is already here (a
@@ -76,58 +92,42 @@ export async function writeStream(
       }
       attempt.event()
       release()
-      if (!out.write(next.value)) await once(out, 'drain', { signal: llm.signal })
+      if (!out.write(next.value)) await once(out, 'drain', { signal: caller.signal })
     }
-    if (includeUsage) {
-      const chunk = usageChunk(llm, upstream, await usageOf(llm, upstream))
+    if (opened.includeUsage) {
+      const chunk = usageChunk(llm, upstream, await usageOf(llm.prompt, upstream))
       finish(Buffer.concat([Buffer.from(chunk), done]))
     } else {
       finish(done)
     }
-    llm.succeed()
+    return { ttftMs, status: 'ok', errorCode: null }
   } catch (error) {
-    if (llm.gone) {
+    if (caller.gone) {
       held = undefined
       out.destroy()
-      return
+      return { ttftMs, status: 'cancelled', errorCode: 'LLM_ROUTER_ERR_CLIENT_CLOSED' }
     }
-    const failure = classify(error)
-    if (failure.unhealthy) {
-      deps.router.health.recordFailure(attempt.state.deployment.id, {
-        rateLimited: failure.errorClass === 'rate_limited',
-        retryAfterMs: failure.retryAfterMs,
-      })
-    }
+    recordFailure(deps.router.health, attempt.state.deployment.id, error)
     deps.logger.warn(
       { reqId: llm.requestId, deployment: attempt.state.deployment.id, err: error },
       'upstream stream failed after it started',
     )
     const interrupted = new llmRouterErrors.StreamInterrupted()
-    llm.fail(interrupted.code)
     finish(
       `data: ${JSON.stringify({
         error: { type: 'server_error', message: interrupted.message, code: interrupted.code },
       })}\n\n`,
     )
+    return { ttftMs, status: 'error', errorCode: interrupted.code }
   } finally {
     clearImmediate(flush)
     attempt.end()
     if (!finished) {
       // Stops the provider's generator, which releases the upstream connection.
-      attempt.abort(llm.goneReason ?? new Error('stream ended early'))
+      attempt.abort(caller.goneReason ?? new Error('stream ended early'))
       iterator.return?.().catch(() => {})
     }
   }
-}
-
-/** The upstream's usage, or counts made here when it reported none. */
-async function usageOf(llm: LlmRequest, upstream: ChatStream): Promise<Usage> {
-  const reported = upstream.usage()
-  if (reported !== null) return reported
-  const count = await tokenCounter()
-  const prompt = llm.messages === undefined ? 0 : count(promptText(llm.messages))
-  const completion = count(upstream.completionText())
-  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion }
 }
 
 function usageChunk(llm: LlmRequest, upstream: ChatStream, usage: Usage): string {
