@@ -1,4 +1,5 @@
-import { randomBytes, randomInt, randomUUID } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
+import { types } from 'cassandra-driver'
 
 /**
  * Message ids are version-1 (time) UUIDs, Cassandra's `timeuuid`: they sort by creation time, so
@@ -6,29 +7,40 @@ import { randomBytes, randomInt, randomUUID } from 'node:crypto'
  * partition (time bucket) from it. Conversation ids are random (v4) UUIDs.
  */
 
-/** 100-ns intervals between the UUID epoch (1582-10-15) and the Unix epoch. */
-const UUID_EPOCH_OFFSET = 122_192_928_000_000_000n
+/** Cassandra's timeuuid ticks: 100-ns intervals, ten thousand to a millisecond. */
+const ticksPerMs = 10_000
+/** Milliseconds between the UUID epoch (1582-10-15) and the Unix epoch. */
+const uuidEpochOffsetMs = 12_219_292_800_000n
 const TIME_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-1[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 
-const hex = (value: bigint | number, digits: number) => value.toString(16).padStart(digits, '0')
-
-/** Makes time ids, strictly increasing within this generator even inside one millisecond. */
+/**
+ * Makes time ids, strictly increasing within this generator even inside one millisecond or when
+ * the clock steps back. The driver's TimeUuid lays out the bits; the generator picks the time and
+ * the tick inside its millisecond, since the driver's own counter is shared by the process and
+ * wraps, and it draws a node and clock sequence once instead of for every id.
+ */
 export function createTimeIdGenerator(): (at?: number) => string {
   // A random node with the multicast bit set (RFC 9562 §6.10) and a random clock sequence.
   const node = randomBytes(6)
   node[0] = (node[0] as number) | 0x01
-  const nodeHex = node.toString('hex')
-  const clockSeq = hex(0x8000 | randomInt(0, 0x4000), 4)
-  let last = 0n
+  const clockSequence = randomBytes(2)
+  let lastMs = Number.NEGATIVE_INFINITY
+  let lastTick = 0
   return (at = Date.now()) => {
-    let ticks = BigInt(at) * 10_000n + UUID_EPOCH_OFFSET
-    if (ticks <= last) ticks = last + 1n
-    last = ticks
-    const low = ticks & 0xffff_ffffn
-    const mid = (ticks >> 32n) & 0xffffn
-    const high = ((ticks >> 48n) & 0x0fffn) | 0x1000n
-    return `${hex(low, 8)}-${hex(mid, 4)}-${hex(high, 4)}-${clockSeq}-${nodeHex}`
+    let ms = at
+    let tick = 0
+    if (ms <= lastMs) {
+      ms = lastMs
+      tick = lastTick + 1
+      if (tick === ticksPerMs) {
+        ms++
+        tick = 0
+      }
+    }
+    lastMs = ms
+    lastTick = tick
+    return types.TimeUuid.fromDate(new Date(ms), tick, node, clockSequence).toString()
   }
 }
 
@@ -49,13 +61,13 @@ export function isUuid(id: string): boolean {
 
 /** The 60-bit timestamp of a time id, in 100-ns intervals since the UUID epoch: its sort key. */
 export function ticksOf(id: string): bigint {
-  const [low = '', mid = '', high = ''] = id.split('-')
-  return (BigInt(`0x${high}`) & 0x0fffn) * 2n ** 48n + BigInt(`0x${mid}`) * 2n ** 32n + BigInt(`0x${low}`)
+  const { date, ticks } = types.TimeUuid.fromString(id).getDatePrecision()
+  return (BigInt(date.getTime()) + uuidEpochOffsetMs) * BigInt(ticksPerMs) + BigInt(ticks)
 }
 
 /** When a time id was made, in Unix milliseconds. */
 export function timeOf(id: string): number {
-  return Number((ticksOf(id) - UUID_EPOCH_OFFSET) / 10_000n)
+  return types.TimeUuid.fromString(id).getDate().getTime()
 }
 
 /** The Cassandra partition bucket of a message: its time divided into `bucketMs` spans. */
