@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { Identity, KeyResolution } from '@switchyard/contracts'
+import { LRUCache } from 'lru-cache'
 
 /** Asks the source of truth; null when it says the key is not valid. Throws when it cannot answer. */
 export type KeyLookup = (key: string) => Promise<KeyResolution | null>
@@ -19,7 +20,7 @@ export interface ApiKeyCacheOptions {
   ttlMs: number
   /** How long an unknown key is refused without a lookup, in milliseconds. */
   negativeTtlMs: number
-  /** Most entries per cache; the oldest go first. */
+  /** Most entries per cache; the least recently used go first. */
   maxEntries: number
   now?: () => number
 }
@@ -32,58 +33,38 @@ export interface ApiKeyCacheOptions {
  */
 export function createApiKeyCache(options: ApiKeyCacheOptions): ApiKeyCache {
   const { lookup, ttlMs, negativeTtlMs, maxEntries } = options
-  const now = options.now ?? Date.now
-  const positive = new Map<string, { identity: Identity; until: number }>()
-  const negative = new Map<string, number>()
+  // ttlResolution 0: staleness is read from `now` on every get, so an injected clock is exact.
+  const clock = { perf: { now: options.now ?? Date.now }, ttlResolution: 0 }
+  const positive = new LRUCache<string, Identity>({ max: maxEntries, ttl: ttlMs, ...clock })
+  const negative = new LRUCache<string, true>({ max: maxEntries, ttl: negativeTtlMs, ...clock })
+  const revoked = new LRUCache<string, true>({ max: maxEntries, ttl: ttlMs, ...clock })
   const pending = new Map<string, Promise<Identity | null>>()
-  const revoked = new Map<string, number>()
-
-  const remember = <V>(cache: Map<string, V>, id: string, value: V) => {
-    if (cache.size >= maxEntries) {
-      const oldest = cache.keys().next()
-      if (!oldest.done) cache.delete(oldest.value)
-    }
-    cache.set(id, value)
-  }
-  const isRevoked = (keyId: string, at: number) => {
-    const until = revoked.get(keyId)
-    return until !== undefined && until > at
-  }
 
   const load = async (id: string, key: string): Promise<Identity | null> => {
     const resolution = await lookup(key)
-    const at = now()
     if (resolution === null) {
-      remember(negative, id, at + negativeTtlMs)
+      negative.set(id, true)
       return null
     }
-    const expiresAt =
-      resolution.expiresAt === null ? Number.POSITIVE_INFINITY : Date.parse(resolution.expiresAt)
-    if (isRevoked(resolution.keyId, at) || !(expiresAt > at)) return null
+    const untilExpiry =
+      resolution.expiresAt === null ? ttlMs : Date.parse(resolution.expiresAt) - clock.perf.now()
+    if (revoked.has(resolution.keyId) || !(untilExpiry > 0)) return null
     const identity: Identity = {
       orgId: resolution.orgId,
       userId: resolution.userId,
       keyId: resolution.keyId,
       scopes: resolution.scopes,
     }
-    remember(positive, id, { identity, until: Math.min(at + ttlMs, expiresAt) })
+    positive.set(id, identity, { ttl: Math.min(ttlMs, untilExpiry) })
     return identity
   }
 
   return {
     async resolve(key) {
       const id = createHash('sha256').update(key).digest('base64url')
-      const at = now()
-      const hit = positive.get(id)
-      if (hit !== undefined) {
-        if (hit.until > at) return hit.identity
-        positive.delete(id)
-      }
-      const refusedUntil = negative.get(id)
-      if (refusedUntil !== undefined) {
-        if (refusedUntil > at) return null
-        negative.delete(id)
-      }
+      const identity = positive.get(id)
+      if (identity !== undefined) return identity
+      if (negative.has(id)) return null
       let loading = pending.get(id)
       if (loading === undefined) {
         loading = load(id, key).finally(() => pending.delete(id))
@@ -92,10 +73,8 @@ export function createApiKeyCache(options: ApiKeyCacheOptions): ApiKeyCache {
       return loading
     },
     revoke(keyId) {
-      const at = now()
-      for (const [id, until] of revoked) if (until <= at) revoked.delete(id)
-      revoked.set(keyId, at + ttlMs)
-      for (const [id, entry] of positive) if (entry.identity.keyId === keyId) positive.delete(id)
+      revoked.set(keyId, true)
+      for (const [id, identity] of positive.entries()) if (identity.keyId === keyId) positive.delete(id)
     },
     size: () => ({ positive: positive.size, negative: negative.size }),
   }
