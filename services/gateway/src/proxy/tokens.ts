@@ -1,5 +1,6 @@
 import type { Identity } from '@switchyard/contracts'
 import type { InternalTokenSigner } from '@switchyard/kit'
+import { LRUCache } from 'lru-cache'
 
 /** Mints the internal token a request is forwarded with. */
 export type TokenMinter = (identity: Identity) => Promise<string>
@@ -17,22 +18,20 @@ export function createTokenMinter(
   options: { reuseMs: number; maxEntries?: number; now?: () => number },
 ): TokenMinter {
   if (options.reuseMs <= 0) return (identity) => signer.sign(identity)
-  const now = options.now ?? Date.now
-  const maxEntries = options.maxEntries ?? 10_000
-  const minted = new Map<string, { token: Promise<string>; until: number }>()
+  const minted = new LRUCache<string, Promise<string>>({
+    max: options.maxEntries ?? 10_000,
+    ttl: options.reuseMs,
+    // Staleness read from `now` on every get, so an injected clock is exact.
+    ttlResolution: 0,
+    perf: { now: options.now ?? Date.now },
+  })
   return (identity) => {
     // Every field of the identity: a token is reused only for exactly the identity it carries.
     const key = `${identity.orgId}\n${identity.userId}\n${identity.keyId ?? ''}\n${identity.scopes.join(' ')}`
-    const at = now()
     const held = minted.get(key)
-    if (held !== undefined && held.until > at) return held.token
-    if (held !== undefined) minted.delete(key)
-    else if (minted.size >= maxEntries) {
-      const oldest = minted.keys().next()
-      if (!oldest.done) minted.delete(oldest.value)
-    }
+    if (held !== undefined) return held
     const token = signer.sign(identity)
-    minted.set(key, { token, until: at + options.reuseMs })
+    minted.set(key, token)
     token.catch(() => minted.delete(key))
     return token
   }
