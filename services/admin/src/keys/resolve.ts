@@ -1,4 +1,5 @@
 import type { KeyResolution } from '@switchyard/contracts'
+import { LRUCache } from 'lru-cache'
 import type { Logger } from 'pino'
 import type { Queryable } from '../db/sql.ts'
 import { adminErrors } from '../errors.ts'
@@ -24,22 +25,19 @@ export function createKeyResolver(options: {
 }): KeyResolver {
   const { db, lastUsedIntervalMs, logger } = options
   const now = options.now ?? Date.now
-  const recentWrites = new Map<string, number>()
-
-  const forget = (at: number) => {
-    // Bounded: entries older than the interval say nothing any more.
-    if (recentWrites.size < 10_000) return
-    for (const [keyId, writtenAt] of recentWrites)
-      if (at - writtenAt >= lastUsedIntervalMs) recentWrites.delete(keyId)
-  }
+  /** Keys this replica touched within the interval; older entries say nothing and expire. */
+  const recentWrites = new LRUCache<string, true>({
+    max: 10_000,
+    ttl: lastUsedIntervalMs,
+    // Staleness read from `now` on every get, so an injected clock is exact.
+    ttlResolution: 0,
+    perf: { now },
+  })
 
   const touch = async (orgId: string, keyId: string, lastUsedAt: Date | null) => {
-    const at = now()
-    if (lastUsedAt !== null && at - lastUsedAt.getTime() < lastUsedIntervalMs) return
-    const written = recentWrites.get(keyId)
-    if (written !== undefined && at - written < lastUsedIntervalMs) return
-    forget(at)
-    recentWrites.set(keyId, at)
+    if (lastUsedAt !== null && now() - lastUsedAt.getTime() < lastUsedIntervalMs) return
+    if (recentWrites.has(keyId)) return
+    recentWrites.set(keyId, true)
     try {
       await keysRepository.touch(db, orgId, keyId, lastUsedIntervalMs)
     } catch (error) {
