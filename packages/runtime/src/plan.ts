@@ -3,7 +3,12 @@ import { ConfigError, type ConfigIssue } from '@switchyard/config'
 import { type ServiceName, serviceNames } from '@switchyard/contracts'
 import type { Backend, ServiceDefinition } from '@switchyard/kit'
 import type { RuntimeConfig } from './config.ts'
-import type { ServiceRegistry } from './targets.ts'
+
+/**
+ * The services a runtime can start, by name: the composition root's registry
+ * (`@switchyard/switchyard`), or stand-ins in tests. The planner sees any subset of the six.
+ */
+export type ServiceRegistry = Partial<Record<ServiceName, ServiceDefinition>>
 
 /** `all` runs every service in one process on embedded backends; a service name runs just that one. */
 export type Target = 'all' | ServiceName

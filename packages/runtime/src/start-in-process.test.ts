@@ -5,8 +5,8 @@ import { ConfigError } from '@switchyard/config'
 import { defineService } from '@switchyard/kit'
 import { Type } from 'typebox'
 import { afterAll, beforeAll, expect, test } from 'vitest'
+import type { ServiceRegistry } from './plan.ts'
 import { migrateTarget, type Switchyard, start } from './start.ts'
-import type { ServiceRegistry } from './targets.ts'
 
 // Two stand-in services, enough to see each port reach the right service and the call between them.
 function registry(migrationsDir: string): ServiceRegistry {

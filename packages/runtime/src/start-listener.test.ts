@@ -11,8 +11,8 @@ import {
 } from '@switchyard/kit'
 import { Type } from 'typebox'
 import { afterAll, beforeAll, expect, onTestFinished, test } from 'vitest'
+import type { ServiceRegistry } from './plan.ts'
 import { type Switchyard, start } from './start.ts'
-import type { ServiceRegistry } from './targets.ts'
 
 const alice: Identity = { orgId: 'org_acme', userId: 'user_alice', keyId: 'key_1', scopes: [] }
 const open = { config: { public: true } } as const

@@ -35,10 +35,10 @@ import {
   type MigratePlan,
   planMigrate,
   planStart,
+  type ServiceRegistry,
   type SqlPlan,
   type StartPlan,
 } from './plan.ts'
-import { services as registry, type ServiceRegistry } from './targets.ts'
 import { unwired } from './unwired.ts'
 
 type Env = Readonly<Record<string, string | undefined>>
@@ -50,8 +50,8 @@ export interface StartOptions {
   env: Env
   /** false: build and ready the app without a listener, for app.inject in tests. Default true. */
   listen?: boolean
-  /** Default: the registry in targets.ts; tests pass stand-ins. */
-  services?: ServiceRegistry
+  /** What may run: the composition root passes its registry, tests their services and stand-ins. */
+  services: ServiceRegistry
   /** Expands `~` in SWITCHYARD_DATA_DIR. Default: os.homedir(). */
   homeDir?: string
   /** SIGTERM/SIGINT close the app and exit the process: the CLI only, never a test. Default false. */
@@ -290,7 +290,7 @@ export async function migrateTarget(
 function targetOf(options: TargetOptions) {
   return {
     target: options.target ?? 'all',
-    services: options.services ?? registry,
+    services: options.services,
     homeDir: options.homeDir ?? homedir(),
   }
 }

@@ -1,5 +1,6 @@
 export { ChatConfig, ChatModel } from './config.ts'
 export { chatErrors, chatStreamCodes } from './errors.ts'
+export { estimateTokens } from './generation/context.ts'
 export { chatPlugin } from './plugin.ts'
 export { chatService } from './service.ts'
 export { createCassandraChatStore, ensureCassandraSchema } from './store/cassandra.ts'

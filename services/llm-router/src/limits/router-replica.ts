@@ -2,9 +2,7 @@
 // `start --target=llm-router`, configured by its environment alone, closed gracefully by SIGTERM.
 // two-routers.int.test.ts forks two of these. Once listening it tells the parent `{ url }` over
 // IPC (or `{ error }` if it could not start); if the parent goes away, it closes as on SIGTERM.
-// The runtime by path, not as a package: @switchyard/runtime depends on this package (targets.ts
-// registers the router), so a dependency back from here would be a cycle (as in chat's test-runtime.ts).
-import { start } from '../../../../packages/runtime/src/index.ts'
+import { start } from '@switchyard/runtime'
 import { llmRouterService } from '../service.ts'
 
 export type ReplicaMessage = { url: string } | { error: string }

@@ -1,12 +1,18 @@
 import { parseArgs } from 'node:util'
 import { ConfigError } from '@switchyard/config'
+import {
+  DataDirInUseError,
+  type LocalPostgresOpening,
+  MigrationError,
+  migrateTarget,
+  type ServiceRegistry,
+  start,
+  UnknownTargetError,
+  validTargets,
+} from '@switchyard/runtime'
 import type { TelemetryHandle } from '@switchyard/telemetry'
 import { banner } from './banner.ts'
-import { MigrationError } from './migrate.ts'
-import { DataDirInUseError, type LocalPostgresOpening } from './pglite.ts'
-import { UnknownTargetError, validTargets } from './plan.ts'
-import { migrateTarget, start } from './start.ts'
-import { type ServiceRegistry, services } from './targets.ts'
+import { services } from './targets.ts'
 
 /** Exit codes: 0 done, 1 failed (bad config, a backend, a migration), 2 the command line is wrong. */
 export const exitCodes = { ok: 0, failed: 1, usage: 2 } as const
@@ -26,7 +32,7 @@ Usage:
 Targets:
   all          every service, one listener, embedded backends: PGlite + pgvector, in-process
                event bus, in-memory state (the default)
-${targets.length > 0 ? targets.join('\n') : '  (no services registered yet: each adds one line to packages/runtime/src/targets.ts)'}
+${targets.length > 0 ? targets.join('\n') : '  (no services registered yet: each adds one line to packages/switchyard/src/targets.ts)'}
 
 A single target uses PostgreSQL, Kafka, Redis and Cassandra for what it needs. Configuration comes
 from the environment (<NAME>_FILE for secrets) and SWITCHYARD_CONFIG_FILE; see packages/runtime/README.md.
@@ -72,6 +78,7 @@ export async function main(argv: string[], io: Io, early: Early = {}): Promise<n
       case 'start': {
         const running = await start({
           target,
+          services,
           env: io.env,
           handleSignals: true,
           ...(early.telemetry && { telemetry: early.telemetry }),
@@ -81,7 +88,7 @@ export async function main(argv: string[], io: Io, early: Early = {}): Promise<n
         return 'running'
       }
       case 'migrate': {
-        const { plan, reports } = await migrateTarget({ target, env: io.env })
+        const { plan, reports } = await migrateTarget({ target, env: io.env, services })
         if (reports.length === 0) io.stdout(`${plan.target}: no migrations to apply\n`)
         for (const r of reports) {
           const applied = r.applied.length > 0 ? `applied ${r.applied.join(', ')}` : 'up to date'

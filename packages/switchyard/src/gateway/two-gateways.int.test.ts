@@ -7,13 +7,12 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { adminService, bootstrapAdmin } from '@switchyard/admin'
+import { gatewayService } from '@switchyard/gateway'
 import { generateInternalKeyPair } from '@switchyard/kit'
 import { migrateTarget, type Switchyard, start } from '@switchyard/runtime'
-import { getInfra } from '@switchyard/testing'
+import { getInfra, jsonBody } from '@switchyard/testing'
 import pg from 'pg'
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { gatewayService } from './service.ts'
-import { body } from './test-support.ts'
 
 const database = `switchyard_gateway_${randomUUID().replaceAll('-', '')}`
 const perKey = 10
@@ -88,7 +87,7 @@ async function createKey(name: string): Promise<{ id: string; secret: string }> 
     body: JSON.stringify({ name, scopes: ['admin:read'] }),
   })
   expect(res.status).toBe(201)
-  const created = await body(res)
+  const created = await jsonBody(res)
   return { id: created.key.id, secret: created.secret }
 }
 

@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { chatService } from '@switchyard/chat'
 import { createInternalTokenSigner, generateInternalKeyPair } from '@switchyard/kit'
 import { llmRouterService } from '@switchyard/llm-router'
+import { type Switchyard, start } from '@switchyard/runtime'
 import { countTokens, type FakeUpstream, getInfra, startFakeOpenAI } from '@switchyard/testing'
 import { Client } from 'cassandra-driver'
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { chatService } from './service.ts'
-import { type Switchyard, start } from './test-runtime.ts'
 import {
   alice,
   MODEL,
@@ -21,7 +21,7 @@ import {
   streamedText,
   type TestResponse,
   untilDeltas,
-} from './test-support.ts'
+} from './chat-under-test.ts'
 
 // Chat as it runs in production: its own process shape (Cassandra, Redis, Kafka), two replicas, and
 // the llm-router as a target of its own reached over HTTP, in front of a fake upstream.

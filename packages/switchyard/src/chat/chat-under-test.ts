@@ -4,13 +4,13 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { chatService } from '@switchyard/chat'
 import { type ChatMessagesV1, chatMessagesV1, type Identity } from '@switchyard/contracts'
 import { createInternalTokenSigner, defineService, generateInternalKeyPair } from '@switchyard/kit'
 import { llmRouterService } from '@switchyard/llm-router'
+import { type Switchyard, start } from '@switchyard/runtime'
 import { type FakeUpstream, startFakeOpenAI } from '@switchyard/testing'
 import { Type } from 'typebox'
-import { chatService } from './service.ts'
-import { type Switchyard, start } from './test-runtime.ts'
 
 export const MODEL = 'fake-chat'
 

@@ -8,9 +8,12 @@ import module from 'node:module'
 import { homedir } from 'node:os'
 import { parseArgs } from 'node:util'
 import { loadConfig } from '@switchyard/config'
-import { RuntimeConfig } from './config.ts'
-import { type LocalPostgresOpening, startLocalPostgres } from './pglite.ts'
-import { embeddedDatabaseDir } from './plan.ts'
+import {
+  embeddedDatabaseDir,
+  type LocalPostgresOpening,
+  RuntimeConfig,
+  startLocalPostgres,
+} from '@switchyard/runtime/early'
 
 // Node caches the compiled code of every module it loads; later starts skip most parsing.
 module.enableCompileCache?.()

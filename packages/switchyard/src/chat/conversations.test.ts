@@ -9,7 +9,7 @@ import {
   readAll,
   sseReader,
   startChat,
-} from '../test-support.ts'
+} from './chat-under-test.ts'
 
 let chat: ChatUnderTest
 beforeAll(async () => {

@@ -5,15 +5,20 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { adminService, bootstrapAdmin } from '@switchyard/admin'
+import { gatewayService } from '@switchyard/gateway'
 import { defineService, type SqlPool } from '@switchyard/kit'
 import { llmRouterService } from '@switchyard/llm-router'
 import { type Switchyard, start } from '@switchyard/runtime'
-import { countPromptTokens, countTokens, type FakeUpstream, startFakeOpenAI } from '@switchyard/testing'
+import {
+  countPromptTokens,
+  countTokens,
+  type FakeUpstream,
+  jsonBody,
+  startFakeOpenAI,
+} from '@switchyard/testing'
 import OpenAI from 'openai'
 import { Type } from 'typebox'
 import { afterAll, beforeAll, expect, test, vi } from 'vitest'
-import { gatewayService } from './service.ts'
-import { body } from './test-support.ts'
 
 const model = 'gpt-fake'
 const pricing = { inputPerMillion: 2, outputPerMillion: 6 }
@@ -98,7 +103,7 @@ test('bootstrap, create a key through the gateway, chat with the openai client, 
     async () => {
       const res = await fetch(`${switchyard.url}/admin/v1/usage?groupBy=key`, { headers: asOwner })
       expect(res.status).toBe(200)
-      const report = await body(res)
+      const report = await jsonBody(res)
       expect(report.rows).toEqual([
         {
           keyId: key.id,
@@ -125,7 +130,7 @@ test('the gateway and the router each keep their own /v1/chat/completions: the r
   expect(direct?.json().error.code).toBe('KIT_ERR_UNAUTHENTICATED')
   const viaGateway = await fetch(`${switchyard.url}/v1/chat/completions`, { method: 'POST' })
   expect(viaGateway.status).toBe(401)
-  expect((await body(viaGateway)).error.code).toBe('GATEWAY_ERR_UNAUTHENTICATED')
+  expect((await jsonBody(viaGateway)).error.code).toBe('GATEWAY_ERR_UNAUTHENTICATED')
 })
 
 test('a key revoked through the gateway stops working at once (key-revoked over the in-process bus)', async () => {

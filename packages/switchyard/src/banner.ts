@@ -1,4 +1,4 @@
-import type { StartPlan } from './plan.ts'
+import type { StartPlan } from '@switchyard/runtime'
 
 /** What `switchyard start` prints once it listens: where it is, which shape, each port's implementation. */
 export function banner(plan: StartPlan, url: string): string {

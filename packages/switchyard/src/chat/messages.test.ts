@@ -1,6 +1,6 @@
+import { estimateTokens } from '@switchyard/chat'
 import { countTokens } from '@switchyard/testing'
 import { afterAll, beforeAll, beforeEach, expect, test, vi } from 'vitest'
-import { estimateTokens } from '../generation/context.ts'
 import {
   alice,
   type ChatUnderTest,
@@ -14,7 +14,7 @@ import {
   startChat,
   streamedText,
   untilDeltas,
-} from '../test-support.ts'
+} from './chat-under-test.ts'
 
 /** Longest message in this file's config, so the limit is cheap to cross. */
 const MAX_CHARS = 2_000
