@@ -1,3 +1,5 @@
+import { setTimeout as delay } from 'node:timers/promises'
+
 /** Why the pipeline aborted an attempt; becomes the abort reason providers' I/O rejects with. */
 export class AttemptTimeout extends Error {
   override name = 'AttemptTimeout'
@@ -52,11 +54,8 @@ export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<
 /** Sleeps `ms`, or rejects with the signal's reason when it aborts first. */
 export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   if (ms <= 0) return Promise.resolve()
-  return raceAbort(
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms)
-      signal.addEventListener('abort', () => clearTimeout(timer), { once: true })
-    }),
-    signal,
-  )
+  // timers/promises rejects with its own AbortError; callers tell a timeout from a departed client by the reason.
+  return delay(ms, undefined, { signal }).catch((error: unknown) => {
+    throw signal.aborted ? signal.reason : error
+  })
 }
