@@ -1,5 +1,6 @@
 // The HTTP core shared by both fakes: plain node:http (no framework on the benchmark's baseline
 // path), a route table, the request log, and the pacing/failure machinery of `FakeBehavior`.
+import { once } from 'node:events'
 import {
   createServer,
   type IncomingHttpHeaders,
@@ -7,6 +8,7 @@ import {
   type ServerResponse,
 } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { setTimeout as delay } from 'node:timers/promises'
 import type { FakeBehavior } from './behavior.ts'
 
 /** One request as the fake received it; the fields after `body` change while it is in flight. */
@@ -37,10 +39,8 @@ export interface Exchange {
   body: unknown
   /** `performance.now()` at arrival, for durations. */
   readonly startedAt: number
-  /** The connection closed (response done, or the client left). */
-  closed: boolean
-  /** Wakes the one pending `sleep`/`untilClosed` when the connection closes. */
-  wake: (() => void) | undefined
+  /** Aborts when the connection closes (response done, or the client left): ends sleeps and waits. */
+  readonly closed: AbortSignal
 }
 
 export type Handler = (ex: Exchange) => void | Promise<void>
@@ -102,19 +102,18 @@ export async function startServer(
     }
     if (keep) requests.push(record)
     inflight++
+    const closing = new AbortController()
     const ex: Exchange = {
       res,
       record,
       body: undefined,
       startedAt: performance.now(),
-      closed: false,
-      wake: undefined,
+      closed: closing.signal,
     }
     res.on('close', () => {
-      ex.closed = true
+      closing.abort()
       record.completed = res.writableFinished
       if (!record.completed && !record.dropped) record.aborted = true
-      ex.wake?.()
       if (--inflight === 0 && idleWaiters.length > 0) {
         const waiters = idleWaiters
         idleWaiters = []
@@ -202,25 +201,12 @@ export function sendBody(
 
 /** Resolves true after `ms`, or false as soon as the connection closes. */
 export function sleep(ex: Exchange, ms: number): Promise<boolean> {
-  if (ex.closed) return Promise.resolve(false)
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      ex.wake = undefined
-      resolve(true)
-    }, ms)
-    ex.wake = () => {
-      clearTimeout(timer)
-      resolve(false)
-    }
-  })
+  return delay(ms, true, { signal: ex.closed }).catch(() => false)
 }
 
 /** Resolves when the connection closes: how a hanging fake waits for the client to give up. */
-export function untilClosed(ex: Exchange): Promise<void> {
-  if (ex.closed) return Promise.resolve()
-  return new Promise((resolve) => {
-    ex.wake = resolve
-  })
+export async function untilClosed(ex: Exchange): Promise<void> {
+  if (!ex.closed.aborted) await once(ex.closed, 'abort')
 }
 
 /**
