@@ -1,4 +1,5 @@
 import { exec } from 'node:child_process'
+import { setTimeout as delay } from 'node:timers/promises'
 import { promisify } from 'node:util'
 import { Kafka, logLevel } from 'kafkajs'
 import { runInfra } from './infra-deploy-local.ts'
@@ -74,7 +75,7 @@ export async function waitForKafka(brokers: string[], timeoutMs = 120_000): Prom
     } finally {
       await admin.disconnect().catch(() => {})
     }
-    await new Promise((resolve) => setTimeout(resolve, 500))
+    await delay(500)
   }
   throw new Error(`Kafka at ${brokers.join(',')} did not answer within ${timeoutMs} ms: ${String(lastError)}`)
 }
