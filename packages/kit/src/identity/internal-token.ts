@@ -8,6 +8,7 @@ import {
 } from 'node:crypto'
 import { Identity } from '@switchyard/contracts'
 import { type JWTHeaderParameters, errors as joseErrors, jwtVerify, SignJWT } from 'jose'
+import { LRUCache } from 'lru-cache'
 import { Value } from 'typebox/value'
 import { kitErrors } from '../errors/errors.ts'
 
@@ -129,12 +130,16 @@ export function createInternalTokenVerifier(
   const now = options.now ?? Date.now
   const toleranceSeconds = options.clockToleranceSeconds ?? 5
   const cacheSize = options.cacheSize ?? 10_000
-  /**
-   * Eviction takes the oldest entry (insertion order). A hit does not move its entry: that was a
-   * delete and a set of a long key on every request, and a busy token evicted by 10 000 newer ones
-   * is only verified once more.
-   */
-  const cache = new Map<string, { identity: Identity; validUntilMs: number }>()
+  /** Least recently used tokens go first; each entry expires on its own (see verifyFully). */
+  const cache =
+    cacheSize > 0
+      ? new LRUCache<string, Identity>({
+          max: cacheSize,
+          // Staleness read from `now` on every get, so an injected clock is exact.
+          ttlResolution: 0,
+          perf: { now },
+        })
+      : undefined
 
   const verifyFully = async (token: string, at: number): Promise<Identity> => {
     let payload: Record<string, unknown>
@@ -167,30 +172,18 @@ export function createInternalTokenVerifier(
     // Held until exp minus the tolerance (a full check accepts it until exp plus the tolerance): a
     // token near its end is checked in full again, and refused as expired once it is.
     const validUntilMs = ((payload.exp as number) - toleranceSeconds) * 1000
-    if (cacheSize > 0 && validUntilMs > at) {
-      if (cache.size >= cacheSize) cache.delete(cache.keys().next().value as string)
-      cache.set(token, { identity, validUntilMs })
-    }
+    if (validUntilMs > at) cache?.set(token, identity, { ttl: validUntilMs - at })
     return identity
-  }
-
-  const known = (token: string, at: number): Identity | undefined => {
-    const hit = cache.get(token)
-    if (hit === undefined) return undefined
-    if (at < hit.validUntilMs) return hit.identity
-    cache.delete(token)
-    return undefined
   }
 
   return {
     verify(token) {
-      const at = now()
-      const identity = known(token, at)
-      return identity === undefined ? verifyFully(token, at) : Promise.resolve(identity)
+      const identity = cache?.get(token)
+      return identity === undefined ? verifyFully(token, now()) : Promise.resolve(identity)
     },
-    known: (token) => known(token, now()),
+    known: (token) => cache?.get(token),
     get cachedTokens() {
-      return cache.size
+      return cache?.size ?? 0
     },
   }
 }
