@@ -21,6 +21,7 @@ const { values: flags } = parseArgs({
     connections: { type: 'string', default: '32' },
     shape: { type: 'string', default: 'one-process' },
     profile: { type: 'string' },
+    'upstream-model': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 })
@@ -35,6 +36,8 @@ if (flags.help) {
                      (--target=llm-router on REDIS_URL and KAFKA_BROKERS; publishes a usage event
                      per call to that Kafka)
   --profile DIR      write a CPU profile of the router process to DIR (node --cpu-prof)
+  --upstream-model M the deployment's model, named unlike the alias (default: as the alias, so
+                     answers pass through untouched): every call's model is rewritten both ways
 `)
   process.exit(0)
 }
@@ -84,12 +87,16 @@ const closeAll = async () => {
 try {
   const upstream = await startChild('upstream', './upstream-process.ts')
   children.push(upstream)
-  // The model is named as the alias: the router passes the answer's bytes through untouched.
+  // By default the model is named as the alias: the router passes the answer's bytes through
+  // untouched. --upstream-model makes it rewrite `model` in every call and answer.
+  const upstreamModel = flags['upstream-model'] ?? 'bench'
   const catalog = {
     models: {
       bench: {
         pricing: { inputPerMillion: 0.2, outputPerMillion: 0.6 },
-        deployments: [{ id: 'fake-1', provider: 'openai', baseUrl: `${upstream.url}/v1`, model: 'bench' }],
+        deployments: [
+          { id: 'fake-1', provider: 'openai', baseUrl: `${upstream.url}/v1`, model: upstreamModel },
+        ],
       },
     },
   }
@@ -236,7 +243,7 @@ try {
   const ms = (v: number) => (Number.isNaN(v) ? '-' : v.toFixed(3))
   const out: string[] = []
   out.push(
-    `rounds=${options.rounds} requests/slice=${options.requests} slice=${options.sliceMs}ms connections=${options.connections} shape=${options.shape}`,
+    `rounds=${options.rounds} requests/slice=${options.requests} slice=${options.sliceMs}ms connections=${options.connections} shape=${options.shape}${upstreamModel === 'bench' ? '' : ` upstream-model=${upstreamModel}`}`,
     '',
     'mode               path    calls   p50 ms   p90 ms   p99 ms  ttft p50  ttft p99    req/s',
   )
