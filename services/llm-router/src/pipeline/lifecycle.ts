@@ -3,7 +3,7 @@
 // does the rest in this order: the alias (404), admission, the retry loop (execute.ts), the
 // answer (whole, or the stream writer in stream.ts), the failure if any, and, once the response is
 // over, the report: token counts, cost, metrics, the span, the admission settle and the usage
-// event, batched off the request path (pipeline/reporter.ts).
+// event, batched off the request path (fast-path/reporter.ts).
 import { llmUsageV1 } from '@switchyard/contracts'
 import { isServiceError } from '@switchyard/kit'
 import type { FastifyReply, FastifyRequest } from 'fastify'

@@ -6,11 +6,11 @@ import type { Identity } from '@switchyard/contracts'
 import type { EventBus } from '@switchyard/events'
 import type { LlmMetrics } from '@switchyard/telemetry'
 import type { Logger } from 'pino'
+import type { Reporter } from '../fast-path/reporter.ts'
 import type { DeploymentState } from '../routing/deployment-state.ts'
 import type { ModelRouter } from '../routing/router.ts'
 import type { Prompt, TokenSource } from '../usage/tokens.ts'
 import type { Admission, AdmissionTicket } from './admission.ts'
-import type { Reporter } from './reporter.ts'
 
 /** What the request pipeline needs from the plugin. */
 export interface PipelineDeps {

@@ -2,11 +2,10 @@
 // has bytes, so nothing is retried. The upstream's events are written as they come; the end is
 // the usage chunk (when the caller asked for it) and `[DONE]`, or, if the upstream fails, an
 // in-band error event and the end of the response: never a clean end that hides a failure.
-import { once } from 'node:events'
-import type { OutgoingHttpHeaders } from 'node:http'
 import type { Usage } from '@switchyard/contracts'
 import type { FastifyReply } from 'fastify'
 import { llmRouterErrors } from '../errors.ts'
+import { RawSseResponse } from '../fast-path/raw-sse-response.ts'
 import type { ChatStream } from '../upstreams/provider.ts'
 import { usageOf } from '../usage/tokens.ts'
 import type { Attempt, Caller } from './attempt.ts'
@@ -49,40 +48,12 @@ export async function writeStream(
 ): Promise<StreamEnd> {
   const { upstream, iterator, head } = opened
   const ttftMs = reply.elapsedTime
-  // Written on the raw response: a stream through Fastify's reply pipeline (a PassThrough piped to
-  // the socket) measurably costs more per request. The kit's onSend/onResponse hooks do not run for
-  // it; llm_request_duration_seconds covers these requests.
-  reply.hijack()
-  const out = reply.raw
-  out.writeHead(200, {
-    ...(reply.getHeaders() as OutgoingHttpHeaders),
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache, no-transform',
-    'x-accel-buffering': 'no',
-    [deploymentHeader]: attempt.state.deployment.id,
-    [attemptsHeader]: String(attempts),
-  })
   let finished = head.done === true
-  // The first events wait for the end of this turn: when the whole answer is already here (a
-  // short reply, a fast upstream), headers, events and [DONE] leave in one write instead of two.
-  // (Not res.cork(): an end() while corked loses its data.)
-  let held: Uint8Array | undefined = finished ? undefined : head.value
-  const release = () => {
-    if (held !== undefined) {
-      const bytes = held
-      held = undefined
-      out.write(bytes)
-    }
-  }
-  const finish = (tail: string | Uint8Array) => {
-    if (held === undefined) out.end(tail)
-    else {
-      const bytes = Buffer.concat([held, typeof tail === 'string' ? Buffer.from(tail) : tail])
-      held = undefined
-      out.end(bytes)
-    }
-  }
-  const flush = setImmediate(release)
+  const out = new RawSseResponse(
+    reply,
+    { [deploymentHeader]: attempt.state.deployment.id, [attemptsHeader]: String(attempts) },
+    finished ? undefined : head.value,
+  )
   try {
     while (!finished) {
       const next = await iterator.next()
@@ -91,19 +62,17 @@ export async function writeStream(
         break
       }
       attempt.event()
-      release()
-      if (!out.write(next.value)) await once(out, 'drain', { signal: caller.signal })
+      if (!out.write(next.value)) await out.drained(caller.signal)
     }
     if (opened.includeUsage) {
       const chunk = usageChunk(llm, upstream, await usageOf(llm.prompt, upstream))
-      finish(Buffer.concat([Buffer.from(chunk), done]))
+      out.end(Buffer.concat([Buffer.from(chunk), done]))
     } else {
-      finish(done)
+      out.end(done)
     }
     return { ttftMs, status: 'ok', errorCode: null }
   } catch (error) {
     if (caller.gone) {
-      held = undefined
       out.destroy()
       return { ttftMs, status: 'cancelled', errorCode: 'LLM_ROUTER_ERR_CLIENT_CLOSED' }
     }
@@ -113,14 +82,13 @@ export async function writeStream(
       'upstream stream failed after it started',
     )
     const interrupted = new llmRouterErrors.StreamInterrupted()
-    finish(
+    out.end(
       `data: ${JSON.stringify({
         error: { type: 'server_error', message: interrupted.message, code: interrupted.code },
       })}\n\n`,
     )
     return { ttftMs, status: 'error', errorCode: interrupted.code }
   } finally {
-    clearImmediate(flush)
     attempt.end()
     if (!finished) {
       // Stops the provider's generator, which releases the upstream connection.

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest'
+import { bytesRewriter } from '../../fast-path/rewrite-model.ts'
 import { UpstreamError } from '../provider.ts'
 import { PassThroughChatStream } from './chat-stream.ts'
-import { bytesRewriter } from './rewrite-model.ts'
 
 const chunk = (content: string, extra = '') =>
   `data: {"id":"c1","object":"chat.completion.chunk","created":7,"model":"up","choices":[{"index":0,"delta":{"content":${JSON.stringify(content)}},"finish_reason":null}],"usage":null${extra}}\n\n`

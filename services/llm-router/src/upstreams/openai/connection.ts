@@ -1,6 +1,6 @@
 import type { Agent } from 'undici'
 import type { Deployment } from '../../catalog/schema.ts'
-import { exchangeStream, exchangeText } from '../exchange.ts'
+import { exchangeStream, exchangeText } from '../../fast-path/exchange.ts'
 import { createAgent, networkError, splitBaseUrl, upstreamHttpError } from '../http.ts'
 
 /** One deployment's pool and the request headers every call sends, computed once. */

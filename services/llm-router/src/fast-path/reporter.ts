@@ -3,11 +3,10 @@ import type { Logger } from 'pino'
 
 /**
  * Runs the after-response work of finished requests (token counting, metrics, usage events,
- * admission settles) a few milliseconds later, in batches, rather than one by one right after each
+ * admission settles) `delayMs` later, in batches, rather than one by one right after each
  * response: the work stays out of the request path. A batch runs in slices of about `sliceMs`,
  * yielding to the event loop between them, so a request that arrives meanwhile waits one slice at
- * most, not a whole batch (at a few thousand requests a second a batch is a millisecond of work:
- * that was the router's p99).
+ * most, not a whole batch (why: bench/router/README.md, "The fast path").
  *
  * A task should do its work synchronously and return a promise only for what it waits on (a
  * publish): the slices are timed around the synchronous part.
