@@ -29,7 +29,7 @@ export default defineConfig({
           name: 'integration',
           include: ['packages/*/src/**/*.int.test.ts', 'services/*/src/**/*.int.test.ts'],
           exclude: ['**/node_modules/**'],
-          globalSetup: ['packages/testing/src/global-setup.ts'],
+          globalSetup: ['packages/test-backends/src/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 300_000,
           // Suites share one set of servers; some restart a broker. One file at a time.

@@ -1,6 +1,15 @@
+// The real servers of integration tests, for the services' tests; the packages below the runtime
+// import @switchyard/test-backends themselves (this package depends on the runtime).
+export {
+  getInfra,
+  INFRA_ENV,
+  type InfraEndpoints,
+  restartKafka,
+  startKafka,
+  stopKafka,
+  waitForKafka,
+} from '@switchyard/test-backends'
 export * from './fake-upstream/index.ts'
 export * from './gguf/index.ts'
-export type { InfraEndpoints } from './infra-endpoints.ts'
-export { getInfra, INFRA_ENV } from './infra-env.ts'
-export { restartKafka, startKafka, stopKafka, waitForKafka } from './infra-kafka.ts'
+export * from './harness/index.ts'
 export { jsonBody } from './json-body.ts'

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto'
-import { getInfra } from '@switchyard/testing'
+import { getInfra } from '@switchyard/test-backends'
 import { Redis } from 'ioredis'
 import { expect, onTestFinished, test } from 'vitest'
 import { defineAtomicScript } from './atomic-script.ts'

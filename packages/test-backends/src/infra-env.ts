@@ -56,7 +56,7 @@ export function requestedSource(env: Env = process.env): InfraEndpoints['source'
 
 /**
  * Where the real backends of the integration tests are, read from the SWITCHYARD_TEST_*
- * variables that the global setup (packages/testing/src/global-setup.ts) sets.
+ * variables that the global setup (packages/test-backends/src/global-setup.ts) sets.
  */
 export function getInfra(env: Env = process.env): InfraEndpoints {
   const missing = missingInfraEnv(env)

@@ -1,0 +1,3 @@
+export type { InfraEndpoints } from './infra-endpoints.ts'
+export { getInfra, INFRA_ENV } from './infra-env.ts'
+export { restartKafka, startKafka, stopKafka, waitForKafka } from './infra-kafka.ts'

@@ -1,0 +1,5 @@
+export { type AuthHeaders, buildTestApp, type TestApp, type TestAppOptions } from './build-test-app.ts'
+export { type FakeClock, fakeClock } from './fake-clock.ts'
+export { alice, bob, eve, session } from './identities.ts'
+export { recordEvents } from './record-events.ts'
+export { type StandIn, standIn } from './stand-in.ts'
