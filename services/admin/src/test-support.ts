@@ -1,9 +1,7 @@
-// Shared by admin's unit tests (not exported): admin started through the runtime's own start path
-// (PGlite, the in-process bus, migrations applied), plus a stand-in llm-router that holds the same
-// SQL pool and bus, so a test can publish usage, read admin.config.v1 and look into the database.
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+// Shared by admin's unit tests (not exported): admin through the harness of @switchyard/testing
+// (the runtime's start path: PGlite, the in-process bus, migrations applied) beside a stand-in
+// llm-router that holds the same SQL pool and bus, so a test can publish usage, read
+// admin.config.v1 and look into the database; and admin's own fixtures (orgs, members, usage).
 import {
   type AdminConfigV1,
   adminConfigV1,
@@ -12,15 +10,9 @@ import {
   llmUsageV1,
 } from '@switchyard/contracts'
 import type { EventBus, EventEnvelope } from '@switchyard/events'
-import {
-  createInternalTokenSigner,
-  defineService,
-  generateInternalKeyPair,
-  type KitServer,
-  type SqlPool,
-} from '@switchyard/kit'
-import { type Switchyard, start } from '@switchyard/runtime'
-import { Type } from 'typebox'
+import type { KitServer, SqlPool } from '@switchyard/kit'
+import type { Switchyard } from '@switchyard/runtime'
+import { buildTestApp, recordEvents, session, standIn } from '@switchyard/testing'
 import { expect, vi } from 'vitest'
 import type { Role } from './access/roles.ts'
 import { adminService } from './service.ts'
@@ -70,67 +62,33 @@ export interface AdminUnderTest {
 }
 
 /** The gateway's own identity when it resolves keys. */
-export const gateway: Identity = {
-  orgId: 'platform',
-  userId: 'gateway',
-  keyId: null,
-  scopes: ['internal:keys:resolve'],
-}
-
-export const session = (orgId: string, userId: string): Identity => ({
-  orgId,
-  userId,
-  keyId: null,
-  scopes: [],
-})
+export const gateway: Identity = session('platform', 'gateway', ['internal:keys:resolve'])
 
 let emails = 0
 /** A unique email per call, so fixtures never collide. */
 export const uniqueEmail = (who: string) => `${who}-${++emails}-${Date.now()}@example.com`
 
 export async function startAdmin(env: Record<string, string> = {}): Promise<AdminUnderTest> {
-  const root = await mkdtemp(join(tmpdir(), 'switchyard-admin-'))
-  const keys = generateInternalKeyPair()
-  const signer = createInternalTokenSigner({ privateKey: keys.privateKey })
-  const configEvents: EventEnvelope<AdminConfigV1>[] = []
-  let sql: SqlPool | undefined
-  let bus: EventBus | undefined
-  const standIn = defineService({
-    name: 'llm-router',
-    configSchema: Type.Object({}),
-    calls: [],
-    needs: ['sql', 'bus'],
-    plugin: async (_app, ctx) => {
-      sql = ctx.sql
-      bus = ctx.bus
-      await ctx.bus.subscribe(adminConfigV1, 'test.config-events', async (event) => {
-        configEvents.push(event)
-      })
-    },
+  let configEvents: EventEnvelope<AdminConfigV1>[] = []
+  // Subscribed at registration, so the events admin publishes while it starts are heard too.
+  const router = standIn('llm-router', ['sql', 'bus'], async (_app, ctx) => {
+    configEvents = await recordEvents(ctx.bus, adminConfigV1, 'test.config-events')
   })
   const operatorEmail = uniqueEmail('operator')
-  const switchyard = await start({
-    env: {
-      SWITCHYARD_DATA_DIR: join(root, 'data'),
-      SWITCHYARD_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-      INTERNAL_TOKEN_PUBLIC_KEY: keys.publicKey,
-      INTERNAL_TOKEN_PRIVATE_KEY: keys.privateKey,
-      ADMIN_BOOTSTRAP_ORG: 'Operator',
-      ADMIN_BOOTSTRAP_OWNER_EMAIL: operatorEmail,
-      ...env,
-    },
-    services: { admin: adminService, 'llm-router': standIn },
-    homeDir: root,
-    listen: false,
+  const testApp = await buildTestApp({
+    services: { admin: adminService, 'llm-router': router.service },
+    env: { ADMIN_BOOTSTRAP_ORG: 'Operator', ADMIN_BOOTSTRAP_OWNER_EMAIL: operatorEmail, ...env },
   })
-  const pool = sql as SqlPool
-  const app = adminApp(switchyard)
+  const { switchyard } = testApp
+  const { bus } = router.context()
+  const pool = router.context().sql as SqlPool
+  const app = testApp.app('admin')
 
   const request: AdminUnderTest['request'] = async (who, method, url, body, headers = {}) => {
     const res = await app.inject({
       method,
       url,
-      headers: { authorization: `Bearer ${await signer.sign(who)}`, ...headers },
+      headers: { ...(await testApp.headers(who)), ...headers },
       ...(body !== undefined && { payload: body as Record<string, unknown> }),
     })
     return res
@@ -154,7 +112,7 @@ export async function startAdmin(env: Record<string, string> = {}): Promise<Admi
     switchyard,
     app,
     sql: pool,
-    bus: bus as EventBus,
+    bus,
     configEvents,
     operator,
     request,
@@ -188,21 +146,9 @@ export async function startAdmin(env: Record<string, string> = {}): Promise<Admi
       )
       return found as AdminConfigV1
     },
-    publishUsage: (usage) => (bus as EventBus).publish(llmUsageV1, usage.orgId, usage),
-    async close() {
-      await switchyard.close()
-      await rm(root, { recursive: true, force: true })
-    },
+    publishUsage: (usage) => bus.publish(llmUsageV1, usage.orgId, usage),
+    close: () => testApp.close(),
   }
-}
-
-/**
- * admin's server: its own when the runtime gives each service one in the one-process shape
- * (`apps`), else the single app every service shares.
- */
-export function adminApp(switchyard: Switchyard): KitServer {
-  const apps = (switchyard as { apps?: Partial<Record<string, KitServer>> }).apps
-  return apps?.admin ?? switchyard.app
 }
 
 let requests = 0

@@ -1,23 +1,21 @@
-// Shared by chat's tests (not exported): chat and the llm-router in one runtime (the same start
-// path as `switchyard start`, on a real port so clients can disconnect), a fake OpenAI upstream
-// behind the router, tokens for any identity, an SSE reader, and the chat.messages.v1 events seen.
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+// Shared by the tests of chat with the real llm-router: both through the harness of
+// @switchyard/testing (the `switchyard start` path), chat on a real port so clients can disconnect,
+// a fake OpenAI upstream behind the router, and the chat.messages.v1 events a stand-in consumer heard.
 import { chatService } from '@switchyard/chat'
 import { type ChatMessagesV1, chatMessagesV1, type Identity } from '@switchyard/contracts'
-import { createInternalTokenSigner, defineService, generateInternalKeyPair } from '@switchyard/kit'
 import { llmRouterService } from '@switchyard/llm-router'
-import { type Switchyard, start } from '@switchyard/runtime'
-import { type FakeUpstream, startFakeOpenAI } from '@switchyard/testing'
-import { Type } from 'typebox'
+import type { Switchyard } from '@switchyard/runtime'
+import {
+  type AuthHeaders,
+  alice,
+  buildTestApp,
+  type FakeUpstream,
+  recordEvents,
+  standIn,
+  startFakeOpenAI,
+} from '@switchyard/testing'
 
 export const MODEL = 'fake-chat'
-
-export const alice: Identity = { orgId: 'org_acme', userId: 'user_alice', keyId: 'key_a', scopes: [] }
-export const bob: Identity = { orgId: 'org_acme', userId: 'user_bob', keyId: 'key_b', scopes: [] }
-/** Same user id as alice, another org. */
-export const eve: Identity = { orgId: 'org_other', userId: 'user_alice', keyId: 'key_e', scopes: [] }
 
 /** A fetch Response whose JSON the tests read field by field. */
 export type TestResponse = Omit<Response, 'json'> & {
@@ -32,7 +30,7 @@ export interface ChatUnderTest {
   upstream: FakeUpstream
   /** Every chat.messages.v1 event published so far. */
   events: ChatMessagesV1[]
-  headers(identity?: Identity): Promise<Record<string, string>>
+  headers(identity?: Identity): Promise<AuthHeaders>
   /** fetch against the running app as `identity`, JSON body when given. */
   call(
     method: string,
@@ -48,21 +46,10 @@ export interface ChatUnderTest {
  */
 export async function startChat(env: Record<string, string> = {}): Promise<ChatUnderTest> {
   const upstream = await startFakeOpenAI({ models: [MODEL] })
-  const root = await mkdtemp(join(tmpdir(), 'chat-test-'))
-  const keys = generateInternalKeyPair()
-  const signer = createInternalTokenSigner({ privateKey: keys.privateKey })
-  const events: ChatMessagesV1[] = []
+  let events: { data: ChatMessagesV1 }[] = []
   // A stand-in consumer of chat.messages.v1, as analytics would be (any free service name will do).
-  const audit = defineService({
-    name: 'agent',
-    configSchema: Type.Object({}),
-    calls: [],
-    needs: ['bus'],
-    plugin: async (_app, ctx) => {
-      await ctx.bus.subscribe(chatMessagesV1, 'test-audit', async (event) => {
-        events.push(event.data)
-      })
-    },
+  const audit = standIn('agent', ['bus'], async (_app, ctx) => {
+    events = await recordEvents(ctx.bus, chatMessagesV1, 'test-audit')
   })
   const catalog = {
     models: {
@@ -73,45 +60,33 @@ export async function startChat(env: Record<string, string> = {}): Promise<ChatU
       },
     },
   }
-  const switchyard = await start({
+  const testApp = await buildTestApp({
+    services: { 'llm-router': llmRouterService, chat: chatService, agent: audit.service },
     env: {
-      SWITCHYARD_DATA_DIR: join(root, 'data'),
-      SWITCHYARD_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-      SWITCHYARD_PORT: '0',
-      INTERNAL_TOKEN_PUBLIC_KEY: keys.publicKey,
-      INTERNAL_TOKEN_PRIVATE_KEY: keys.privateKey,
       LLM_ROUTER_MODELS: JSON.stringify(catalog),
       CHAT_MODELS: JSON.stringify({ [MODEL]: { contextWindow: 4096, maxOutputTokens: 1024 } }),
       CHAT_SAVE_INTERVAL_MS: '50ms',
       SHUTDOWN_GRACE_MS: '1s',
       ...env,
     },
-    services: { 'llm-router': llmRouterService, chat: chatService, agent: audit },
-    homeDir: root,
+    listen: true,
   })
   // Chat on a socket of its own, as it listens when it runs alone, so clients really disconnect.
-  // (Where the runtime gives each service its own server, the shared listener is the gateway's.)
-  const own = switchyard.apps.chat
-  let url = switchyard.url
-  if (own !== undefined && own !== switchyard.app) {
-    await own.listen({ port: 0, host: '127.0.0.1' })
-    const address = own.server.address()
-    url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`
-  }
-  const headers = async (identity: Identity = alice) => ({
-    authorization: `Bearer ${await signer.sign(identity)}`,
-  })
+  const url = await testApp.serve('chat')
+  const recorded = events
   return {
     url,
-    switchyard,
+    switchyard: testApp.switchyard,
     upstream,
-    events,
-    headers,
+    get events() {
+      return recorded.map((event) => event.data)
+    },
+    headers: testApp.headers,
     async call(method, path, options = {}) {
       return fetch(`${url}${path}`, {
         method,
         headers: {
-          ...(await headers(options.as)),
+          ...(await testApp.headers(options.as)),
           ...(options.body !== undefined && { 'content-type': 'application/json' }),
           ...options.headers,
         },
@@ -120,9 +95,8 @@ export async function startChat(env: Record<string, string> = {}): Promise<ChatU
       })
     },
     async close() {
-      await switchyard.close()
+      await testApp.close()
       await upstream.close()
-      await rm(root, { recursive: true, force: true })
     },
   }
 }

@@ -1,15 +1,6 @@
+import { alice, bob, eve } from '@switchyard/testing'
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import {
-  alice,
-  bob,
-  type ChatUnderTest,
-  eve,
-  MODEL,
-  messageIdOf,
-  readAll,
-  sseReader,
-  startChat,
-} from './chat-under-test.ts'
+import { type ChatUnderTest, MODEL, messageIdOf, readAll, sseReader, startChat } from './chat-under-test.ts'
 
 let chat: ChatUnderTest
 beforeAll(async () => {

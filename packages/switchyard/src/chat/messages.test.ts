@@ -1,8 +1,7 @@
 import { estimateTokens } from '@switchyard/chat'
-import { countTokens } from '@switchyard/testing'
+import { alice, countTokens } from '@switchyard/testing'
 import { afterAll, beforeAll, beforeEach, expect, test, vi } from 'vitest'
 import {
-  alice,
   type ChatUnderTest,
   MODEL,
   messageIdOf,

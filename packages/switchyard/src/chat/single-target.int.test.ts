@@ -6,11 +6,10 @@ import { chatService } from '@switchyard/chat'
 import { createInternalTokenSigner, generateInternalKeyPair } from '@switchyard/kit'
 import { llmRouterService } from '@switchyard/llm-router'
 import { type Switchyard, start } from '@switchyard/runtime'
-import { countTokens, type FakeUpstream, getInfra, startFakeOpenAI } from '@switchyard/testing'
+import { alice, countTokens, type FakeUpstream, getInfra, startFakeOpenAI } from '@switchyard/testing'
 import { Client } from 'cassandra-driver'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import {
-  alice,
   MODEL,
   messageIdOf,
   numberedWords,

@@ -1,53 +1,45 @@
 // End to end in the one-process shape, through the runtime's own start path: the gateway is the
 // listener, admin (on PGlite) resolves its keys and keeps the ledger, the llm-router answers over
 // a fake OpenAI upstream, and the official `openai` client talks to the gateway like any user.
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { adminService, bootstrapAdmin } from '@switchyard/admin'
 import { gatewayService } from '@switchyard/gateway'
-import { defineService, type SqlPool } from '@switchyard/kit'
+import type { SqlPool } from '@switchyard/kit'
 import { llmRouterService } from '@switchyard/llm-router'
-import { type Switchyard, start } from '@switchyard/runtime'
+import type { Switchyard } from '@switchyard/runtime'
 import {
+  buildTestApp,
   countPromptTokens,
   countTokens,
   type FakeUpstream,
   jsonBody,
+  standIn,
   startFakeOpenAI,
+  type TestApp,
 } from '@switchyard/testing'
 import OpenAI from 'openai'
-import { Type } from 'typebox'
 import { afterAll, beforeAll, expect, test, vi } from 'vitest'
 
 const model = 'gpt-fake'
 const pricing = { inputPerMillion: 2, outputPerMillion: 6 }
 
-let root: string
 let upstream: FakeUpstream
 let switchyard: Switchyard
-let sql: SqlPool | undefined
+let testApp: TestApp
 /** The bootstrapped owner's API key (scopes admin:read, admin:write). */
 let ownerKey: string
 
 beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'gateway-one-process-'))
   upstream = await startFakeOpenAI({ models: [model] })
   // Holds the SQL port, so the test can bootstrap admin as `switchyard admin bootstrap` would.
-  const keeper = defineService({
-    name: 'rag',
-    configSchema: Type.Object({}),
-    calls: [],
-    needs: ['sql'],
-    plugin: async (_app, ctx) => {
-      sql = ctx.sql
+  const keeper = standIn('rag', ['sql'])
+  testApp = await buildTestApp({
+    services: {
+      gateway: gatewayService,
+      'llm-router': llmRouterService,
+      admin: adminService,
+      rag: keeper.service,
     },
-  })
-  switchyard = await start({
     env: {
-      SWITCHYARD_DATA_DIR: join(root, 'data'),
-      SWITCHYARD_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-      SWITCHYARD_PORT: '0',
       LLM_ROUTER_MODELS: JSON.stringify({
         models: {
           [model]: {
@@ -57,16 +49,16 @@ beforeAll(async () => {
         },
       }),
     },
-    services: { gateway: gatewayService, 'llm-router': llmRouterService, admin: adminService, rag: keeper },
-    homeDir: root,
+    listen: true,
   })
-  ownerKey = (await bootstrapAdmin(sql as SqlPool, { orgName: 'Acme', ownerEmail: 'owner@acme.test' })).key
+  switchyard = testApp.switchyard
+  const sql = keeper.context().sql as SqlPool
+  ownerKey = (await bootstrapAdmin(sql, { orgName: 'Acme', ownerEmail: 'owner@acme.test' })).key
 }, 60_000)
 
 afterAll(async () => {
-  await switchyard?.close()
+  await testApp?.close()
   await upstream?.close()
-  await rm(root, { recursive: true, force: true })
 })
 
 test('bootstrap, create a key through the gateway, chat with the openai client, and find the usage in the report', async () => {
