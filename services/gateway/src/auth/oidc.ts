@@ -37,6 +37,12 @@ const reservedScope = /^internal:/
  * first token, not at start, so the gateway starts while the IdP is down; a failed discovery is
  * tried again on the next token. The JWKS comes from jose's remote key set: cached, downloaded
  * again when a token names a `kid` it lacks (a rotated key), at most once per cooldown.
+ *
+ * Not @fastify/jwt with get-jwks: get-jwks holds each key by its `kid` for a TTL and falls back
+ * to a stale copy when a download fails, so a retired key's tokens would keep passing after a
+ * rotation; it downloads again for every unknown `kid` with no cooldown, and does not check that
+ * the discovery document names the issuer. Tokens are verified in full on every request, so a
+ * retired key stops working as soon as the set is downloaded again.
  */
 export function createOidcVerifier(options: OidcOptions): OidcVerifier {
   const timeoutMs = options.httpTimeoutMs ?? 5_000
