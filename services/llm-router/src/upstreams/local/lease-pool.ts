@@ -2,6 +2,11 @@
  * A fixed set of items (a context's sequences) lent one request at a time, first come first served.
  * A waiter whose signal aborts leaves the line with the abort reason; close() refuses new waiters
  * and resolves once every lent item is back.
+ *
+ * Not p-limit: it bounds how many functions run at once but lends no item, keeps an aborted
+ * waiter queued until its turn (a request would hold its place in line after the client left),
+ * and has nothing to wait on for close(). A stream holds its sequence past the call that got it,
+ * which a function-shaped limit does not express either.
  */
 export class LeasePool<T> {
   readonly #free: T[]
