@@ -1,4 +1,5 @@
 import createError from '@fastify/error'
+import { kitErrorCodes } from '@switchyard/contracts'
 
 /** The OpenAI error types a response may carry in `error.type`. */
 export type OpenAIErrorType =
@@ -80,28 +81,32 @@ export function isServiceError(error: unknown): error is ServiceError {
 
 /** The kit's own errors; services declare theirs with createServiceError. */
 export const kitErrors = {
-  Validation: createServiceError<'KIT_ERR_VALIDATION', [string]>('KIT_ERR_VALIDATION', '%s', 400),
-  InvalidJson: createServiceError('KIT_ERR_INVALID_JSON', 'The request body is not valid JSON', 400),
-  Unauthenticated: createServiceError<'KIT_ERR_UNAUTHENTICATED', [string, { cause: unknown }?]>(
-    'KIT_ERR_UNAUTHENTICATED',
+  Validation: createServiceError<typeof kitErrorCodes.Validation, [string]>(
+    kitErrorCodes.Validation,
+    '%s',
+    400,
+  ),
+  InvalidJson: createServiceError(kitErrorCodes.InvalidJson, 'The request body is not valid JSON', 400),
+  Unauthenticated: createServiceError<typeof kitErrorCodes.Unauthenticated, [string, { cause: unknown }?]>(
+    kitErrorCodes.Unauthenticated,
     '%s',
     401,
   ),
-  NotFound: createServiceError<'KIT_ERR_NOT_FOUND', [string, string]>(
-    'KIT_ERR_NOT_FOUND',
+  NotFound: createServiceError<typeof kitErrorCodes.NotFound, [string, string]>(
+    kitErrorCodes.NotFound,
     'Invalid URL (%s %s)',
     404,
   ),
-  BodyTooLarge: createServiceError<'KIT_ERR_BODY_TOO_LARGE', [number]>(
-    'KIT_ERR_BODY_TOO_LARGE',
+  BodyTooLarge: createServiceError<typeof kitErrorCodes.BodyTooLarge, [number]>(
+    kitErrorCodes.BodyTooLarge,
     'The request body is larger than the limit of %d bytes',
     413,
   ),
-  UnsupportedMediaType: createServiceError<'KIT_ERR_UNSUPPORTED_MEDIA_TYPE', [string]>(
-    'KIT_ERR_UNSUPPORTED_MEDIA_TYPE',
+  UnsupportedMediaType: createServiceError<typeof kitErrorCodes.UnsupportedMediaType, [string]>(
+    kitErrorCodes.UnsupportedMediaType,
     'Unsupported content type: %s',
     415,
   ),
-  Internal: createServiceError('KIT_ERR_INTERNAL', 'Internal error', 500),
-  ShuttingDown: createServiceError('KIT_ERR_SHUTTING_DOWN', 'The server is shutting down', 503),
+  Internal: createServiceError(kitErrorCodes.Internal, 'Internal error', 500),
+  ShuttingDown: createServiceError(kitErrorCodes.ShuttingDown, 'The server is shutting down', 503),
 }

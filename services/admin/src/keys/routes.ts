@@ -1,4 +1,4 @@
-import { KeyResolution } from '@switchyard/contracts'
+import { KeyResolution, ResolveKeyBody } from '@switchyard/contracts'
 import type { KitServer } from '@switchyard/kit'
 import { Type } from 'typebox'
 import { atLeast, resolveKeysScope } from '../access/roles.ts'
@@ -12,7 +12,6 @@ import {
   CreateKeyBody,
   KeyParams,
   ListKeysQuery,
-  ResolveKeyBody,
   RotatedApiKey,
   RotateKeyBody,
 } from './schemas.ts'

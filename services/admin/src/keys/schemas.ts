@@ -82,8 +82,3 @@ export const ListKeysQuery = Type.Object(
   },
   { additionalProperties: false },
 )
-
-export const ResolveKeyBody = Type.Object(
-  { key: Type.String({ minLength: 1, maxLength: 200 }) },
-  { additionalProperties: false },
-)

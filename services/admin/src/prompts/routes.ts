@@ -1,3 +1,4 @@
+import { ResolvedPrompt, ResolvePromptQuery } from '@switchyard/contracts'
 import type { KitServer } from '@switchyard/kit'
 import { Type } from 'typebox'
 import type { Caller } from '../access/caller.ts'
@@ -13,8 +14,6 @@ import {
   Prompt,
   PromptParams,
   PromptVersion,
-  ResolvedPrompt,
-  ResolveQuery,
   VersionParams,
 } from './schemas.ts'
 import { createVersion, moveLabel, removeLabel } from './service.ts'
@@ -135,7 +134,7 @@ export function resolvePromptRoutes(app: KitServer, deps: AdminDeps): void {
       schema: {
         summary: 'Resolve a prompt by label (default production) or version',
         params: PromptParams,
-        querystring: ResolveQuery,
+        querystring: ResolvePromptQuery,
         response: { 200: ResolvedPrompt },
       },
     },

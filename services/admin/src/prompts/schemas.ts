@@ -1,21 +1,8 @@
+import { LabelName, ModelConfig, PromptName } from '@switchyard/contracts'
 import { type Static, Type } from 'typebox'
 
-export const PromptName = Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,127}$' })
-/** A label such as production or staging. */
-export const LabelName = Type.String({ pattern: '^[a-z][a-z0-9_-]{0,63}$' })
 /** A template variable, written `{{name}}` in the template. */
 export const VariableName = Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$' })
-
-/** Model settings the prompt was written for; keys the caller adds pass through. */
-export const ModelConfig = Type.Object(
-  {
-    model: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
-    temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 2 })),
-    top_p: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
-    max_tokens: Type.Optional(Type.Integer({ minimum: 1 })),
-  },
-  { additionalProperties: true },
-)
 
 export const PromptVersion = Type.Object({
   name: Type.String(),
@@ -72,19 +59,3 @@ export const LabelMove = Type.Object({
 export const PromptParams = Type.Object({ name: PromptName })
 export const VersionParams = Type.Object({ name: PromptName, version: Type.Integer({ minimum: 1 }) })
 export const LabelParams = Type.Object({ name: PromptName, label: LabelName })
-
-/** `GET /v1/prompts/{name}`: a label (default production) or a version number. */
-export const ResolveQuery = Type.Object(
-  { label: Type.Optional(LabelName), version: Type.Optional(Type.Integer({ minimum: 1 })) },
-  { additionalProperties: false },
-)
-
-/** What a service gets to render: one version, and the label it came through. */
-export const ResolvedPrompt = Type.Object({
-  name: Type.String(),
-  version: Type.Integer(),
-  label: Type.Union([Type.String(), Type.Null()]),
-  template: Type.String(),
-  variables: Type.Array(Type.String()),
-  modelConfig: ModelConfig,
-})

@@ -6,6 +6,13 @@ import { type Static, Type } from 'typebox'
 /** Scope of the internal token the gateway resolves keys with; admin refuses any other caller. */
 export const resolveKeysScope = 'internal:keys:resolve'
 
+/** The body the gateway sends: the key as the caller presented it. */
+export const ResolveKeyBody = Type.Object(
+  { key: Type.String({ minLength: 1, maxLength: 200 }) },
+  { additionalProperties: false },
+)
+export type ResolveKeyBody = Static<typeof ResolveKeyBody>
+
 /** admin's answer for a valid key: the identity the gateway puts in its internal token. */
 export const KeyResolution = Type.Object({
   orgId: Type.String({ minLength: 1 }),
