@@ -6,6 +6,7 @@
 import { createServer as createHttpServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { loadConfig } from '@switchyard/config'
+import { type ServiceName, serviceNames } from '@switchyard/contracts'
 import { createInProcessBus } from '@switchyard/events'
 import { GatewayConfig, gatewayService } from '@switchyard/gateway'
 import {
@@ -20,6 +21,7 @@ import {
   type ServiceDefinition,
   type SharedState,
 } from '@switchyard/kit'
+import { createHttpTransport, createPeerDispatcher } from '@switchyard/runtime'
 import { startFakeOpenAI } from '@switchyard/testing'
 import { Redis } from 'ioredis'
 import { pino } from 'pino'
@@ -43,7 +45,7 @@ const logger = pino({ level: 'silent' })
 
 /**
  * A service on a server of its own, as a single target runs it: its own registry, an in-process
- * bus, no log lines, and the global fetch (the gateway takes its undici pool, as a single target does).
+ * bus, no log lines, and the runtime's HTTP transport limited to the service's calls.
  */
 async function serve(
   setup: Setup,
@@ -62,7 +64,15 @@ async function serve(
     logger,
     metrics,
     bus: createInProcessBus({ logger }),
-    fetch,
+    dispatcher: createPeerDispatcher({
+      transport: createHttpTransport({ connectionsPerPeer: 128 }),
+      caller: service.name,
+      calls: service.calls,
+      urls: Object.fromEntries(serviceNames.map((name) => [name, context.serviceUrl(name)])) as Record<
+        ServiceName,
+        string
+      >,
+    }),
   })
   return app
 }

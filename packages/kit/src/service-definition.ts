@@ -6,6 +6,7 @@ import type { FastifyPluginAsync, RawServerDefault } from 'fastify'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import type { Static, TSchema } from 'typebox'
+import type { Dispatcher } from 'undici'
 import type { InternalTokenSigner } from './identity/internal-token.ts'
 import type { SharedState } from './shared-state/shared-state.ts'
 
@@ -55,8 +56,12 @@ export interface ServiceContext<Config = unknown> {
   signer?: InternalTokenSigner
   /** Base URL of another service: 'http://llm-router:8080' over HTTP, 'http://llm-router.internal' in one process. */
   serviceUrl(name: ServiceName): string
-  /** `fetch` that reaches other services: over HTTP, or in-process in the one-process shape. */
-  fetch: typeof fetch
+  /**
+   * Reaches the services this one lists in `calls`, and only them (a call elsewhere fails with
+   * the fix named): in-process in the one-process shape, a keep-alive HTTP pool per peer otherwise.
+   * Pass it to that service's client from `@switchyard/contracts`.
+   */
+  dispatcher: Dispatcher
 }
 
 /** A service's Fastify plugin; the runtime passes its ServiceContext as the options. */
@@ -70,7 +75,10 @@ export interface ServiceDefinition<S extends TSchema = TSchema> {
   name: ServiceName
   /** TypeBox schema of the service's env config; the runtime loads it with loadConfig. */
   configSchema: S
-  /** Services it calls (the call graph; Helm and Istio policies are derived from it). */
+  /**
+   * Services it calls (the call graph; Helm and Istio policies are derived from it). Its
+   * `ctx.dispatcher` reaches these and refuses any other.
+   */
   calls: readonly ServiceName[]
   needs: readonly Backend[]
   /** Absolute path of the folder of `NNN-name.sql` migrations, applied by `switchyard migrate`. */

@@ -3,6 +3,7 @@
 import type { Identity } from '@switchyard/contracts'
 import { pino } from 'pino'
 import { Registry } from 'prom-client'
+import { Agent } from 'undici'
 import { onTestFinished } from 'vitest'
 import {
   createInternalTokenSigner,
@@ -60,6 +61,6 @@ export function testContext<Config>(
     bus: { publish: unused, subscribe: unused, ready: async () => true, close: async () => {} },
     state: createMemoryState(),
     serviceUrl: (name) => `http://${name}.invalid`,
-    fetch,
+    dispatcher: new Agent(),
   }
 }

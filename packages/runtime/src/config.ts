@@ -36,6 +36,8 @@ export const RuntimeConfig = Type.Object({
    * Kubernetes Service of each one, as the Helm chart names them.
    */
   SWITCHYARD_SERVICE_URL_TEMPLATE: Type.String({ minLength: 1, default: 'http://{name}:8080' }),
+  /** Keep-alive connections a single target opens to each service it calls, at most. */
+  SWITCHYARD_PEER_CONNECTIONS: Type.Integer({ minimum: 1, default: 128 }),
   /** PostgreSQL (with pgvector) for a single target that needs SQL: postgres://user:pass@host:5432/db */
   DATABASE_URL: Type.Optional(Url({ protocols: ['postgres', 'postgresql'] })),
   /** Redis for shared state of a single target: redis://host:6379/0 */

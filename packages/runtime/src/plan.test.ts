@@ -151,7 +151,7 @@ describe('planStart', () => {
     })
   })
 
-  test('in one process every service has an internal origin that the in-process fetch serves', () => {
+  test('in one process every service has an internal origin that the in-process dispatcher serves', () => {
     const result = plan('all', {})
     expect(result.peers).toEqual({
       transport: 'in-process',

@@ -28,7 +28,7 @@ export type IdentityPlan =
   | { keys: 'configured'; publicKey: string; privateKey: string | undefined }
 /**
  * How a service reaches another, at `urls[name]`: in one process each service has an internal
- * origin (`http://chat.internal`) that ctx.fetch dispatches to its app without a socket; a single
+ * origin (`http://chat.internal`) that ctx.dispatcher reaches in-process, without a socket; a single
  * target goes over HTTP to each peer's URL.
  */
 export type PeersPlan =

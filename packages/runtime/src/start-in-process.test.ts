@@ -32,8 +32,12 @@ function registry(migrationsDir: string): ServiceRegistry {
         ),
       )
       app.get('/rag/ask-admin', open, async () => {
-        const res = await ctx.fetch(`${ctx.serviceUrl('admin')}/admin/ping`)
-        return { status: res.status, body: await res.json() }
+        const res = await ctx.dispatcher.request({
+          origin: ctx.serviceUrl('admin'),
+          path: '/admin/ping',
+          method: 'GET',
+        })
+        return { status: res.statusCode, body: await res.body.json() }
       })
     },
   })
@@ -91,7 +95,7 @@ test('a port a service did not declare in needs fails with the fix named', async
   )
 })
 
-test('one service calls another in-process, without a listener, through ctx.fetch and serviceUrl', async () => {
+test('one service calls another in-process, without a listener, through ctx.dispatcher and serviceUrl', async () => {
   const first = await switchyard.apps.rag?.inject({ method: 'GET', url: '/rag/ask-admin' })
   const second = await switchyard.apps.rag?.inject({ method: 'GET', url: '/rag/ask-admin' })
   expect(first?.json()).toEqual({ status: 200, body: { pings: 1 } })

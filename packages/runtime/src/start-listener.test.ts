@@ -22,7 +22,7 @@ const registry: ServiceRegistry = {
   gateway: defineService({
     name: 'gateway',
     configSchema: Type.Object({}),
-    calls: ['llm-router'],
+    calls: ['llm-router', 'agent'],
     needs: ['state'],
     signsInternalTokens: true,
     plugin: async (app, ctx) => {
@@ -30,22 +30,28 @@ const registry: ServiceRegistry = {
       app.get('/token', open, async () => ({ token: (await ctx.signer?.sign(alice)) ?? null }))
       app.get('/forward', open, async () => {
         const token = await ctx.signer?.sign(alice)
-        const res = await ctx.fetch(`${ctx.serviceUrl('llm-router')}/v1/chat/completions`, {
+        const res = await ctx.dispatcher.request({
+          origin: ctx.serviceUrl('llm-router'),
+          path: '/v1/chat/completions',
+          method: 'GET',
           headers: { authorization: `Bearer ${token}` },
         })
-        return { status: res.status, body: await res.json() }
+        return { status: res.statusCode, body: await res.body.json() }
       })
       app.get('/forward-stream', open, async (_request, reply) => {
         const token = await ctx.signer?.sign(alice)
-        const res = await ctx.fetch(`${ctx.serviceUrl('llm-router')}/stream`, {
+        const res = await ctx.dispatcher.request({
+          origin: ctx.serviceUrl('llm-router'),
+          path: '/stream',
+          method: 'GET',
           headers: { authorization: `Bearer ${token}` },
         })
         return reply.type('text/event-stream').send(res.body)
       })
       app.get('/to-agent', open, async () =>
-        ctx.fetch(`${ctx.serviceUrl('agent')}/v1/agents`).then(
-          (res) => ({ reached: res.status }),
-          (error: Error) => ({ refused: (error.cause as { code?: string }).code }),
+        ctx.dispatcher.request({ origin: ctx.serviceUrl('agent'), path: '/v1/agents', method: 'GET' }).then(
+          (res) => ({ reached: res.statusCode }),
+          (error: { code?: string }) => ({ refused: error.code }),
         ),
       )
     },
@@ -56,6 +62,13 @@ const registry: ServiceRegistry = {
     calls: [],
     needs: [],
     plugin: async (app, ctx) => {
+      // The router calls nobody: its dispatcher refuses even the gateway, which runs beside it.
+      app.get('/to-gateway', open, async () =>
+        ctx.dispatcher.request({ origin: ctx.serviceUrl('gateway'), path: '/healthz', method: 'GET' }).then(
+          (res) => ({ reached: res.statusCode }),
+          (error: Error) => ({ refused: error.message }),
+        ),
+      )
       app.get('/v1/chat/completions', async (request) => ({
         server: 'llm-router',
         identity: request.identity,
@@ -120,6 +133,13 @@ test('the gateway signs with the key every service verifies, reaches the router 
 test('a service that does not run in this process is a refused connection', async () => {
   const res = await fetch(`${switchyard.url}/to-agent`)
   expect(await res.json()).toEqual({ refused: 'ECONNREFUSED' })
+})
+
+test('a call to a service the caller does not list in calls fails, naming the fix', async () => {
+  const res = await switchyard.apps['llm-router']?.inject({ method: 'GET', url: '/to-gateway' })
+  expect(res?.json()).toEqual({
+    refused: "llm-router called gateway, which its definition does not list in calls: add 'gateway' to calls",
+  })
 })
 
 test('the listener answers health, readiness over every backend in use, and metrics', async () => {

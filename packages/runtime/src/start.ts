@@ -27,8 +27,9 @@ import type { Registry } from 'prom-client'
 import type { TObject } from 'typebox'
 import { type Closers, createClosers } from './closers.ts'
 import { RuntimeConfig } from './config.ts'
-import { createInProcessFetch } from './in-process-fetch.ts'
+import { InProcessDispatcher } from './in-process-dispatcher.ts'
 import { type MigrationReport, migrate } from './migrate.ts'
+import { createHttpTransport, createPeerDispatcher } from './peer-dispatcher.ts'
 import { type LocalPostgresOpening, PGLITE_MAX_CONNECTIONS, startLocalPostgres } from './pglite.ts'
 import {
   type CassandraPlan,
@@ -214,14 +215,12 @@ async function startWith(
 
     const apps: Partial<Record<ServiceName, KitServer>> = {}
     const byHost = new Map<string, KitServer>()
-    const internalHosts = new Set(Object.values(plan.peers.urls).map((url) => new URL(url).host))
-    const peerFetch =
+    // One transport for every call between services; each service sees it limited to its `calls`.
+    const transport =
       plan.peers.transport === 'in-process'
-        ? createInProcessFetch(
-            (host) => byHost.get(host),
-            (host) => internalHosts.has(host),
-          )
-        : fetch
+        ? new InProcessDispatcher((host) => byHost.get(host))
+        : createHttpTransport({ connectionsPerPeer: config.SWITCHYARD_PEER_CONNECTIONS })
+    closers.add('peers', () => transport.close())
     // Each service gets only the ports the plan granted it.
     for (const service of plan.services) {
       const granted = plan.grants[service.name] ?? []
@@ -240,7 +239,12 @@ async function startWith(
         ...(cassandra && needs.has('cassandra') && { cassandra }),
         ...(signer && service.signsInternalTokens && { signer }),
         serviceUrl: (name: ServiceName) => plan.peers.urls[name],
-        fetch: peerFetch,
+        dispatcher: createPeerDispatcher({
+          transport,
+          caller: service.name,
+          calls: service.calls,
+          urls: plan.peers.urls,
+        }),
       }
       await registerService(app, service, context)
     }

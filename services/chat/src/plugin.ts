@@ -1,3 +1,4 @@
+import { createAdminClient, createLlmRouterClient } from '@switchyard/contracts'
 import type { ServicePlugin } from '@switchyard/kit'
 import OpenAI from 'openai'
 import type { ChatConfig } from './config.ts'
@@ -32,6 +33,8 @@ export const chatPlugin: ServicePlugin<ChatConfig> = async (app, ctx) => {
     throw new Error('chat needs a store: the runtime gave it neither Cassandra nor SQL')
   }
 
+  const router = createLlmRouterClient({ dispatcher: ctx.dispatcher, origin: ctx.serviceUrl('llm-router') })
+  const admin = createAdminClient({ dispatcher: ctx.dispatcher, origin: ctx.serviceUrl('admin') })
   const history = new History({
     store,
     state,
@@ -46,10 +49,8 @@ export const chatPlugin: ServicePlugin<ChatConfig> = async (app, ctx) => {
     bus,
     logger,
     history,
-    // A client per answer, carrying the caller's token: the router accounts the usage to them. The
-    // URL is asked each time: in one process it is only known once the server listens.
-    llm: (apiKey) =>
-      new OpenAI({ apiKey, baseURL: `${ctx.serviceUrl('llm-router')}/v1`, fetch: ctx.fetch, maxRetries: 0 }),
+    // A client per answer, carrying the caller's token: the router accounts the usage to them.
+    llm: (apiKey) => new OpenAI({ apiKey, baseURL: router.baseURL, fetch: router.fetch, maxRetries: 0 }),
   })
   const deps: ChatDeps = {
     config,
@@ -59,11 +60,10 @@ export const chatPlugin: ServicePlugin<ChatConfig> = async (app, ctx) => {
     logger,
     history,
     generations,
-    models: new ModelCatalog({ config, state, fetch: ctx.fetch, serviceUrl: ctx.serviceUrl, logger }),
+    models: new ModelCatalog({ config, state, router, logger }),
     prompts: new PromptResolver({
       state,
-      fetch: ctx.fetch,
-      serviceUrl: ctx.serviceUrl,
+      admin,
       logger,
       cacheTtlMs: config.CHAT_LOOKUP_CACHE_TTL_MS,
     }),

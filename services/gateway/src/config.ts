@@ -57,8 +57,6 @@ export const GatewayConfig = Type.Object({
    * their verified-token cache instead of checking a new signature each time.
    */
   GATEWAY_TOKEN_REUSE_MS: Duration({ default: '20s', maximum: 30_000 }),
-  /** Keep-alive connections to each service, at most (split shape). */
-  GATEWAY_UPSTREAM_CONNECTIONS: Type.Integer({ minimum: 1, default: 128 }),
   /**
    * Names this replica's consumer group for key revocations (`gateway.key-revocations.<id>`):
    * every replica needs its own, as each must see every revocation. Unset: a random id per start.

@@ -2,7 +2,6 @@ export { type ApiKeyCache, createApiKeyCache, type KeyLookup } from './auth/api-
 export { createOidcVerifier, type OidcOptions, type OidcVerifier } from './auth/oidc.ts'
 export { GatewayConfig } from './config.ts'
 export { gatewayErrors } from './errors.ts'
-export { type GatewayExtras, type GatewayOptions, gatewayPlugin } from './plugin.ts'
-export { createFetchTransport, createUndiciTransport, type Transport } from './proxy/transport.ts'
+export { gatewayPlugin } from './plugin.ts'
 export { type RouteEntry, routeTable } from './routing/route-table.ts'
 export { gatewayService } from './service.ts'

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto'
 import type { Readable } from 'node:stream'
 import cors from '@fastify/cors'
 import { ConfigError } from '@switchyard/config'
-import type { ServiceName } from '@switchyard/contracts'
-import { kitErrors, type ServiceContext, type ServicePlugin } from '@switchyard/kit'
+import { createAdminClient, type ServiceName } from '@switchyard/contracts'
+import { kitErrors, type ServicePlugin } from '@switchyard/kit'
 import { createAdminKeyLookup } from './auth/admin-lookup.ts'
 import { createApiKeyCache } from './auth/api-keys.ts'
 import { createAuthenticator } from './auth/authenticate.ts'
@@ -15,7 +15,6 @@ import { installRateLimits } from './limits/rate-limit.ts'
 import { limitBody } from './proxy/body-limit.ts'
 import { type ForwardDeps, forward } from './proxy/forward.ts'
 import { createTokenMinter } from './proxy/tokens.ts'
-import { createFetchTransport, createUndiciTransport, type Transport } from './proxy/transport.ts'
 import { routeTable } from './routing/route-table.ts'
 
 declare module 'fastify' {
@@ -24,14 +23,6 @@ declare module 'fastify' {
     upstream?: ServiceName | null
   }
 }
-
-/** What a caller may add to the runtime's context (tests, the benchmark). */
-export interface GatewayExtras {
-  /** Replaces the transport chosen from `fetch`. */
-  transport?: Transport
-}
-
-export type GatewayOptions = ServiceContext<GatewayConfig> & GatewayExtras
 
 const methods = ['DELETE', 'GET', 'PATCH', 'POST', 'PUT']
 /** Bodies up to this size are read whole before they are passed on; larger ones stream. */
@@ -52,7 +43,7 @@ const exposedHeaders = [
  * calling (before the body is read), then the rate limits, then the route passes the request on
  * with a fresh internal token in place of the caller's credentials.
  */
-export const gatewayPlugin: ServicePlugin<GatewayConfig> = async (app, options: GatewayOptions) => {
+export const gatewayPlugin: ServicePlugin<GatewayConfig> = async (app, options) => {
   const { config, logger, signer } = options
   if (signer === undefined)
     throw new Error('the gateway needs ctx.signer: its definition sets signsInternalTokens')
@@ -61,16 +52,12 @@ export const gatewayPlugin: ServicePlugin<GatewayConfig> = async (app, options: 
       { key: 'GATEWAY_OIDC_AUDIENCE', message: 'missing; required because GATEWAY_OIDC_ISSUER is set' },
     ])
   }
-  // The runtime hands a single target the global fetch: then a keep-alive undici pool per service.
-  // Any other fetch (the one-process shape's in-process one, a test's) is what peers are reached by.
-  const transport =
-    options.transport ??
-    (options.fetch === globalThis.fetch
-      ? createUndiciTransport({ connectionsPerService: config.GATEWAY_UPSTREAM_CONNECTIONS })
-      : createFetchTransport(options.fetch))
-
   const keys = createApiKeyCache({
-    lookup: createAdminKeyLookup({ transport, signer, serviceUrl: options.serviceUrl, logger }),
+    lookup: createAdminKeyLookup({
+      admin: createAdminClient({ dispatcher: options.dispatcher, origin: options.serviceUrl('admin') }),
+      signer,
+      logger,
+    }),
     ttlMs: config.GATEWAY_KEY_CACHE_TTL_MS,
     negativeTtlMs: config.GATEWAY_KEY_NEGATIVE_TTL_MS,
     maxEntries: config.GATEWAY_KEY_CACHE_MAX_ENTRIES,
@@ -99,10 +86,7 @@ export const gatewayPlugin: ServicePlugin<GatewayConfig> = async (app, options: 
     config.GATEWAY_INSTANCE_ID ?? randomUUID(),
     logger,
   )
-  app.addHook('onClose', async () => {
-    await revocations.close()
-    await transport.close()
-  })
+  app.addHook('onClose', () => revocations.close())
 
   app.addHook('onRoute', (route) => {
     route.config = { ...route.config, public: true }
@@ -161,7 +145,7 @@ export const gatewayPlugin: ServicePlugin<GatewayConfig> = async (app, options: 
   })
 
   const deps: ForwardDeps = {
-    transport,
+    dispatcher: options.dispatcher,
     mint: createTokenMinter(signer, { reuseMs: config.GATEWAY_TOKEN_REUSE_MS }),
     originOf: options.serviceUrl,
     timeoutMs: config.GATEWAY_UPSTREAM_TIMEOUT_MS,

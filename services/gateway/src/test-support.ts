@@ -1,6 +1,6 @@
 // Shared by the gateway's unit tests (not exported): the gateway on the kit's server over an
-// in-memory state and an in-process bus, as a single target would run it (the undici transport to
-// real ports), in front of one recording stand-in per service. The stand-in admin resolves keys
+// in-memory state and an in-process bus, as a single target would run it (an undici Agent to real
+// ports, as the runtime's HTTP transport), in front of one recording stand-in per service. The stand-in admin resolves keys
 // from a table the test controls, and checks the gateway's own token like the real one.
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -21,13 +21,14 @@ import {
   type InternalTokenVerifier,
   type KitServer,
   registerService,
+  type ServiceContext,
   type SharedState,
 } from '@switchyard/kit'
 import { pino } from 'pino'
 import { Registry } from 'prom-client'
+import { Agent } from 'undici'
 import { onTestFinished } from 'vitest'
 import { GatewayConfig } from './config.ts'
-import type { GatewayOptions } from './plugin.ts'
 import { gatewayService } from './service.ts'
 
 /** One request as a stand-in service received it. */
@@ -136,10 +137,7 @@ const standInServices: ServiceName[] = ['llm-router', 'chat', 'rag', 'admin']
  * The gateway with every service but the agent (not running: its port is closed) as a stand-in.
  * `config` overrides GatewayConfig's defaults.
  */
-export async function startGateway(
-  config: Partial<GatewayConfig> = {},
-  options: { fetch?: typeof fetch } = {},
-): Promise<GatewayUnderTest> {
+export async function startGateway(config: Partial<GatewayConfig> = {}): Promise<GatewayUnderTest> {
   const pair = generateInternalKeyPair()
   const verifier = createInternalTokenVerifier({ publicKey: pair.publicKey })
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })
@@ -179,7 +177,8 @@ export async function startGateway(
   const urlOf = (name: ServiceName) => standIns[name]?.url ?? agentUrl
 
   const app = await createServer({ name: 'gateway', logger, metrics: new Registry(), identity: verifier })
-  const context: GatewayOptions = {
+  const dispatcher = new Agent()
+  const context: ServiceContext<GatewayConfig> = {
     config: { ...defaults(), ...config },
     logger,
     metrics: new Registry(),
@@ -187,12 +186,13 @@ export async function startGateway(
     state,
     signer: createInternalTokenSigner({ privateKey: pair.privateKey }),
     serviceUrl: urlOf,
-    fetch: options.fetch ?? globalThis.fetch,
+    dispatcher,
   }
   await registerService(app, gatewayService, context)
   await app.listen({ port: 0, host: '127.0.0.1' })
   onTestFinished(async () => {
     await app.close()
+    await dispatcher.close()
     await bus.close()
     await state.close()
     await Promise.all(Object.values(standIns).map((standIn) => standIn.close()))

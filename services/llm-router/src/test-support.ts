@@ -15,6 +15,7 @@ import {
 import OpenAI from 'openai'
 import { pino } from 'pino'
 import { Registry } from 'prom-client'
+import { Agent } from 'undici'
 import { expect, onTestFinished, vi } from 'vitest'
 import type { LlmRouterConfig } from './config.ts'
 import type { Admission } from './pipeline/admission.ts'
@@ -99,7 +100,7 @@ export async function startSharedRouter(
     bus,
     state,
     serviceUrl: (name) => `http://${name}.invalid`,
-    fetch,
+    dispatcher: new Agent(),
     onRouter: (built) => {
       router = built
     },

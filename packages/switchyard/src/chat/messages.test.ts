@@ -162,7 +162,7 @@ test('stop ends the generation and stores the partial answer, which then no long
   expect(after.at(-1)?.event).toBe('done')
   expect(JSON.parse(after.at(-1)?.data as string)).toMatchObject({ status: 'stopped' })
   // The router's upstream call is cut off too (the whole reply would take 3 s): in one process the
-  // in-process fetch passes the cancelled stream on as a closed connection.
+  // in-process dispatcher passes the cancelled stream on as a closed connection.
   await expect
     .poll(() => chat.upstream.requests.find((r) => r.path === '/v1/chat/completions')?.aborted, {
       timeout: 2_000,

@@ -1,4 +1,4 @@
-import type { ServiceName } from '@switchyard/contracts'
+import type { LlmRouterClient } from '@switchyard/contracts'
 import type { SharedState } from '@switchyard/kit'
 import type { Logger } from 'pino'
 import type { ChatConfig } from '../config.ts'
@@ -17,8 +17,7 @@ export interface ModelLimits {
 export interface ModelCatalogOptions {
   config: ChatConfig
   state: SharedState
-  fetch: typeof fetch
-  serviceUrl(name: ServiceName): string
+  router: LlmRouterClient
   logger: Logger
 }
 
@@ -54,14 +53,7 @@ export class ModelCatalog {
     if (cached !== null) return cached === '1'
     let status: number
     try {
-      const res = await this.#o.fetch(
-        `${this.#o.serviceUrl('llm-router')}/v1/models/${encodeURIComponent(alias)}`,
-        { headers: { authorization: `Bearer ${token}` } },
-      )
-      status = res.status
-      // Read to the end rather than cancelled: the answer is small, and a cancelled in-process body
-      // can still receive a chunk (Node's Readable.toWeb then throws ERR_INVALID_STATE).
-      await res.arrayBuffer()
+      status = (await this.#o.router.getModel(alias, { token })).status
     } catch (err) {
       this.#o.logger.warn({ err, alias }, 'llm-router did not answer a model check')
       throw new chatErrors.ModelsUnavailable(alias)

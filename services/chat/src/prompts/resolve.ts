@@ -1,10 +1,16 @@
-import type { Identity, ServiceName } from '@switchyard/contracts'
+import {
+  type AdminClient,
+  adminErrorCodes,
+  type Identity,
+  labelNamePattern,
+  promptNamePattern,
+} from '@switchyard/contracts'
 import type { SharedState } from '@switchyard/kit'
 import type { Logger } from 'pino'
 import { chatErrors } from '../errors.ts'
 
 /** `name@label`, with admin's rules for both parts. */
-const PROMPT_REF = /^([a-z0-9][a-z0-9._-]{0,127})@([a-z][a-z0-9_-]{0,63})$/
+const PROMPT_REF = new RegExp(`^(${promptNamePattern})@(${labelNamePattern})$`)
 
 export function parsePromptRef(ref: string): { name: string; label: string } {
   const match = PROMPT_REF.exec(ref)
@@ -14,8 +20,7 @@ export function parsePromptRef(ref: string): { name: string; label: string } {
 
 export interface PromptResolverOptions {
   state: SharedState
-  fetch: typeof fetch
-  serviceUrl(name: ServiceName): string
+  admin: AdminClient
   logger: Logger
   /** How long a resolved template is reused, ms: a moved label shows after at most this. */
   cacheTtlMs: number
@@ -38,33 +43,27 @@ export class PromptResolver {
     const key = `chat:prompt:${identity.orgId}:${ref}`
     const cached = await this.#o.state.get(key).catch(() => null)
     if (cached !== null) return cached
-    let res: Response
+    let answer: Awaited<ReturnType<AdminClient['resolvePrompt']>>
     try {
-      res = await this.#o.fetch(
-        `${this.#o.serviceUrl('admin')}/v1/prompts/${encodeURIComponent(name)}?label=${encodeURIComponent(label)}`,
-        { headers: { authorization: `Bearer ${token}` } },
-      )
+      answer = await this.#o.admin.resolvePrompt(name, { label }, { token })
     } catch (err) {
       this.#o.logger.warn({ err, ref }, 'admin did not answer a prompt lookup')
       throw new chatErrors.PromptUnavailable(ref, 'the admin service did not answer')
     }
-    const body = (await res.json().catch(() => null)) as {
-      template?: unknown
-      error?: { code?: unknown }
-    } | null
-    if (res.status === 200 && typeof body?.template === 'string') {
-      await this.#o.state.set(key, body.template, this.#o.cacheTtlMs).catch(() => {})
-      return body.template
+    if (answer.ok) {
+      await this.#o.state.set(key, answer.body.template, this.#o.cacheTtlMs).catch(() => {})
+      return answer.body.template
     }
-    // Admin's own 404 names the prompt; the kit's (no such route) means admin is not running here.
-    if (res.status === 404 && body?.error?.code !== 'KIT_ERR_NOT_FOUND') {
+    // Admin's own 404 names the prompt; any other 404 (the kit's: no such route) means the service
+    // that answered is not admin.
+    if (answer.error?.code === adminErrorCodes.NotFound) {
       throw Object.assign(new chatErrors.PromptNotFound(ref), { param: 'prompt' })
     }
     throw new chatErrors.PromptUnavailable(
       ref,
-      res.status === 404
+      answer.status === 404
         ? 'the admin service is not part of this deployment'
-        : `admin answered ${res.status}`,
+        : `admin answered ${answer.status}`,
     )
   }
 }

@@ -3,10 +3,10 @@ import { trace } from '@opentelemetry/api'
 import type { ServiceName } from '@switchyard/contracts'
 import { kitErrors, requestIdHeader } from '@switchyard/kit'
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { Dispatcher } from 'undici'
 import { gatewayErrors } from '../errors.ts'
 import { BodyLimitExceeded } from './body-limit.ts'
 import type { TokenMinter } from './tokens.ts'
-import type { Transport, UpstreamResponse } from './transport.ts'
 
 /** Headers that belong to one connection, not to the request or response they came with. */
 const hopByHop = [
@@ -36,7 +36,8 @@ const traceHeaders = new Set(['traceparent', 'tracestate'])
 const droppedResponseHeaders = new Set([...hopByHop, requestIdHeader])
 
 export interface ForwardDeps {
-  transport: Transport
+  /** The runtime's dispatcher (`ctx.dispatcher`): in-process in one process, HTTP otherwise. */
+  dispatcher: Dispatcher
   mint: TokenMinter
   originOf(service: ServiceName): string
   /** Deadline of a whole answer (a stream: of its headers), in milliseconds. */
@@ -57,9 +58,8 @@ export async function forward(
   const headers = upstreamHeaders(request, `Bearer ${await deps.mint(request.identity)}`)
   if (trace.getActiveSpan() !== undefined) {
     // Tracing is on: the span now active was made from the caller's headers, and the context
-    // leaves as a child of it (undici's instrumentation adds it; an in-process transport here).
+    // leaves as a child of it (the dispatcher adds it: undici's instrumentation over HTTP).
     for (const name of traceHeaders) delete headers[name]
-    deps.transport.injectTraceContext?.(headers)
   }
   const controller = new AbortController()
   let timedOut = false
@@ -72,14 +72,14 @@ export async function forward(
     if (!reply.raw.writableFinished) controller.abort()
   })
 
-  let upstream: UpstreamResponse
+  let upstream: Dispatcher.ResponseData
   try {
-    upstream = await deps.transport.request({
+    upstream = await deps.dispatcher.request({
       origin: deps.originOf(service),
       path: request.url,
-      method: request.method,
+      method: request.method as Dispatcher.HttpMethod,
       headers,
-      ...(request.body !== undefined && request.body !== null && { body: request.body as Readable | Buffer }),
+      body: (request.body as Readable | Buffer | undefined) ?? null,
       signal: controller.signal,
     })
   } catch (error) {
