@@ -12,16 +12,14 @@ import { GatewayConfig, gatewayService } from '@switchyard/gateway'
 import {
   createInternalTokenSigner,
   createInternalTokenVerifier,
-  createMemoryState,
-  createRedisState,
   createServer,
   type KitServer,
   registerService,
   type ServiceContext,
   type ServiceDefinition,
-  type SharedState,
 } from '@switchyard/kit'
 import { createHttpTransport, createPeerDispatcher } from '@switchyard/runtime'
+import { createMemoryState, createRedisState, type SharedState } from '@switchyard/state'
 import { startFakeOpenAI } from '@switchyard/testing'
 import { Redis } from 'ioredis'
 import { pino } from 'pino'

@@ -1,4 +1,4 @@
-// The service chassis: everything a service needs from its HTTP server, and the SharedState port.
+// The service chassis: everything a service needs from its HTTP server.
 export { type ErrorResponse, toErrorResponse } from './errors/error-handler.ts'
 export {
   createServiceError,
@@ -33,22 +33,6 @@ export {
   type SqlPool,
   type SqlQueryable,
 } from './service-definition.ts'
-export {
-  type AtomicScript,
-  type AtomicScriptDefinition,
-  defineAtomicScript,
-  type ScoredMember,
-  type ScriptReply,
-  type ScriptStore,
-} from './shared-state/atomic-script.ts'
-export { createMemoryState, type MemoryStateOptions } from './shared-state/memory-state.ts'
-export { createRedisState, type RedisStateOptions } from './shared-state/redis-state.ts'
-export type {
-  HitResult,
-  SharedState,
-  StreamAppendOptions,
-  StreamEntry,
-} from './shared-state/shared-state.ts'
 export { type GracefulShutdownOptions, installGracefulShutdown } from './shutdown/graceful-shutdown.ts'
 export {
   type EventStream,

@@ -1,6 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { ServiceName } from '@switchyard/contracts'
 import type { EventBus } from '@switchyard/events'
+import type { SharedState } from '@switchyard/state'
 import type { Client as CassandraClient } from 'cassandra-driver'
 import type { FastifyPluginAsync, RawServerDefault } from 'fastify'
 import type { Logger } from 'pino'
@@ -8,7 +9,6 @@ import type { Registry } from 'prom-client'
 import type { Static, TSchema } from 'typebox'
 import type { Dispatcher } from 'undici'
 import type { InternalTokenSigner } from './identity/internal-token.ts'
-import type { SharedState } from './shared-state/shared-state.ts'
 
 /** Backends a service may ask the runtime for; readiness checks exactly these. */
 export type Backend = 'sql' | 'bus' | 'state' | 'cassandra'

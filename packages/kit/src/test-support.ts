@@ -1,6 +1,7 @@
 // Shared by the kit's own tests (not exported): a server with a fresh key pair, registry and a
 // logger whose lines the test can read.
 import type { Identity } from '@switchyard/contracts'
+import { createMemoryState } from '@switchyard/state'
 import { pino } from 'pino'
 import { Registry } from 'prom-client'
 import { Agent } from 'undici'
@@ -12,7 +13,6 @@ import {
 } from './identity/internal-token.ts'
 import { type CreateServerOptions, createServer } from './server/create-server.ts'
 import type { ServiceContext } from './service-definition.ts'
-import { createMemoryState } from './shared-state/memory-state.ts'
 
 export const alice: Identity = {
   orgId: 'org_acme',

@@ -26,7 +26,7 @@ function registry(migrationsDir: string): ServiceRegistry {
         return { greeting: ctx.config.RAG_GREETING, notes: result?.rows.map((r) => r.body) }
       })
       app.get('/rag/undeclared-state', open, async () =>
-        ctx.state.get('x').then(
+        ctx.state.values.get('x').then(
           () => ({ error: null }),
           (error: Error) => ({ error: error.message }),
         ),
@@ -48,7 +48,7 @@ function registry(migrationsDir: string): ServiceRegistry {
     needs: ['state'],
     plugin: async (app, ctx) => {
       app.get('/admin/ping', { config: { public: true } }, async () => ({
-        pings: await ctx.state.incrBy('pings', 1),
+        pings: await ctx.state.values.increment('pings', 1),
       }))
     },
   })

@@ -17,7 +17,7 @@ const rag = defineService({
   plugin: async (app, ctx) => {
     app.get('/rag/probe', { config: { public: true } }, async () => {
       const { rows } = (await ctx.sql?.query<{ one: number }>('SELECT 1 AS one')) ?? { rows: [] }
-      return { one: rows[0]?.one, counter: await ctx.state.incrBy(`probe-${randomUUID()}`, 2) }
+      return { one: rows[0]?.one, counter: await ctx.state.values.increment(`probe-${randomUUID()}`, 2) }
     })
   },
 })

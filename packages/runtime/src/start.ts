@@ -6,8 +6,6 @@ import {
   type Backend,
   createInternalTokenSigner,
   createInternalTokenVerifier,
-  createMemoryState,
-  createRedisState,
   createServer,
   generateInternalKeyPair,
   installGracefulShutdown,
@@ -16,8 +14,8 @@ import {
   registerService,
   type ServiceContext,
   type ServiceDefinition,
-  type SharedState,
 } from '@switchyard/kit'
+import { createMemoryState, createRedisState, type SharedState } from '@switchyard/state'
 import { createLogger, createMetricsRegistry, type TelemetryHandle } from '@switchyard/telemetry'
 import { Client as CassandraClient } from 'cassandra-driver'
 import { Redis } from 'ioredis'

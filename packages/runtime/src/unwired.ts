@@ -1,5 +1,5 @@
 import type { EventBus } from '@switchyard/events'
-import type { SharedState } from '@switchyard/kit'
+import type { SharedState } from '@switchyard/state'
 
 /**
  * What a service gets for a port it did not list in `needs`: every call fails and names the fix.
@@ -10,5 +10,9 @@ export function unwired<T extends EventBus | SharedState>(port: 'bus' | 'state',
   const fail = async () => {
     throw new Error(`${service} uses the ${port} port but does not list '${port}' in its definition's needs`)
   }
-  return new Proxy({} as T, { get: (_target, method) => (method === 'then' ? undefined : fail) })
+  // Any member, at any depth (`state.values.get`), is the failing call.
+  const member: typeof fail = new Proxy(fail, {
+    get: (_target, key) => (key === 'then' ? undefined : member),
+  })
+  return new Proxy({} as T, { get: (_target, key) => (key === 'then' ? undefined : member) })
 }

@@ -1,6 +1,6 @@
 import type { Identity } from '@switchyard/contracts'
 import type { EventBus } from '@switchyard/events'
-import type { SharedState } from '@switchyard/kit'
+import type { SharedState } from '@switchyard/state'
 import type { Logger } from 'pino'
 import type { ChatConfig } from './config.ts'
 import type { History } from './generation/context.ts'

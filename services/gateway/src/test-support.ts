@@ -15,15 +15,14 @@ import { createInProcessBus, type EventBus } from '@switchyard/events'
 import {
   createInternalTokenSigner,
   createInternalTokenVerifier,
-  createMemoryState,
   createServer,
   generateInternalKeyPair,
   type InternalTokenVerifier,
   type KitServer,
   registerService,
   type ServiceContext,
-  type SharedState,
 } from '@switchyard/kit'
+import { createMemoryState, type SharedState } from '@switchyard/state'
 import { pino } from 'pino'
 import { Registry } from 'prom-client'
 import { Agent } from 'undici'

@@ -44,7 +44,12 @@ export const llmRouterPlugin: ServicePlugin<LlmRouterConfig> = async (app, optio
   const limitsBase = config.LLM_ROUTER_LIMITS ?? {}
   const limits =
     options.admission === undefined
-      ? createAdmission({ state: options.state, config: limitsBase, source: 'LLM_ROUTER_LIMITS', logger })
+      ? createAdmission({
+          store: options.state.limits,
+          config: limitsBase,
+          source: 'LLM_ROUTER_LIMITS',
+          logger,
+        })
       : undefined
   const deps: PipelineDeps = {
     router,

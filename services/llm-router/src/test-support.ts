@@ -6,12 +6,12 @@ import { createInProcessBus, type EventBus } from '@switchyard/events'
 import {
   createInternalTokenSigner,
   createInternalTokenVerifier,
-  createMemoryState,
   createServer,
   generateInternalKeyPair,
   registerService,
   type ServiceContext,
 } from '@switchyard/kit'
+import { createMemoryState } from '@switchyard/state'
 import OpenAI from 'openai'
 import { pino } from 'pino'
 import { Registry } from 'prom-client'

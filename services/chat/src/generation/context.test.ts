@@ -1,4 +1,4 @@
-import { createMemoryState } from '@switchyard/kit'
+import { createMemoryState } from '@switchyard/state'
 import { pino } from 'pino'
 import { describe, expect, onTestFinished, test } from 'vitest'
 import type { ChatStore, Message } from '../store/chat-store.ts'

@@ -1,4 +1,4 @@
-import type { SharedState } from '@switchyard/kit'
+import type { SharedState } from '@switchyard/state'
 import type { Logger } from 'pino'
 import { chatErrors } from '../errors.ts'
 import type { ChatStore, Message, MessageRole } from '../store/chat-store.ts'
@@ -127,7 +127,7 @@ export class History {
     const turns = branch.turns.slice(0, this.#o.maxTurns)
     const entry: Branch = { turns, complete: branch.complete && turns.length === branch.turns.length }
     try {
-      await this.#o.state.set(cacheKey(conversationId, leaf.id), JSON.stringify(entry), this.#o.ttlMs)
+      await this.#o.state.values.set(cacheKey(conversationId, leaf.id), JSON.stringify(entry), this.#o.ttlMs)
     } catch (err) {
       this.#o.logger.warn({ err }, 'branch cache write failed')
     }
@@ -135,7 +135,7 @@ export class History {
 
   async #cached(conversationId: string, leafId: string): Promise<Branch | undefined> {
     try {
-      const raw = await this.#o.state.get(cacheKey(conversationId, leafId))
+      const raw = await this.#o.state.values.get(cacheKey(conversationId, leafId))
       return raw === null ? undefined : (JSON.parse(raw) as Branch)
     } catch (err) {
       this.#o.logger.warn({ err }, 'branch cache read failed')

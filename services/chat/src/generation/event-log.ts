@@ -1,4 +1,4 @@
-import type { SharedState } from '@switchyard/kit'
+import type { SharedState } from '@switchyard/state'
 import type { Logger } from 'pino'
 import type { ChatConfig } from '../config.ts'
 
@@ -62,7 +62,7 @@ export class EventLogWriter {
   append(event: ChatEventName, data: Record<string, unknown>): Promise<void> {
     const entry: ChatEvent = { seq: ++this.#seq, event, data }
     this.#chain = this.#chain.then(() =>
-      this.#state.streamAppend(this.#key, JSON.stringify(entry), this.#limits).then(
+      this.#state.eventLogs.append(this.#key, JSON.stringify(entry), this.#limits).then(
         () => {},
         (err: unknown) =>
           this.#logger.warn({ err, key: this.#key, seq: entry.seq }, 'event log append failed'),
@@ -87,7 +87,7 @@ const parse = (data: string): ChatEvent | undefined => {
 
 /** The first event the log still holds, or undefined when it is empty or gone. */
 export async function firstEvent(state: SharedState, messageId: string): Promise<ChatEvent | undefined> {
-  const [entry] = await state.streamRead(eventLogKey(messageId), '0', 1)
+  const [entry] = await state.eventLogs.read(eventLogKey(messageId), '0', 1)
   return entry && parse(entry.data)
 }
 
@@ -113,7 +113,7 @@ export async function tailEventLog(options: TailOptions): Promise<'ended' | 'sto
   const key = eventLogKey(options.messageId)
   let cursor = '0'
   while (!options.stopped()) {
-    const entries = await options.state.streamReadBlocking(key, cursor, options.waitMs, 256)
+    const entries = await options.state.eventLogs.readBlocking(key, cursor, options.waitMs, 256)
     if (entries.length === 0) {
       if (options.stopped()) break
       await options.onQuiet()
@@ -145,7 +145,7 @@ export async function appendTerminal(
   let cursor = '0'
   let lastSeq = 0
   for (;;) {
-    const entries = await state.streamRead(key, cursor, 1_000)
+    const entries = await state.eventLogs.read(key, cursor, 1_000)
     for (const entry of entries) {
       const event = parse(entry.data)
       if (event === undefined) continue
@@ -157,5 +157,5 @@ export async function appendTerminal(
     cursor = last.id
   }
   const entry: ChatEvent = { seq: lastSeq + 1, ...terminal }
-  await state.streamAppend(key, JSON.stringify(entry), limits)
+  await state.eventLogs.append(key, JSON.stringify(entry), limits)
 }

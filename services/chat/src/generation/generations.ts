@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { EventBus } from '@switchyard/events'
-import type { SharedState } from '@switchyard/kit'
+import type { SharedState } from '@switchyard/state'
 import type OpenAI from 'openai'
 import type { Logger } from 'pino'
 import type { ChatConfig } from '../config.ts'
@@ -70,12 +70,12 @@ export class Generations {
 
   /** Marks the message as being generated here. Call before storing its placeholder. */
   async claim(messageId: string): Promise<void> {
-    await this.#o.state.set(leaseKey(messageId), this.#replica, LEASE_TTL_MS)
+    await this.#o.state.values.set(leaseKey(messageId), this.#replica, LEASE_TTL_MS)
   }
 
   /** True while some replica runs the message's generation. */
   async isAlive(messageId: string): Promise<boolean> {
-    return this.#running.has(messageId) || (await this.#o.state.get(leaseKey(messageId))) !== null
+    return this.#running.has(messageId) || (await this.#o.state.values.get(leaseKey(messageId))) !== null
   }
 
   /**
@@ -102,7 +102,7 @@ export class Generations {
 
   /** Asks the generation to stop wherever it runs; resolves once it settled if it runs here. */
   async stop(messageId: string): Promise<boolean> {
-    await this.#o.state.set(stopKey(messageId), '1', this.#o.config.CHAT_STREAM_TTL_MS)
+    await this.#o.state.values.set(stopKey(messageId), '1', this.#o.config.CHAT_STREAM_TTL_MS)
     const local = this.#running.get(messageId)
     if (local === undefined) return false
     local.controller.abort('stop' satisfies StopReason)
@@ -132,9 +132,9 @@ export class Generations {
     const heartbeat = setInterval(() => {
       ticks++
       if (ticks % Math.round(LEASE_REFRESH_MS / STOP_POLL_MS) === 0) {
-        state.set(leaseKey(id), this.#replica, LEASE_TTL_MS).catch(() => {})
+        state.values.set(leaseKey(id), this.#replica, LEASE_TTL_MS).catch(() => {})
       }
-      state.get(stopKey(id)).then(
+      state.values.get(stopKey(id)).then(
         (flag) => {
           if (flag !== null) controller.abort('stop' satisfies StopReason)
         },
@@ -227,7 +227,7 @@ export class Generations {
         complete: job.history.complete,
       })
     }
-    await Promise.all([state.del(leaseKey(id)), state.del(stopKey(id))]).catch(() => {})
+    await Promise.all([state.values.del(leaseKey(id)), state.values.del(stopKey(id))]).catch(() => {})
   }
 }
 

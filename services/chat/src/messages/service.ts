@@ -240,7 +240,9 @@ export async function stopMessage(
  * end written once, though several tails and stop requests may find it missing.
  */
 async function claimSettlement(deps: ChatDeps, messageId: string): Promise<boolean> {
-  return (await deps.state.incrBy(`chat:settled:${messageId}`, 1, deps.config.CHAT_STREAM_TTL_MS)) === 1
+  return (
+    (await deps.state.values.increment(`chat:settled:${messageId}`, 1, deps.config.CHAT_STREAM_TTL_MS)) === 1
+  )
 }
 
 /**

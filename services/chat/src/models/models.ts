@@ -1,5 +1,5 @@
 import type { LlmRouterClient } from '@switchyard/contracts'
-import type { SharedState } from '@switchyard/kit'
+import type { SharedState } from '@switchyard/state'
 import type { Logger } from 'pino'
 import type { ChatConfig } from '../config.ts'
 import { chatErrors } from '../errors.ts'
@@ -49,7 +49,7 @@ export class ModelCatalog {
 
   async #routerKnows(alias: string, token: string): Promise<boolean> {
     const key = `chat:model:${alias}`
-    const cached = await this.#o.state.get(key).catch(() => null)
+    const cached = await this.#o.state.values.get(key).catch(() => null)
     if (cached !== null) return cached === '1'
     let status: number
     try {
@@ -61,7 +61,9 @@ export class ModelCatalog {
     // The router answers 404 for an alias it does not list; anything else but 200 is its trouble.
     if (status !== 200 && status !== 404) throw new chatErrors.ModelsUnavailable(alias)
     const known = status === 200
-    await this.#o.state.set(key, known ? '1' : '0', this.#o.config.CHAT_LOOKUP_CACHE_TTL_MS).catch(() => {})
+    await this.#o.state.values
+      .set(key, known ? '1' : '0', this.#o.config.CHAT_LOOKUP_CACHE_TTL_MS)
+      .catch(() => {})
     return known
   }
 }

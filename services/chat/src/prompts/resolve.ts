@@ -5,7 +5,7 @@ import {
   labelNamePattern,
   promptNamePattern,
 } from '@switchyard/contracts'
-import type { SharedState } from '@switchyard/kit'
+import type { SharedState } from '@switchyard/state'
 import type { Logger } from 'pino'
 import { chatErrors } from '../errors.ts'
 
@@ -41,7 +41,7 @@ export class PromptResolver {
   async resolve(ref: string, identity: Identity, token: string): Promise<string> {
     const { name, label } = parsePromptRef(ref)
     const key = `chat:prompt:${identity.orgId}:${ref}`
-    const cached = await this.#o.state.get(key).catch(() => null)
+    const cached = await this.#o.state.values.get(key).catch(() => null)
     if (cached !== null) return cached
     let answer: Awaited<ReturnType<AdminClient['resolvePrompt']>>
     try {
@@ -51,7 +51,7 @@ export class PromptResolver {
       throw new chatErrors.PromptUnavailable(ref, 'the admin service did not answer')
     }
     if (answer.ok) {
-      await this.#o.state.set(key, answer.body.template, this.#o.cacheTtlMs).catch(() => {})
+      await this.#o.state.values.set(key, answer.body.template, this.#o.cacheTtlMs).catch(() => {})
       return answer.body.template
     }
     // Admin's own 404 names the prompt; any other 404 (the kit's: no such route) means the service

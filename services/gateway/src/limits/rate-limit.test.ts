@@ -1,8 +1,8 @@
-import { createMemoryState } from '@switchyard/kit'
+import { createMemoryState } from '@switchyard/state'
 import { pino } from 'pino'
 import { describe, expect, onTestFinished, test } from 'vitest'
 import { body, startGateway, withKey } from '../test-support.ts'
-import { sharedStateStore } from './rate-limit.ts'
+import { fixedWindowStore } from './rate-limit.ts'
 
 describe('rate limits', () => {
   test('per key: the limit passes with x-ratelimit headers counting down, the next is a 429 with Retry-After', async () => {
@@ -66,10 +66,10 @@ describe('rate limits', () => {
     expect((await fetch(`${gateway.url}/v1/models`, { headers: caller.headers })).status).toBe(200)
   })
 
-  test('the store counts hits on the SharedState window and reports the reset', async () => {
+  test('the store counts hits on the shared fixed window and reports the reset', async () => {
     const state = createMemoryState()
     onTestFinished(() => state.close())
-    const Store = sharedStateStore(state, pino({ level: 'silent' }))
+    const Store = fixedWindowStore(state.fixedWindows, pino({ level: 'silent' }))
     const store = new Store({})
     const incr = () =>
       new Promise<{ current: number; ttl: number }>((resolve, reject) =>

@@ -1,6 +1,7 @@
 import rateLimit, { type FastifyRateLimitStoreCtor } from '@fastify/rate-limit'
 import type { Identity } from '@switchyard/contracts'
-import type { KitServer, SharedState } from '@switchyard/kit'
+import type { KitServer } from '@switchyard/kit'
+import type { FixedWindows, SharedState } from '@switchyard/state'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
 import { gatewayErrors } from '../errors.ts'
@@ -15,21 +16,21 @@ export interface RateLimits {
 }
 
 /**
- * @fastify/rate-limit's store on the SharedState port: one atomic `hit` per limit (Redis INCR +
- * PEXPIRE in one script, shared by every replica; a Map in one process). A failing store lets the
+ * @fastify/rate-limit's store on the shared state's fixed windows: one atomic `hit` per limit
+ * (Redis INCR + PEXPIRE in one script, shared by every replica; a Map in one process). A failing store lets the
  * request through (the limiter's `skipOnError`) and warns at most every 10 s: an outage of Redis
  * must not become an outage of the platform.
  */
-export function sharedStateStore(state: SharedState, logger: Logger): FastifyRateLimitStoreCtor {
+export function fixedWindowStore(windows: FixedWindows, logger: Logger): FastifyRateLimitStoreCtor {
   let warnedAt = 0
-  return class SharedStateStore {
+  return class FixedWindowStore {
     incr(
       key: string,
       callback: (error: Error | null, result?: { current: number; ttl: number }) => void,
       timeWindow: number,
       max: number,
     ): void {
-      state.hit(key, max, timeWindow).then(
+      windows.hit(key, max, timeWindow).then(
         // A refused hit has no meaningful count beyond "past the limit".
         (hit) => callback(null, { current: hit.allowed ? max - hit.remaining : max + 1, ttl: hit.resetMs }),
         (error: Error) => {
@@ -64,7 +65,11 @@ export async function installRateLimits(
   limits: RateLimits,
   logger: Logger,
 ): Promise<(request: FastifyRequest, reply: FastifyReply) => Promise<void>> {
-  await app.register(rateLimit, { global: false, store: sharedStateStore(state, logger), skipOnError: true })
+  await app.register(rateLimit, {
+    global: false,
+    store: fixedWindowStore(state.fixedWindows, logger),
+    skipOnError: true,
+  })
   const limiters = [
     { what: 'API key', max: limits.perKey, key: (i: Identity) => `gateway:rate:${subjectOf(i)}` },
     { what: 'organization', max: limits.perOrg, key: (i: Identity) => `gateway:rate:org:${i.orgId}` },

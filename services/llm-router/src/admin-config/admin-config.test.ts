@@ -1,5 +1,5 @@
 import { type AdminConfigV1, adminConfigV1, type Identity } from '@switchyard/contracts'
-import { createMemoryState } from '@switchyard/kit'
+import { createMemoryState } from '@switchyard/state'
 import { startFakeOpenAI } from '@switchyard/testing'
 import { pino } from 'pino'
 import { expect, onTestFinished, test, vi } from 'vitest'
@@ -93,7 +93,7 @@ test('versions already held, changes that do not validate and kinds of other ser
   const catalog = (alias: string) =>
     oneModel(alias, { provider: 'openai', baseUrl: 'http://u/v1', model: 'm' })
   router.applyCatalog(buildCatalog(catalog('start'), { providers }))
-  const admission = createAdmission({ state, config: {}, logger })
+  const admission = createAdmission({ store: state.limits, config: {}, logger })
   const apply = createAdminConfigApplier({ router, providers, logger, limits: { admission, base: {} } })
   const routes = (version: number, payload: Record<string, unknown>): AdminConfigV1 => ({
     kind: 'routes',

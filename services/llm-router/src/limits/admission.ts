@@ -1,9 +1,7 @@
 import { randomBytes } from 'node:crypto'
-import type { SharedState } from '@switchyard/kit'
+import type { AdmitRequest, AdmitResult, BudgetFailure, LimitFailure, LimitsStore } from '@switchyard/state'
 import type { Pricing } from '../catalog/schema.ts'
 import type { Admission, AdmissionRequest, AdmissionTicket } from '../pipeline/admission.ts'
-import { type AdmitResult, admitScript, finishScript } from './admission-scripts.ts'
-import type { BudgetFailure } from './budget-scripts.ts'
 import {
   type BudgetScope,
   type CallerLimits,
@@ -13,7 +11,6 @@ import {
 import { buildLimits, type Limits, type Scope, usdToMicros } from './config.ts'
 import { limitErrors } from './errors.ts'
 import type { PeriodWindow } from './keys.ts'
-import type { LimitFailure } from './rate-limit-scripts.ts'
 
 /** "Per minute": the sliding window every rpm and tpm limit counts over. */
 export const rateWindowMs = 60_000
@@ -26,8 +23,8 @@ export const inFlightRetryMs = 2_000
 const ledgerGraceMs = 24 * 3_600_000
 
 export interface CreateAdmissionOptions {
-  /** Redis in production, memory in one process: the same scripts run on either. */
-  state: SharedState
+  /** The shared state's limits: Redis in production, memory in one process. */
+  store: LimitsStore
   /** The limits section (see config.ts); validated here. */
   config: unknown
   /** Names the section in a LimitsConfigError, e.g. the config key it came from. */
@@ -46,6 +43,8 @@ export interface LimitsAdmission extends Admission {
 }
 
 const noTicket: AdmissionTicket = { release() {}, settle() {} }
+/** The ledger ttls of a request without budgets: no array made per request. */
+const noBudgets: readonly number[] = Object.freeze([])
 
 // Reservation ids must not collide between the replicas sharing a store, nor across restarts: a
 // random prefix per process (40 bits, always 7 characters) and a counter. That costs a counter
@@ -63,24 +62,22 @@ export function worstCaseMicros(pricing: Pricing, promptTokens: number, completi
 
 /** Settling may come after the period ended: it goes to the period the request was admitted in. */
 const ledgerTtl = (period: PeriodWindow, now: number) => Math.max(period.endsAt - now, 0) + ledgerGraceMs
+const ledgerTtls = (budgetScopes: readonly BudgetScope[], now: number): readonly number[] =>
+  budgetScopes.length === 0 ? noBudgets : budgetScopes.map((s) => ledgerTtl(s.period, now))
 
 type EndReservation = (reservation: Reservation, tokensUsed: number, spentMicros: number) => void
 
 /** An admitted request's counts and holds: its ticket, which ends once (later calls are ignored). */
 class Reservation implements AdmissionTicket {
-  readonly id: string
-  readonly caller: CallerLimits
-  /** When it was admitted (ms) and with how many tokens: the rate logs count it there. */
-  readonly admittedAt: number
-  readonly tokens: number
+  /** What was admitted: the store counted it there, at its `now`. */
+  readonly admitted: AdmitRequest
+  readonly budgetScopes: readonly BudgetScope[]
   readonly #end: EndReservation
   #open = true
 
-  constructor(id: string, caller: CallerLimits, admittedAt: number, tokens: number, end: EndReservation) {
-    this.id = id
-    this.caller = caller
-    this.admittedAt = admittedAt
-    this.tokens = tokens
+  constructor(admitted: AdmitRequest, budgetScopes: readonly BudgetScope[], end: EndReservation) {
+    this.admitted = admitted
+    this.budgetScopes = budgetScopes
     this.#end = end
   }
 
@@ -100,12 +97,12 @@ class Reservation implements AdmissionTicket {
 
 /**
  * Rate limits (rpm, tpm) and budgets for key, user and org, as the router's admission hook.
- * `admit` runs one script that checks every limit and budget and counts and holds only if all pass
- * (admission-scripts.ts); the ticket's settle or release runs one more after the response. A
- * request no limit or budget applies to touches no state.
+ * `admit` asks the LimitsStore once: it checks every limit and budget and counts and holds only if
+ * all pass; the ticket's settle or release asks it once more after the response. A request no
+ * limit or budget applies to touches no state.
  */
 export function createAdmission(options: CreateAdmissionOptions): LimitsAdmission {
-  const { state } = options
+  const { store } = options
   const now = options.now ?? Date.now
   const logger = options.logger ?? {
     warn: (obj: object, msg: string) => process.emitWarning(`${msg}: ${JSON.stringify(obj)}`),
@@ -128,21 +125,27 @@ export function createAdmission(options: CreateAdmissionOptions): LimitsAdmissio
     }
   }
 
-  const end: EndReservation = ({ id, caller, admittedAt, tokens }, tokensUsed, spentMicros) => {
+  const end: EndReservation = ({ admitted, budgetScopes }, actualTokens, spentMicros) => {
     const at = now()
-    const args = [id, tokensUsed, caller.rateScopes.length, spentMicros, admittedAt, rateWindowMs, tokens]
-    for (const s of caller.budgetScopes) args.push(ledgerTtl(s.period, at))
     const what = spentMicros < 0 ? 'releasing the reservation' : 'settling the reservation'
-    // In memory the script runs at once: no promise to track.
-    if (state.runScriptNow !== undefined) {
-      try {
-        state.runScriptNow(finishScript, caller.keys, args)
-      } catch (err) {
-        logger.warn({ err, reservation: id }, `limits: ${what} failed`)
-      }
-      return
+    try {
+      const finishing = store.finish({
+        now: at,
+        reservationId: admitted.reservationId,
+        admittedAt: admitted.now,
+        estimatedTokens: admitted.tokens,
+        actualTokens,
+        spentMicros,
+        windowMs: rateWindowMs,
+        rates: admitted.rates,
+        budgets: admitted.budgets,
+        ledgerTtlMs: ledgerTtls(budgetScopes, at),
+      })
+      // In memory the store answers at once: no promise to track.
+      if (finishing instanceof Promise) void track(what, admitted.reservationId, finishing)
+    } catch (err) {
+      logger.warn({ err, reservation: admitted.reservationId }, `limits: ${what} failed`)
     }
-    void track(what, id, state.runScript(finishScript, caller.keys, args))
   }
 
   // Synchronous when nothing applies, so an unlimited request costs no promise and no round trip.
@@ -150,7 +153,7 @@ export function createAdmission(options: CreateAdmissionOptions): LimitsAdmissio
     const { limits } = callers
     const at = now()
     const caller = callers.get(request.identity, at)
-    if (caller.keys.length === 0) return noTicket
+    if (caller.rateScopes.length === 0 && caller.budgetScopes.length === 0) return noTicket
     return admitCounted(request, limits, caller, at)
   }
 
@@ -166,24 +169,31 @@ export function createAdmission(options: CreateAdmissionOptions): LimitsAdmissio
         : (request.maxTokens ?? 0)
     const tokens = request.promptTokens + completion
     const cost = worstCaseMicros(request.pricing, request.promptTokens, completion)
-    const id = nextReservationId()
     const { rateScopes, budgetScopes } = caller
-    const args = [at, rateWindowMs, id, tokens, rateScopes.length, cost, limits.reservationTtlMs]
-    for (const s of rateScopes) args.push(s.rpm, s.tpm)
-    for (const s of budgetScopes) args.push(s.budget.limitMicros, ledgerTtl(s.period, at))
+    const admitting: AdmitRequest = {
+      now: at,
+      windowMs: rateWindowMs,
+      reservationId: nextReservationId(),
+      tokens,
+      costMicros: cost,
+      holdTtlMs: limits.reservationTtlMs,
+      rates: rateScopes,
+      budgets: budgetScopes,
+      ledgerTtlMs: ledgerTtls(budgetScopes, at),
+    }
     const decide = (result: AdmitResult): AdmissionTicket => {
       if (!result.admitted) {
         throw 'rate' in result
           ? rateLimitError(result.rate, rateScopes, tokens)
           : budgetError(result.budget, budgetScopes, cost, at)
       }
-      return new Reservation(id, caller, at, tokens, end)
+      return new Reservation(admitting, budgetScopes, end)
     }
-    // In memory the script runs at once, and an admitted request gets its ticket without a promise;
-    // a refusal is still a rejected promise, never a throw from admit().
-    if (state.runScriptNow === undefined) return state.runScript(admitScript, caller.keys, args).then(decide)
+    // In memory the store answers at once, and an admitted request gets its ticket without a
+    // promise; a refusal is still a rejected promise, never a throw from admit().
     try {
-      return decide(state.runScriptNow(admitScript, caller.keys, args))
+      const result = store.admit(admitting)
+      return result instanceof Promise ? result.then(decide) : decide(result)
     } catch (error) {
       return Promise.reject(error)
     }

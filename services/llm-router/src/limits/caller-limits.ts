@@ -1,18 +1,16 @@
 import type { Identity } from '@switchyard/contracts'
+import type { BudgetLimit, RateLimit } from '@switchyard/state'
 import { type Budget, type Limits, type Scope, scopes } from './config.ts'
-import { budgetKeys, type PeriodWindow, periodOf, rateKeys } from './keys.ts'
+import { budgetKey, type PeriodWindow, periodOf, rateKey } from './keys.ts'
 
-/** A scope with a rate limit: one of the caller's key, user and org. */
-export interface RateScope {
+/** A scope with a rate limit (one of the caller's key, user and org), as the LimitsStore takes it. */
+export interface RateScope extends RateLimit {
   scope: Scope
   id: string
-  /** -1: not limited. */
-  rpm: number
-  tpm: number
 }
 
-/** A scope with a budget, and the period the caller is in. */
-export interface BudgetScope {
+/** A scope with a budget and the period the caller is in, as the LimitsStore takes it. */
+export interface BudgetScope extends BudgetLimit {
   scope: Scope
   id: string
   budget: Budget
@@ -21,14 +19,12 @@ export interface BudgetScope {
 
 /**
  * What applies to one caller (org, user, key) under one limits section: the scopes that have a
- * rate limit or a budget, and their keys as the scripts take them (counts, tokens, totals per rate
- * scope, then ledger, holds, amounts per budget scope). Good while `startsAt <= now < endsAt`:
- * its budgets' periods, or forever without budgets.
+ * rate limit or a budget, each with its key in the LimitsStore. Good while `startsAt <= now <
+ * endsAt`: its budgets' periods, or forever without budgets.
  */
 export interface CallerLimits {
   rateScopes: readonly RateScope[]
   budgetScopes: readonly BudgetScope[]
-  keys: readonly string[]
   startsAt: number
   endsAt: number
 }
@@ -42,8 +38,6 @@ export function callerLimitsOf(limits: Limits, identity: Identity, now: number):
   const { orgId } = identity
   const rateScopes: RateScope[] = []
   const budgetScopes: BudgetScope[] = []
-  const keys: string[] = []
-  const budgetKeyList: string[] = []
   let startsAt = Number.NEGATIVE_INFINITY
   let endsAt = Number.POSITIVE_INFINITY
   for (const scope of scopes) {
@@ -51,20 +45,18 @@ export function callerLimitsOf(limits: Limits, identity: Identity, now: number):
     if (id === null) continue
     const rate = limits.rateLimitFor(scope, id)
     if (rate.rpm !== null || rate.tpm !== null) {
-      rateScopes.push({ scope, id, rpm: rate.rpm ?? -1, tpm: rate.tpm ?? -1 })
-      keys.push(...rateKeys(orgId, scope, id))
+      rateScopes.push({ scope, id, key: rateKey(orgId, scope, id), rpm: rate.rpm ?? -1, tpm: rate.tpm ?? -1 })
     }
     const budget = limits.budgetFor(scope, id, orgId)
     if (budget !== null) {
       const period = periodOf(budget.period, now)
-      budgetScopes.push({ scope, id, budget, period })
-      budgetKeyList.push(...budgetKeys(orgId, scope, id, period.name))
+      const key = budgetKey(orgId, scope, id, period.name)
+      budgetScopes.push({ scope, id, key, limitMicros: budget.limitMicros, budget, period })
       startsAt = Math.max(startsAt, period.startsAt)
       endsAt = Math.min(endsAt, period.endsAt)
     }
   }
-  keys.push(...budgetKeyList)
-  return { rateScopes, budgetScopes, keys, startsAt, endsAt }
+  return { rateScopes, budgetScopes, startsAt, endsAt }
 }
 
 /** Most callers remembered; past it the cache starts over (callers are a bounded set of ids). */
@@ -72,7 +64,7 @@ const maxCachedCallers = 10_000
 
 /**
  * `callerLimitsOf`, made once per caller and budget period rather than on every request: looking
- * up the limits, URI-encoding and joining a dozen key names and converting dates, per request,
+ * up the limits, URI-encoding and joining key names and converting dates, per request,
  * add up. Callers are found by their ids in nested maps, so no lookup key is built per request.
  */
 export function createCallerLimitsCache(limits: Limits) {

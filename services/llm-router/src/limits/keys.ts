@@ -1,28 +1,21 @@
 import type { BudgetPeriod, Scope } from './config.ts'
 
-// Key names in the shared state. Every key of one request carries the org in a hash tag
-// (`{o:acme}`), so one script's keys fall in one Redis Cluster slot; that also means a user's or a
+// Key names in the LimitsStore. Every key of one request carries the org in a hash tag
+// (`{o:acme}`), so one request's keys fall in one Redis Cluster slot; that also means a user's or a
 // key's counts are per org they act in. Ids are URI-encoded so a brace or colon in one cannot
 // change the tag or run into another key.
 
 const tag = (orgId: string) => `{o:${encodeURIComponent(orgId)}}`
 const scopeId = (scope: Scope, id: string) => `${scope}:${encodeURIComponent(id)}`
 
-/** counts, tokens, totals (hashes): see rate-limit-scripts.ts. */
-export function rateKeys(orgId: string, scope: Scope, id: string): [string, string, string] {
-  const base = `rl:${tag(orgId)}:${scopeId(scope, id)}`
-  return [`${base}:counts`, `${base}:tokens`, `${base}:totals`]
+/** A scope's rate log in the LimitsStore (on Redis, the prefix of its three keys). */
+export function rateKey(orgId: string, scope: Scope, id: string): string {
+  return `rl:${tag(orgId)}:${scopeId(scope, id)}`
 }
 
-/** ledger (hash), holds (sorted set), amounts (hash): see budget-scripts.ts. */
-export function budgetKeys(
-  orgId: string,
-  scope: Scope,
-  id: string,
-  period: string,
-): [string, string, string] {
-  const base = `budget:${tag(orgId)}:${scopeId(scope, id)}:${period}`
-  return [`${base}:ledger`, `${base}:holds`, `${base}:amounts`]
+/** A scope's budget ledger for one period in the LimitsStore. */
+export function budgetKey(orgId: string, scope: Scope, id: string, period: string): string {
+  return `budget:${tag(orgId)}:${scopeId(scope, id)}:${period}`
 }
 
 export interface PeriodWindow {

@@ -1,4 +1,4 @@
-import { createMemoryState } from '@switchyard/kit'
+import { createMemoryState } from '@switchyard/state'
 import { limitsContract } from './limits.contract.ts'
 
 // The one-process shape: every "replica" is the same in-memory store.

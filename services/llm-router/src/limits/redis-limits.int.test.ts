@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { createRedisState } from '@switchyard/kit'
+import { createRedisState } from '@switchyard/state'
 import { getInfra } from '@switchyard/testing'
 import { Redis } from 'ioredis'
 import { limitsContract } from './limits.contract.ts'

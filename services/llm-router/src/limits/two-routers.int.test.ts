@@ -18,7 +18,7 @@ import type { Pricing } from '../catalog/schema.ts'
 import { estimatePromptTokens } from '../usage/tokens.ts'
 import { worstCaseMicros } from './admission.ts'
 import { type LimitsSpec, usdToMicros } from './config.ts'
-import { budgetKeys, periodOf } from './keys.ts'
+import { budgetKey, periodOf } from './keys.ts'
 import type { ReplicaMessage } from './router-replica.ts'
 
 const infra = getInfra()
@@ -32,7 +32,7 @@ const closeTimeoutMs = 10_000
 /** Settles reach Redis a few ms after each response; on a busy machine, give them longer. */
 const settleTimeoutMs = 10_000
 /**
- * Where the replicas' keys live: the runtime opens its Redis state with kit's default prefix
+ * Where the replicas' keys live: the runtime opens its Redis state with the state package's default prefix
  * (start.ts passes none, and no setting changes it).
  */
 const statePrefix = 'switchyard:'
@@ -140,7 +140,8 @@ function orgRedis(orgId: string): Redis {
  * ms after answering it, so `reserved` drops to zero only when both have settled every one.
  */
 async function settledLedger(redis: Redis, orgId: string) {
-  const [ledger] = budgetKeys(orgId, 'org', orgId, periodOf('month', Date.now()).name)
+  // The Redis LimitsStore keeps a budget's spent and reserved in the hash `<key>:ledger`.
+  const ledger = `${budgetKey(orgId, 'org', orgId, periodOf('month', Date.now()).name)}:ledger`
   const read = async () => {
     const { spent = '0', reserved = '0' } = await redis.hgetall(`${statePrefix}${ledger}`)
     return { spent: Number(spent), reserved: Number(reserved) }

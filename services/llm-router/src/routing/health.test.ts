@@ -1,4 +1,4 @@
-import { createMemoryState } from '@switchyard/kit'
+import { createMemoryState } from '@switchyard/state'
 import { pino } from 'pino'
 import { describe, expect, onTestFinished, test } from 'vitest'
 import { DeploymentHealth } from './health.ts'
@@ -7,7 +7,7 @@ function health(now: { t: number }, state = createMemoryState()) {
   onTestFinished(() => state.close())
   const policy = { baseMs: 1_000, maxMs: 16_000 }
   const h = new DeploymentHealth({
-    state,
+    values: state.values,
     logger: pino({ level: 'silent' }),
     cooldown: () => policy,
     now: () => now.t,
@@ -39,7 +39,7 @@ describe('passive health', () => {
     expect(after.until).toBe(held.until)
     expect(h.cooling('d')?.rateLimited).toBe(true)
     await new Promise((resolve) => setTimeout(resolve, 10))
-    const shared = JSON.parse((await state.get('llm-router:health:d')) ?? '{}')
+    const shared = JSON.parse((await state.values.get('llm-router:health:d')) ?? '{}')
     expect(shared.until).toBe(held.until)
   })
 

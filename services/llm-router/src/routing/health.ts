@@ -3,7 +3,7 @@
 // never from the shared state on the request path (a Redis round trip per request would cost more
 // than the router's whole budget); writes go to the shared state at once and other replicas' writes
 // are read back every sync interval.
-import type { SharedState } from '@switchyard/kit'
+import type { ExpiringValues } from '@switchyard/state'
 import type { Logger } from 'pino'
 import type { CooldownPolicy } from '../catalog/schema.ts'
 
@@ -25,7 +25,8 @@ export interface FailureReport {
 const keyPrefix = 'llm-router:health:'
 
 export interface DeploymentHealthOptions {
-  state: SharedState
+  /** Cooldowns shared by replicas. */
+  values: ExpiringValues
   logger: Logger
   cooldown: () => CooldownPolicy
   now?: () => number
@@ -33,13 +34,13 @@ export interface DeploymentHealthOptions {
 
 export class DeploymentHealth {
   readonly #entries = new Map<string, HealthEntry>()
-  readonly #state: SharedState
+  readonly #values: ExpiringValues
   readonly #logger: Logger
   readonly #policy: () => CooldownPolicy
   readonly #now: () => number
 
   constructor(options: DeploymentHealthOptions) {
-    this.#state = options.state
+    this.#values = options.values
     this.#logger = options.logger
     this.#policy = options.cooldown
     this.#now = options.now ?? Date.now
@@ -73,7 +74,7 @@ export class DeploymentHealth {
     // A Retry-After still running is the upstream's word: keep it.
     if (entry.rateLimited && entry.until > this.#now()) return
     this.#entries.delete(id)
-    this.#state
+    this.#values
       .del(keyPrefix + id)
       .catch((err: unknown) =>
         this.#logger.warn({ err, deployment: id }, 'health: clearing the shared cooldown failed'),
@@ -85,7 +86,7 @@ export class DeploymentHealth {
     const now = this.#now()
     await Promise.all(
       [...ids].map(async (id) => {
-        const shared = parseEntry(await this.#state.get(keyPrefix + id))
+        const shared = parseEntry(await this.#values.get(keyPrefix + id))
         if (shared === undefined) {
           // Cleared elsewhere (a success on another replica) and not failing here either.
           const local = this.#entries.get(id)
@@ -135,7 +136,7 @@ export class DeploymentHealth {
   async #publish(id: string, report: FailureReport, now: number): Promise<void> {
     try {
       const key = keyPrefix + id
-      const shared = parseEntry(await this.#state.get(key))
+      const shared = parseEntry(await this.#values.get(key))
       const local = this.#entries.get(id)
       if (local === undefined) return
       const merged =
@@ -149,7 +150,7 @@ export class DeploymentHealth {
       if (shared !== undefined && shared.until > local.until) this.#merge(id, shared, now)
       // Kept past the cooldown so the next failure still counts as consecutive.
       const ttl = Math.max(1, merged.until - now) + this.#policy().maxMs
-      await this.#state.set(key, JSON.stringify(merged), ttl)
+      await this.#values.set(key, JSON.stringify(merged), ttl)
     } catch (err) {
       this.#logger.warn({ err, deployment: id }, 'health: writing the shared cooldown failed')
     }

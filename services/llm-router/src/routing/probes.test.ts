@@ -1,4 +1,4 @@
-import { createMemoryState } from '@switchyard/kit'
+import { createMemoryState } from '@switchyard/state'
 import { startFakeOpenAI } from '@switchyard/testing'
 import { pino } from 'pino'
 import { expect, onTestFinished, test } from 'vitest'

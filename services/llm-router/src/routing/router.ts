@@ -1,4 +1,4 @@
-import type { SharedState } from '@switchyard/kit'
+import type { SharedState } from '@switchyard/state'
 import type { Logger } from 'pino'
 import type { Alias, Catalog, Deployment } from '../catalog/schema.ts'
 import type { ProviderRegistry } from '../upstreams/registry.ts'
@@ -49,7 +49,7 @@ export class ModelRouter {
     this.#logger = options.logger
     this.#now = options.now ?? Date.now
     this.health = new DeploymentHealth({
-      state: options.state,
+      values: options.state.values,
       logger: options.logger,
       now: this.#now,
       cooldown: () => this.#catalog?.cooldown ?? { baseMs: 1_000, maxMs: 60_000 },
