@@ -1,13 +1,13 @@
-import type { SharedState } from '@switchyard/state'
+import { logStart, type SharedState } from '@switchyard/state'
 import type { Logger } from 'pino'
 import type { ChatConfig } from '../config.ts'
 
 /**
- * A message's event log: every event its generation produced, in order, in a SharedState stream
- * (Redis in production), whoever is listening. The generation appends; each client (the request
- * that started it, or one reconnecting with Last-Event-ID, on any replica) tails it. So a client
- * that leaves loses nothing, the generation does not care who listens, and a reconnect gets
- * exactly the events after the last one it saw.
+ * A message's event log: every event its generation produced, in order, in the shared state's
+ * event logs (a Redis stream in production), whoever is listening. The generation appends; each
+ * client (the request that started it, or one reconnecting with Last-Event-ID, on any replica)
+ * tails it. So a client that leaves loses nothing, the generation does not care who listens, and a
+ * reconnect gets exactly the events after the last one it saw.
  */
 
 export type ChatEventName = 'message.start' | 'message.delta' | 'usage' | 'done' | 'error'
@@ -87,7 +87,7 @@ const parse = (data: string): ChatEvent | undefined => {
 
 /** The first event the log still holds, or undefined when it is empty or gone. */
 export async function firstEvent(state: SharedState, messageId: string): Promise<ChatEvent | undefined> {
-  const [entry] = await state.eventLogs.read(eventLogKey(messageId), '0', 1)
+  const [entry] = await state.eventLogs.read(eventLogKey(messageId), logStart, 1)
   return entry && parse(entry.data)
 }
 
@@ -111,7 +111,7 @@ export interface TailOptions {
  */
 export async function tailEventLog(options: TailOptions): Promise<'ended' | 'stopped'> {
   const key = eventLogKey(options.messageId)
-  let cursor = '0'
+  let cursor = logStart
   while (!options.stopped()) {
     const entries = await options.state.eventLogs.readBlocking(key, cursor, options.waitMs, 256)
     if (entries.length === 0) {
@@ -142,7 +142,7 @@ export async function appendTerminal(
   terminal: { event: 'done' | 'error'; data: Record<string, unknown> },
 ): Promise<void> {
   const key = eventLogKey(messageId)
-  let cursor = '0'
+  let cursor = logStart
   let lastSeq = 0
   for (;;) {
     const entries = await state.eventLogs.read(key, cursor, 1_000)
