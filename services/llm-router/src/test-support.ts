@@ -12,6 +12,7 @@ import {
   type ServiceContext,
 } from '@switchyard/kit'
 import { createMemoryState } from '@switchyard/state'
+import { alice } from '@switchyard/testing'
 import OpenAI from 'openai'
 import { pino } from 'pino'
 import { Registry } from 'prom-client'
@@ -22,8 +23,6 @@ import type { Admission } from './pipeline/admission.ts'
 import type { LlmRouterExtras } from './plugin.ts'
 import type { ModelRouter } from './routing/router.ts'
 import { llmRouterService } from './service.ts'
-
-export const alice: Identity = { orgId: 'org_acme', userId: 'user_alice', keyId: 'key_1', scopes: [] }
 
 export interface RouterUnderTest {
   url: string

@@ -1,4 +1,4 @@
-import { startFakeOpenAI } from '@switchyard/testing'
+import { alice, startFakeOpenAI } from '@switchyard/testing'
 import { expect, onTestFinished, test } from 'vitest'
 import { errorBody, oneModel, startRouter } from '../test-support.ts'
 
@@ -28,7 +28,7 @@ test('LLM_ROUTER_LIMITS limits the router: past its rpm a key gets a 429 and the
   expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0)
   expect((await errorBody(refused)).error).toMatchObject({
     code: 'LLM_ROUTER_ERR_RATE_LIMITED',
-    message: expect.stringContaining('key key_1'),
+    message: expect.stringContaining(`key ${alice.keyId}`),
   })
   await fake.idle()
   expect(fake.requests).toHaveLength(rpm)

@@ -1,4 +1,4 @@
-import { countPromptTokens, countTokens, startFakeOpenAI } from '@switchyard/testing'
+import { alice, countPromptTokens, countTokens, startFakeOpenAI } from '@switchyard/testing'
 import { expect, onTestFinished, test } from 'vitest'
 import { startRouter } from '../test-support.ts'
 import { promptText, tokenCounter } from './tokens.ts'
@@ -54,9 +54,9 @@ test('exactly one llm.usage.v1 event per request, success or failure, priced fro
   const output = countTokens(reply)
   for (const stream of [false, true]) {
     expect(byKind('chat', stream)).toMatchObject({
-      orgId: 'org_acme',
-      userId: 'user_alice',
-      keyId: 'key_1',
+      orgId: alice.orgId,
+      userId: alice.userId,
+      keyId: alice.keyId,
       deployment: 'priced',
       provider: 'openai',
       status: 'ok',
