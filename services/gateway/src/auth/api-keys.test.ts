@@ -1,4 +1,5 @@
 import type { KeyResolution } from '@switchyard/contracts'
+import { fakeClock } from '@switchyard/testing'
 import { describe, expect, test, vi } from 'vitest'
 import { apiKey, body, startGateway, withKey } from '../test-support.ts'
 import { createApiKeyCache, type KeyLookup } from './api-keys.ts'
@@ -148,20 +149,20 @@ describe('the key cache', () => {
   })
 
   test('entries expire by the injected clock, and the oldest is evicted past the maximum', async () => {
-    let now = 1_000_000
+    const clock = fakeClock()
     const lookups: string[] = []
     const lookup: KeyLookup = async (presented) => {
       lookups.push(presented)
       return resolution(`key_for_${presented.slice(8, 9)}`)
     }
-    const cache = createApiKeyCache({ lookup, ttlMs: 100, negativeTtlMs: 10, maxEntries: 2, now: () => now })
+    const cache = createApiKeyCache({ lookup, ttlMs: 100, negativeTtlMs: 10, maxEntries: 2, now: clock.now })
     for (const n of [1, 2, 1, 2]) await cache.resolve(key(n))
     expect(lookups).toEqual([key(1), key(2)])
     await cache.resolve(key(3)) // evicts key 1, the oldest
     expect(cache.size().positive).toBe(2)
     await cache.resolve(key(1))
     expect(lookups).toEqual([key(1), key(2), key(3), key(1)])
-    now += 101
+    clock.advance(101)
     await cache.resolve(key(3))
     expect(lookups.at(-1)).toBe(key(3))
     expect(lookups).toHaveLength(5)

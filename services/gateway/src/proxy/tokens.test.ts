@@ -1,22 +1,21 @@
-import type { Identity } from '@switchyard/contracts'
 import {
   createInternalTokenSigner,
   createInternalTokenVerifier,
   generateInternalKeyPair,
 } from '@switchyard/kit'
+import { alice, fakeClock } from '@switchyard/testing'
 import { expect, test } from 'vitest'
 import { createTokenMinter } from './tokens.ts'
 
 const keys = generateInternalKeyPair()
 const signer = createInternalTokenSigner({ privateKey: keys.privateKey })
 const verifier = createInternalTokenVerifier({ publicKey: keys.publicKey })
-const alice: Identity = { orgId: 'org_acme', userId: 'alice', keyId: 'key_1', scopes: ['chat:write'] }
 
 test('a token is reused for exactly the same identity within the reuse period, then minted again', async () => {
-  let now = 1_000
-  const mint = createTokenMinter(signer, { reuseMs: 20_000, now: () => now })
+  const clock = fakeClock()
+  const mint = createTokenMinter(signer, { reuseMs: 20_000, now: clock.now })
   const first = await mint(alice)
-  expect(await mint({ ...alice, scopes: ['chat:write'] })).toBe(first)
+  expect(await mint({ ...alice, scopes: [...alice.scopes] })).toBe(first)
   // Any field that differs is another identity, with a token of its own.
   const others = [
     { ...alice, scopes: ['chat:write', 'admin:read'] },
@@ -29,7 +28,7 @@ test('a token is reused for exactly the same identity within the reuse period, t
     expect(token).not.toBe(first)
     await expect(verifier.verify(token)).resolves.toEqual(other)
   }
-  now += 20_001
+  clock.advance(20_001)
   const renewed = await mint(alice)
   expect(renewed).not.toBe(first)
   await expect(verifier.verify(renewed)).resolves.toEqual(alice)
