@@ -1,8 +1,8 @@
 // Shared by the gateway's unit tests (not exported): the gateway on the kit's server over an
 // in-memory state and an in-process bus, as a single target would run it (an undici Agent to real
-// ports, as the runtime's HTTP transport), in front of one recording stand-in per service. The stand-in admin resolves keys
-// from a table the test controls, and checks the gateway's own token like the real one.
-import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http'
+// ports, as the runtime's HTTP transport), in front of one HTTP stand-in per service from
+// @switchyard/testing. The stand-in admin resolves keys from a table the test controls, and checks
+// the gateway's own token like the real one.
 import type { AddressInfo } from 'node:net'
 import {
   type AdminConfigV1,
@@ -23,95 +23,20 @@ import {
   type ServiceContext,
 } from '@switchyard/kit'
 import { createMemoryState, type SharedState } from '@switchyard/state'
+import {
+  answerKeyResolution,
+  closedPortUrl,
+  type HttpStandIn,
+  KEY_RESOLUTION_PATH,
+  type ReceivedRequest,
+  startHttpStandIn,
+} from '@switchyard/testing'
 import { pino } from 'pino'
 import { Registry } from 'prom-client'
 import { Agent } from 'undici'
 import { onTestFinished } from 'vitest'
 import { GatewayConfig } from './config.ts'
 import { gatewayService } from './service.ts'
-
-/** One request as a stand-in service received it. */
-export interface Received {
-  service: ServiceName
-  method: string
-  url: string
-  headers: IncomingMessage['headers']
-  body: string
-  /** The identity in the internal token it carried, or null when it did not verify. */
-  identity: Identity | null
-}
-
-/** How a stand-in answers one request; the default echoes what it received as JSON. */
-export type StandInHandler = (request: Received, res: ServerResponse) => void | Promise<void>
-
-export interface StandIn {
-  service: ServiceName
-  url: string
-  received: Received[]
-  /** Answers the next requests with `handler` (until set again). */
-  answer(handler: StandInHandler | null): void
-  close(): Promise<void>
-}
-
-/** A service stand-in on a real port: records each request, then answers. */
-export async function startStandIn(service: ServiceName, verifier: InternalTokenVerifier): Promise<StandIn> {
-  const received: Received[] = []
-  let handler: StandInHandler | null = null
-  const server = createHttpServer(async (req, res) => {
-    const chunks: Buffer[] = []
-    for await (const chunk of req) chunks.push(chunk as Buffer)
-    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1]
-    const identity = token ? await verifier.verify(token).catch(() => null) : null
-    const request: Received = {
-      service,
-      method: req.method ?? '',
-      url: req.url ?? '',
-      headers: req.headers,
-      body: Buffer.concat(chunks).toString('utf8'),
-      identity,
-    }
-    received.push(request)
-    if (handler) return handler(request, res)
-    echo(request, res)
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const port = (server.address() as AddressInfo).port
-  return {
-    service,
-    url: `http://127.0.0.1:${port}`,
-    received,
-    answer: (next) => {
-      handler = next
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
-  }
-}
-
-/** What a stand-in answers by default: 200 and what it received, as JSON. */
-export function echo(request: Received, res: ServerResponse): void {
-  res.writeHead(200, { 'content-type': 'application/json', 'x-served-by': request.service })
-  res.end(
-    JSON.stringify({
-      service: request.service,
-      method: request.method,
-      url: request.url,
-      body: request.body,
-    }),
-  )
-}
-
-/** A port nothing listens on (it was free a moment ago). */
-export async function closedPortUrl(): Promise<string> {
-  const server = createHttpServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const port = (server.address() as AddressInfo).port
-  await new Promise((resolve) => server.close(resolve))
-  return `http://127.0.0.1:${port}`
-}
 
 export interface GatewayUnderTest {
   app: KitServer
@@ -121,11 +46,11 @@ export interface GatewayUnderTest {
   state: SharedState
   /** Verifies internal tokens as every service does. */
   verifier: InternalTokenVerifier
-  standIns: Partial<Record<ServiceName, StandIn>>
+  standIns: Partial<Record<ServiceName, HttpStandIn>>
   /** API keys the stand-in admin resolves, by the key as presented. */
   keys: Map<string, KeyResolution>
   /** Requests admin's stand-in got for key resolution. */
-  lookups(): Received[]
+  lookups(): ReceivedRequest[]
   /** Publishes admin's key-revoked, as admin does after revoking. */
   revoke(resolution: KeyResolution): Promise<void>
 }
@@ -143,35 +68,9 @@ export async function startGateway(config: Partial<GatewayConfig> = {}): Promise
   const bus = createInProcessBus({ logger })
   const state = createMemoryState()
   const keys = new Map<string, KeyResolution>()
-  const standIns: Partial<Record<ServiceName, StandIn>> = {}
-  for (const service of standInServices) standIns[service] = await startStandIn(service, verifier)
-  standIns.admin?.answer((request, res) => {
-    if (request.url !== '/admin/v1/internal/keys/resolve') return echo(request, res)
-    if (!request.identity?.scopes.includes('internal:keys:resolve')) {
-      res.writeHead(403, { 'content-type': 'application/json' })
-      res.end(
-        JSON.stringify({
-          error: { type: 'permission_error', message: 'scope', code: 'ADMIN_ERR_MISSING_SCOPE' },
-        }),
-      )
-      return
-    }
-    const resolution = keys.get(JSON.parse(request.body).key)
-    if (resolution === undefined) {
-      res.writeHead(401, { 'content-type': 'application/json' })
-      res.end(
-        JSON.stringify({
-          error: {
-            type: 'authentication_error',
-            message: 'Invalid API key',
-            code: 'ADMIN_ERR_INVALID_API_KEY',
-          },
-        }),
-      )
-      return
-    }
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(resolution))
-  })
+  const standIns: Partial<Record<ServiceName, HttpStandIn>> = {}
+  for (const service of standInServices) standIns[service] = await startHttpStandIn(service, verifier)
+  standIns.admin?.answer(answerKeyResolution(keys))
   const agentUrl = await closedPortUrl()
   const urlOf = (name: ServiceName) => standIns[name]?.url ?? agentUrl
 
@@ -204,7 +103,7 @@ export async function startGateway(config: Partial<GatewayConfig> = {}): Promise
     verifier,
     standIns,
     keys,
-    lookups: () => standIns.admin?.received.filter((r) => r.url === '/admin/v1/internal/keys/resolve') ?? [],
+    lookups: () => standIns.admin?.received.filter((r) => r.url === KEY_RESOLUTION_PATH) ?? [],
     async revoke(resolution) {
       const event: AdminConfigV1 = {
         kind: 'key-revoked',
@@ -250,10 +149,4 @@ export function withKey(gateway: GatewayUnderTest, overrides: Partial<KeyResolut
   const { key, resolution } = apiKey(overrides)
   gateway.keys.set(key, resolution)
   return { key, resolution, headers: { authorization: `Bearer ${key}` } }
-}
-
-/** A response's JSON body, for reading field by field. */
-// biome-ignore lint/suspicious/noExplicitAny: tests read response bodies field by field
-export async function body(res: Response): Promise<any> {
-  return res.json()
 }

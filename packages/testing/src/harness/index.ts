@@ -1,5 +1,14 @@
 export { type AuthHeaders, buildTestApp, type TestApp, type TestAppOptions } from './build-test-app.ts'
 export { type FakeClock, fakeClock } from './fake-clock.ts'
+export {
+  closedPortUrl,
+  echo,
+  type HttpStandIn,
+  type ReceivedRequest,
+  type StandInHandler,
+  startHttpStandIn,
+} from './http-stand-in.ts'
 export { alice, bob, eve, session } from './identities.ts'
 export { recordEvents } from './record-events.ts'
 export { type StandIn, standIn } from './stand-in.ts'
+export { answerKeyResolution, KEY_RESOLUTION_PATH } from './stand-in-admin.ts'

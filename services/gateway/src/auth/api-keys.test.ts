@@ -1,7 +1,7 @@
 import type { KeyResolution } from '@switchyard/contracts'
-import { fakeClock } from '@switchyard/testing'
+import { fakeClock, jsonBody } from '@switchyard/testing'
 import { describe, expect, test, vi } from 'vitest'
-import { apiKey, body, startGateway, withKey } from '../test-support.ts'
+import { apiKey, startGateway, withKey } from '../test-support.ts'
 import { createApiKeyCache, type KeyLookup } from './api-keys.ts'
 
 const unauthenticated = (message: string) => ({
@@ -53,7 +53,7 @@ describe('API keys through the gateway', () => {
     for (const [headers, message] of cases) {
       const res = await fetch(`${gateway.url}/v1/chat/completions`, { method: 'POST', headers })
       expect(res.status, message).toBe(401)
-      expect(await body(res)).toEqual(unauthenticated(message))
+      expect(await jsonBody(res)).toEqual(unauthenticated(message))
     }
     // Only the well-formed unknown key was looked up; nothing reached the router.
     expect(gateway.lookups()).toHaveLength(1)
@@ -112,7 +112,7 @@ describe('API keys through the gateway', () => {
     })
     const down = await fetch(`${gateway.url}/v1/models`, { headers: caller.headers })
     expect(down.status).toBe(503)
-    expect((await body(down)).error.code).toBe('GATEWAY_ERR_AUTH_UNAVAILABLE')
+    expect((await jsonBody(down)).error.code).toBe('GATEWAY_ERR_AUTH_UNAVAILABLE')
     gateway.standIns.admin?.answer((request, res) => {
       res.writeHead(200, { 'content-type': 'application/json' })
       res.end(JSON.stringify(gateway.keys.get(JSON.parse(request.body).key)))

@@ -1,9 +1,10 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { jsonBody } from '@switchyard/testing'
 import { type CryptoKey, exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose'
 import { describe, expect, onTestFinished, test } from 'vitest'
 import type { GatewayConfig } from '../config.ts'
-import { body, startGateway } from '../test-support.ts'
+import { startGateway } from '../test-support.ts'
 
 interface SigningKey {
   kid: string
@@ -182,7 +183,7 @@ describe('OIDC tokens', () => {
     const { idp, call } = await setup()
     const res = await call(await idp.token({ org_id: undefined }))
     expect(res.status).toBe(403)
-    expect((await body(res)).error).toEqual({
+    expect((await jsonBody(res)).error).toEqual({
       type: 'permission_error',
       message: 'The token carries no organization (claim org_id)',
       code: 'GATEWAY_ERR_NO_ORG',
@@ -195,7 +196,7 @@ describe('OIDC tokens', () => {
     const token = await idp.token()
     const down = await call(token)
     expect(down.status).toBe(503)
-    expect((await body(down)).error.code).toBe('GATEWAY_ERR_AUTH_UNAVAILABLE')
+    expect((await jsonBody(down)).error.code).toBe('GATEWAY_ERR_AUTH_UNAVAILABLE')
     idp.failDiscovery(false)
     expect((await call(token)).status).toBe(200)
   })

@@ -1,7 +1,8 @@
 import { createMemoryState } from '@switchyard/state'
+import { jsonBody } from '@switchyard/testing'
 import { pino } from 'pino'
 import { describe, expect, onTestFinished, test } from 'vitest'
-import { body, startGateway, withKey } from '../test-support.ts'
+import { startGateway, withKey } from '../test-support.ts'
 import { fixedWindowStore } from './rate-limit.ts'
 
 describe('rate limits', () => {
@@ -26,7 +27,7 @@ describe('rate limits', () => {
     expect(retryAfter).toBeGreaterThan(windowMs / 1000 - 5)
     expect(retryAfter).toBeLessThanOrEqual(windowMs / 1000)
     expect(limited.headers.get('x-ratelimit-remaining')).toBe('0')
-    expect(await body(limited)).toEqual({
+    expect(await jsonBody(limited)).toEqual({
       error: {
         type: 'rate_limit_error',
         message: `Rate limit of this API key exceeded; retry in ${retryAfter} s`,
@@ -50,7 +51,7 @@ describe('rate limits', () => {
       const res = await fetch(`${gateway.url}/v1/models`, { headers: caller.headers })
       statuses.push(res.status)
       if (res.status === 200) expect(res.headers.get('x-ratelimit-limit')).toBe(String(perOrg))
-      else expect((await body(res)).error.message).toMatch(/^Rate limit of this organization exceeded/)
+      else expect((await jsonBody(res)).error.message).toMatch(/^Rate limit of this organization exceeded/)
     }
     expect(statuses).toEqual([200, 200, 200, 200, 429])
     expect((await fetch(`${gateway.url}/v1/models`, { headers: other.headers })).status).toBe(200)

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http'
+import { jsonBody } from '@switchyard/testing'
 import { describe, expect, test } from 'vitest'
-import { body, startGateway, withKey } from '../test-support.ts'
+import { startGateway, withKey } from '../test-support.ts'
 import { routeTable } from './route-table.ts'
 
 /** A request path under each table entry, and the service it must reach. */
@@ -24,7 +25,7 @@ describe('the route table', () => {
         body: sent,
       })
       expect(res.status, path).toBe(200)
-      expect(await body(res)).toEqual({ service, method: 'POST', url: path, body: sent })
+      expect(await jsonBody(res)).toEqual({ service, method: 'POST', url: path, body: sent })
       expect(res.headers.get('x-served-by')).toBe(service)
     }
   })
@@ -49,7 +50,7 @@ describe('the route table', () => {
     for (const path of ['/v2/chat/completions', '/admin/v1/internal/keys/resolve', '/admin/v1/internal']) {
       const res = await fetch(`${gateway.url}${path}`, { method: 'POST', headers: caller.headers })
       expect(res.status, path).toBe(404)
-      expect((await body(res)).error).toMatchObject({
+      expect((await jsonBody(res)).error).toMatchObject({
         type: 'invalid_request_error',
         code: 'KIT_ERR_NOT_FOUND',
       })
@@ -64,7 +65,7 @@ describe('the route table', () => {
     for (const path of ['/v1/agents', '/v1/runs/run_1']) {
       const res = await fetch(`${gateway.url}${path}`, { headers: caller.headers })
       expect(res.status).toBe(503)
-      expect(await body(res)).toEqual({
+      expect(await jsonBody(res)).toEqual({
         error: {
           type: 'server_error',
           message: 'The server is temporarily unavailable; retry later.',
@@ -157,7 +158,7 @@ describe('streams and deadlines', () => {
     })
     const slow = await fetch(`${gateway.url}/v1/embeddings`, { method: 'POST', headers: caller.headers })
     expect(slow.status).toBe(504)
-    expect((await body(slow)).error.code).toBe('GATEWAY_ERR_UPSTREAM_TIMEOUT')
+    expect((await jsonBody(slow)).error.code).toBe('GATEWAY_ERR_UPSTREAM_TIMEOUT')
 
     // Three events spread over twice the timeout all arrive.
     gateway.standIns['llm-router']?.answer(async (_request, res) => {
@@ -205,7 +206,7 @@ describe('streams and deadlines', () => {
       body: 'x'.repeat(limit + 1),
     })
     expect(declared.status).toBe(413)
-    expect((await body(declared)).error.code).toBe('KIT_ERR_BODY_TOO_LARGE')
+    expect((await jsonBody(declared)).error.code).toBe('KIT_ERR_BODY_TOO_LARGE')
 
     const chunks = [Buffer.alloc(600, 'a'), Buffer.alloc(600, 'b')]
     const chunked = await fetch(`${gateway.url}/v1/embeddings`, {
@@ -234,7 +235,7 @@ describe('streams and deadlines', () => {
       duplex: 'half',
     } as RequestInit)
     expect(fits.status).toBe(200)
-    expect((await body(fits)).body).toHaveLength(limit)
+    expect((await jsonBody(fits)).body).toHaveLength(limit)
   })
 })
 
