@@ -20,8 +20,16 @@ async function readAll(body: ReadableStream<Uint8Array>, onChunk: (text: string)
   }
 }
 
-/** A token-streaming route in the style of a chat completion. `obeys`: it stops when told to. */
-function addTicker(app: KitServer, obeys: boolean, stops: StreamStopReason[] = []) {
+/**
+ * A token-streaming route in the style of a chat completion. `obeys`: it stops when told to.
+ * `finishAfter`: once stopped, it waits for this before sending its last events, so a test can
+ * hold the drain open while it checks what happens during it.
+ */
+function addTicker(
+  app: KitServer,
+  obeys: boolean,
+  { stops = [], finishAfter }: { stops?: StreamStopReason[]; finishAfter?: Promise<void> } = {},
+) {
   app.get('/v1/stream', { config: { public: true } }, async (request, reply) => {
     const stream = openEventStream(request, reply, { keepAliveMs: 60_000 })
     let n = 0
@@ -30,6 +38,7 @@ function addTicker(app: KitServer, obeys: boolean, stops: StreamStopReason[] = [
       await sleep(10)
     }
     if (stream.stopReason) stops.push(stream.stopReason)
+    await finishAfter
     stream.send({ event: 'done', data: { reason: stream.stopReason, sent: n } })
     stream.send({ data: '[DONE]' })
     stream.close()
@@ -40,7 +49,14 @@ function addTicker(app: KitServer, obeys: boolean, stops: StreamStopReason[] = [
 describe('event streams and shutdown', () => {
   test('close() lets an open stream send its final event and end cleanly, then resolves', async () => {
     const { app } = await testServer({ shutdownGraceMs: 5_000 })
-    addTicker(app, true)
+    // The late request below must meet the drain: once the stream ends, the listener closes and
+    // a connection still in its backlog is reset, so the stream finishes only after that answer.
+    let lateAnswered!: () => void
+    addTicker(app, true, {
+      finishAfter: new Promise<void>((resolve) => {
+        lateAnswered = resolve
+      }),
+    })
     await app.listen({ port: 0, host: '127.0.0.1' })
     const origin = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
 
@@ -66,6 +82,7 @@ describe('event streams and shutdown', () => {
     expect(await late.json()).toMatchObject({
       error: { type: 'server_error', code: 'KIT_ERR_SHUTTING_DOWN' },
     })
+    lateAnswered()
 
     const { text, ended } = await reading
     expect(ended).toBe('clean')
@@ -98,7 +115,7 @@ describe('event streams and shutdown', () => {
   test('a client that goes away aborts the signal with reason disconnect', async () => {
     const { app } = await testServer()
     const stops: StreamStopReason[] = []
-    addTicker(app, true, stops)
+    addTicker(app, true, { stops })
     await app.listen({ port: 0, host: '127.0.0.1' })
     const { port } = app.server.address() as { port: number }
     const controller = new AbortController()
