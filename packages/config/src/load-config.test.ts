@@ -117,6 +117,25 @@ test('NAME and NAME_FILE together, or an unreadable file, are errors', () => {
   ])
 })
 
+test('a NAME_FILE key the schema declares itself is a path of its own, not the file of NAME', () => {
+  const CatalogConfig = Type.Object({
+    MODELS_FILE: Type.Optional(Type.String({ minLength: 1 })),
+    MODELS: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    MODELS_TOKEN: Type.Optional(Type.String({ minLength: 1 })),
+  })
+  const dir = tempDir()
+  const catalog = writeTemp(dir, 'models:\n  gpt-fake:\n    deployments: []\n')
+  const token = 'tok-from-a-secret'
+  const config = loadConfig(CatalogConfig, {
+    MODELS_FILE: catalog,
+    MODELS: '{"inline":true}',
+    MODELS_TOKEN_FILE: writeTemp(dir, `${token}\n`),
+  })
+  // MODELS is not read from the catalog, and naming both is not an error: the service decides.
+  expect(config).toEqual({ MODELS_FILE: catalog, MODELS: { inline: true }, MODELS_TOKEN: token })
+  expect(loadConfig(CatalogConfig, { MODELS_FILE: catalog })).toEqual({ MODELS_FILE: catalog })
+})
+
 test('a bad value read from a file is reported without echoing it', () => {
   const dir = tempDir()
   const value = 'not-a-number'

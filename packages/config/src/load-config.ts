@@ -38,7 +38,8 @@ type Source = { value: unknown; from: 'env' | 'file' | 'yaml' | 'default' }
 
 /**
  * Reads one service's configuration. For each key of the schema the first of these wins: `NAME` from
- * env, the file named by `NAME_FILE` (a mounted secret), `NAME` in the YAML file, the schema default.
+ * env, the file named by `NAME_FILE` (a mounted secret; not when the schema has a `NAME_FILE` key of
+ * its own), `NAME` in the YAML file, the schema default.
  * Empty strings count as unset; text is coerced to what the schema asks for; keys the schema does not
  * name are ignored, since env and a shared YAML file carry every service's keys.
  *
@@ -52,10 +53,14 @@ export function loadConfig<S extends TObject>(
   const issues: ConfigIssue[] = []
   const yaml = readYaml(options.file ?? unset(env[configFileKey]), issues)
   const required = new Set<string>(schema.required ?? [])
+  const properties = schema.properties as Record<string, TSchema>
   const result: Record<string, unknown> = {}
 
-  for (const [key, property] of Object.entries(schema.properties as Record<string, TSchema>)) {
-    const source = pick(key, property, env, yaml, issues)
+  for (const [key, property] of Object.entries(properties)) {
+    // A key the schema names itself (e.g. LLM_ROUTER_MODELS_FILE, a catalog's path) keeps its own
+    // meaning: it is not also the secret file of the key its name starts with.
+    const fileKey = Object.hasOwn(properties, `${key}_FILE`) ? undefined : `${key}_FILE`
+    const source = pick(key, fileKey, property, env, yaml, issues)
     if (source === null) continue
     if (source === undefined) {
       if (required.has(key)) issues.push({ key, message: `missing; expected ${describeSchema(property)}` })
@@ -83,20 +88,20 @@ export function loadConfig<S extends TObject>(
 /** Where a key's value comes from; undefined when unset everywhere, null when an issue was recorded. */
 function pick(
   key: string,
+  fileKey: string | undefined,
   property: TSchema,
   env: Env,
   yaml: Record<string, unknown>,
   issues: ConfigIssue[],
 ): Source | undefined | null {
   const direct = unset(env[key])
-  const fileKey = `${key}_FILE`
-  const path = unset(env[fileKey])
-  if (direct !== undefined && path !== undefined) {
+  const path = fileKey === undefined ? undefined : unset(env[fileKey])
+  if (direct !== undefined && fileKey !== undefined && path !== undefined) {
     issues.push({ key, message: `both ${key} and ${fileKey} are set; set one` })
     return null
   }
   if (direct !== undefined) return { value: direct, from: 'env' }
-  if (path !== undefined) {
+  if (fileKey !== undefined && path !== undefined) {
     let text: string
     try {
       text = readFileSync(path, 'utf8')
