@@ -1,8 +1,4 @@
-import { createMemoryState } from './memory-state.ts'
+import { memoryStateFixture } from './fixtures.ts'
 import { sharedStateContract } from './shared-state.contract.ts'
 
-// The one-process shape: every client ("replica") is the same in-memory state.
-sharedStateContract('memory', async () => {
-  const state = createMemoryState()
-  return { open: () => state }
-})
+sharedStateContract('memory', async () => memoryStateFixture())

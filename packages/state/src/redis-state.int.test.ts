@@ -3,28 +3,13 @@ import { getInfra } from '@switchyard/test-backends'
 import { Redis } from 'ioredis'
 import { expect, onTestFinished, test } from 'vitest'
 import { LOG_READER_NAME } from './event-logs/redis-event-logs.ts'
+import { redisStateFixture } from './fixtures.ts'
 import { createRedisState } from './redis-state.ts'
 import { sharedStateContract } from './shared-state.contract.ts'
 
 const { redisUrl } = await getInfra()
 
-// Each test gets its own key prefix on the one real Redis; each open() is a separate connection,
-// as two replicas would have.
-sharedStateContract('redis', async () => {
-  const prefix = `test:state:${randomUUID()}:`
-  return {
-    open: () => createRedisState(new Redis(redisUrl, { maxRetriesPerRequest: 1 }), { prefix }),
-    async cleanup() {
-      const redis = new Redis(redisUrl)
-      try {
-        const keys = await redis.keys(`${prefix}*`)
-        if (keys.length > 0) await redis.del(...keys)
-      } finally {
-        redis.disconnect()
-      }
-    },
-  }
-})
+sharedStateContract('redis', async () => redisStateFixture(redisUrl))
 
 test('blocking log reads in flight share one connection of the state, whatever their number', async () => {
   const prefix = `test:state:${randomUUID()}:`

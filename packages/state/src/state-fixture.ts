@@ -1,12 +1,8 @@
 import { onTestFinished } from 'vitest'
+import type { StateFixture } from './fixtures.ts'
 import type { SharedState } from './shared-state.ts'
 
-/** One empty store, seen through as many clients as a test opens (replicas of one deployment). */
-export interface StateFixture {
-  open(): Promise<SharedState> | SharedState
-  /** Removes what the test left behind; called after the clients are closed. */
-  cleanup?(): Promise<void>
-}
+export type { StateFixture }
 
 /** Opens `clients` clients on a fresh fixture, closed (and cleaned up) when the test finishes. */
 export async function openClients(

@@ -32,6 +32,14 @@ class Ledger {
   expiresAt = 0
 }
 
+/** The entry at `key` unless its lifetime has passed (then it is dropped). */
+function live<T extends { expiresAt: number }>(map: Map<string, T>, key: string, now: number): T | undefined {
+  const entry = map.get(key)
+  if (entry === undefined || entry.expiresAt > now) return entry
+  map.delete(key)
+  return undefined
+}
+
 /** How often (ms, by the callers' clock) logs and ledgers past their lifetime are dropped. */
 const sweepEveryMs = 30_000
 
@@ -51,22 +59,8 @@ export function createMemoryLimitsStore(): LimitsStore {
     for (const [key, log] of logs) if (log.expiresAt <= now) logs.delete(key)
     for (const [key, ledger] of ledgers) if (ledger.expiresAt <= now) ledgers.delete(key)
   }
-  const liveLog = (key: string, now: number): RateLog | undefined => {
-    const log = logs.get(key)
-    if (log !== undefined && log.expiresAt <= now) {
-      logs.delete(key)
-      return undefined
-    }
-    return log
-  }
-  const liveLedger = (key: string, now: number): Ledger | undefined => {
-    const ledger = ledgers.get(key)
-    if (ledger !== undefined && ledger.expiresAt <= now) {
-      ledgers.delete(key)
-      return undefined
-    }
-    return ledger
-  }
+  const liveLog = (key: string, now: number) => live(logs, key, now)
+  const liveLedger = (key: string, now: number) => live(ledgers, key, now)
 
   /** Drops the seconds up to `cutoff`; a log left empty goes altogether. */
   const evict = (key: string, log: RateLog, cutoff: number) => {

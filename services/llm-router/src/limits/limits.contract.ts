@@ -1,6 +1,7 @@
 import type { Identity } from '@switchyard/contracts'
 import { isServiceError, type ServiceError } from '@switchyard/kit'
 import type { SharedState } from '@switchyard/state'
+import type { StateFixture } from '@switchyard/state/fixtures'
 import { describe, expect, onTestFinished, test } from 'vitest'
 import type { Pricing } from '../catalog/schema.ts'
 import type { AdmissionRequest, AdmissionTicket } from '../pipeline/admission.ts'
@@ -13,12 +14,6 @@ import {
 } from './admission.ts'
 import type { LimitsSpec } from './config.ts'
 import { rateKey } from './keys.ts'
-
-/** One empty store seen through as many clients as a test opens (router replicas). */
-export interface LimitsFixture {
-  open(): Promise<SharedState> | SharedState
-  cleanup?(): Promise<void>
-}
 
 export const identity = (orgId: string, userId: string, keyId: string | null): Identity => ({
   orgId,
@@ -54,7 +49,7 @@ const secondsHeader = (ms: number) => String(Math.ceil(ms / 1000))
  * (integration). A fake clock drives the windows; the scripts take "now" as an argument, so it
  * works the same on a real Redis.
  */
-export function limitsContract(name: string, createFixture: () => Promise<LimitsFixture>): void {
+export function limitsContract(name: string, createFixture: () => Promise<StateFixture>): void {
   describe(`limits contract: ${name}`, () => {
     const start = Date.UTC(2025, 5, 15, 12, 0, 0)
 

@@ -1,8 +1,5 @@
-import { createMemoryState } from '@switchyard/state'
+import { memoryStateFixture } from '@switchyard/state/fixtures'
 import { limitsContract } from './limits.contract.ts'
 
 // The one-process shape: every "replica" is the same in-memory store.
-limitsContract('memory', async () => {
-  const state = createMemoryState()
-  return { open: () => state }
-})
+limitsContract('memory', async () => memoryStateFixture())
