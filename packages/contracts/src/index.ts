@@ -1,6 +1,7 @@
 export * from './admin/index.ts'
 export * from './error-body.ts'
 export * from './events/index.ts'
+export * from './fetch-over.ts'
 export * from './identity.ts'
 export * from './kit-errors.ts'
 export * from './llm-router/index.ts'

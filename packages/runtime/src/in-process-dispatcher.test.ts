@@ -1,3 +1,4 @@
+import { fetchOver } from '@switchyard/contracts'
 import Fastify from 'fastify'
 import { fetch as undiciFetch } from 'undici'
 import { expect, onTestFinished, test } from 'vitest'
@@ -141,5 +142,27 @@ test("a caller's abort signal closes the service response too", async () => {
   await reader.read()
   controller.abort()
   await expect(reader.read()).rejects.toThrow()
+  await expect.poll(() => closedByCaller, { timeout: 2_000 }).toBe(true)
+})
+
+test("a fetch over it (the openai client's) streams the answer, and a cancelled body closes the service response", async () => {
+  const server = Fastify()
+  let closedByCaller = false
+  server.get('/tokens', (_request, reply) => {
+    reply.raw.writeHead(200, { 'content-type': 'text/event-stream' })
+    const ticker = setInterval(() => reply.raw.write('data: token\n\n'), 10)
+    reply.raw.on('close', () => {
+      clearInterval(ticker)
+      closedByCaller = !reply.raw.writableEnded
+    })
+  })
+  onTestFinished(() => server.close())
+  await server.ready()
+  const fetch = fetchOver(new InProcessDispatcher(() => server))
+  const res = await fetch('http://llm-router.internal/tokens')
+  expect(res.headers.get('content-type')).toBe('text/event-stream')
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader()
+  expect(new TextDecoder().decode((await reader.read()).value)).toContain('data: token')
+  await reader.cancel()
   await expect.poll(() => closedByCaller, { timeout: 2_000 }).toBe(true)
 })

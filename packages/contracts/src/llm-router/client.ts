@@ -1,4 +1,4 @@
-import { fetch as undiciFetch } from 'undici'
+import { fetchOver } from '../fetch-over.ts'
 import { Model } from '../openai/models.ts'
 import { type CallOptions, callService, type ServiceAnswer, type ServiceEndpoint } from '../service-call.ts'
 
@@ -18,15 +18,9 @@ export interface LlmRouterClient {
 
 /** The llm-router's client over the caller's dispatcher (`ctx.dispatcher`) and the router's origin. */
 export function createLlmRouterClient(endpoint: ServiceEndpoint): LlmRouterClient {
-  const { dispatcher } = endpoint
   return {
     baseURL: `${endpoint.origin}/v1`,
-    // undici's own fetch: the global one is another copy of undici, which need not take this dispatcher.
-    fetch: ((input: string | URL | Request, init?: RequestInit) =>
-      undiciFetch(input as string, {
-        ...(init as Parameters<typeof undiciFetch>[1]),
-        dispatcher,
-      })) as unknown as typeof globalThis.fetch,
+    fetch: fetchOver(endpoint.dispatcher),
     getModel: (alias, options) =>
       callService(
         endpoint,
