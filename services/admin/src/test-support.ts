@@ -71,8 +71,11 @@ export const uniqueEmail = (who: string) => `${who}-${++emails}-${Date.now()}@ex
 export async function startAdmin(env: Record<string, string> = {}): Promise<AdminUnderTest> {
   let configEvents: EventEnvelope<AdminConfigV1>[] = []
   // Subscribed at registration, so the events admin publishes while it starts are heard too.
-  const router = standIn('llm-router', ['sql', 'bus'], async (_app, ctx) => {
-    configEvents = await recordEvents(ctx.bus, adminConfigV1, 'test.config-events')
+  const router = standIn('llm-router', {
+    needs: ['sql', 'bus'],
+    register: async (_app, ctx) => {
+      configEvents = await recordEvents(ctx.bus, adminConfigV1, 'test.config-events')
+    },
   })
   const operatorEmail = uniqueEmail('operator')
   const testApp = await buildTestApp({

@@ -48,8 +48,11 @@ export async function startChat(env: Record<string, string> = {}): Promise<ChatU
   const upstream = await startFakeOpenAI({ models: [MODEL] })
   let events: { data: ChatMessagesV1 }[] = []
   // A stand-in consumer of chat.messages.v1, as analytics would be (any free service name will do).
-  const audit = standIn('agent', ['bus'], async (_app, ctx) => {
-    events = await recordEvents(ctx.bus, chatMessagesV1, 'test-audit')
+  const audit = standIn('agent', {
+    needs: ['bus'],
+    register: async (_app, ctx) => {
+      events = await recordEvents(ctx.bus, chatMessagesV1, 'test-audit')
+    },
   })
   const catalog = {
     models: {

@@ -31,7 +31,7 @@ let ownerKey: string
 beforeAll(async () => {
   upstream = await startFakeOpenAI({ models: [model] })
   // Holds the SQL port, so the test can bootstrap admin as `switchyard admin bootstrap` would.
-  const keeper = standIn('rag', ['sql'])
+  const keeper = standIn('rag', { needs: ['sql'] })
   testApp = await buildTestApp({
     services: {
       gateway: gatewayService,

@@ -10,5 +10,5 @@ export {
 } from './http-stand-in.ts'
 export { alice, bob, eve, session } from './identities.ts'
 export { recordEvents } from './record-events.ts'
-export { type StandIn, standIn } from './stand-in.ts'
+export { type StandIn, type StandInOptions, standIn } from './stand-in.ts'
 export { answerKeyResolution, KEY_RESOLUTION_PATH } from './stand-in-admin.ts'

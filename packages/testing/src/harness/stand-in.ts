@@ -15,17 +15,22 @@ export interface StandIn {
   context(): ServiceContext
 }
 
+export interface StandInOptions {
+  /** The ports it asks for. Default: none. */
+  needs?: readonly Backend[]
+  /** Migrations the runtime applies for it, e.g. the real service's, to test its repositories. */
+  migrationsDir?: string
+  /** Runs at registration, before the services start: subscribe here to hear what they publish while starting. */
+  register?: ServicePlugin
+}
+
 /**
  * A stand-in for a service that is not under test: it takes that service's place in the registry,
  * gets the ports it asks for, and hands them to the test (to read the database, publish or hear
- * events). `register` runs at registration, before the services start: subscribe there to hear
- * what they publish while starting.
+ * events).
  */
-export function standIn(
-  name: ServiceName,
-  needs: readonly Backend[] = [],
-  register: ServicePlugin = async () => {},
-): StandIn {
+export function standIn(name: ServiceName, options: StandInOptions = {}): StandIn {
+  const { needs = [], register = async () => {} } = options
   let context: ServiceContext | undefined
   return {
     service: defineService({
@@ -33,6 +38,7 @@ export function standIn(
       configSchema: Type.Object({}),
       calls: [],
       needs,
+      ...(options.migrationsDir !== undefined && { migrationsDir: options.migrationsDir }),
       plugin: async (app, ctx) => {
         context = ctx
         await register(app, ctx)
