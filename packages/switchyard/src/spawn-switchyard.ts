@@ -1,19 +1,9 @@
 // Test support: `switchyard start` as a user runs it, in a child process of its own.
 import { type ChildProcess, spawn } from 'node:child_process'
-import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { onTestFinished } from 'vitest'
 
 const bin = fileURLToPath(new URL('./bin.ts', import.meta.url))
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  await new Promise((resolve) => server.close(resolve))
-  if (!address || typeof address !== 'object') throw new Error('no port')
-  return address.port
-}
 
 export interface SpawnedSwitchyard {
   child: ChildProcess
@@ -36,13 +26,16 @@ export interface SpawnOptions {
 }
 
 /**
- * Spawns `switchyard start` with nothing in its environment but PATH, HOME, a data dir, a free port,
- * log level warn and `env`, and resolves once /healthz answers 200. No DATABASE_URL, REDIS_URL or
+ * Spawns `switchyard start` with nothing in its environment but PATH, HOME, a data dir, port 0, log
+ * level warn and `env`, and resolves once /healthz answers 200. No DATABASE_URL, REDIS_URL or
  * KAFKA_BROKERS: nothing external exists. Killed when the test finishes if it still runs.
+ *
+ * The child picks its own port and the URL is read from its banner: a port chosen here and freed
+ * for it can be taken by another process in between, whose /healthz then answers for a child that
+ * never listened (and a SIGTERM sent on that answer kills a child still starting, by the signal).
+ * The banner is printed once the child listens and handles SIGTERM.
  */
 export async function spawnSwitchyard(options: SpawnOptions): Promise<SpawnedSwitchyard> {
-  const port = await freePort()
-  const url = `http://127.0.0.1:${port}`
   let output = ''
   const spawnedAt = performance.now()
   const child = spawn(process.execPath, [bin, 'start'], {
@@ -50,7 +43,7 @@ export async function spawnSwitchyard(options: SpawnOptions): Promise<SpawnedSwi
       PATH: process.env.PATH,
       HOME: options.home,
       SWITCHYARD_DATA_DIR: options.dataDir,
-      SWITCHYARD_PORT: String(port),
+      SWITCHYARD_PORT: '0',
       SWITCHYARD_LOG_LEVEL: 'warn',
       ...options.env,
     },
@@ -69,11 +62,16 @@ export async function spawnSwitchyard(options: SpawnOptions): Promise<SpawnedSwi
   const withinMs = options.healthyWithinMs ?? 30_000
   const deadline = spawnedAt + withinMs
   while (performance.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`switchyard exited with ${child.exitCode}:\n${output}`)
-    const ok = await fetch(`${url}/healthz`).then(
-      (res) => res.status === 200,
-      () => false,
-    )
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`switchyard exited with ${child.exitCode ?? child.signalCode}:\n${output}`)
+    }
+    const url = output.match(/switchyard listening on (http:\/\/\S+)/)?.[1]
+    const ok =
+      url !== undefined &&
+      (await fetch(`${url}/healthz`).then(
+        (res) => res.status === 200,
+        () => false,
+      ))
     if (ok) return { child, url, healthyAfterMs: performance.now() - spawnedAt, output: () => output }
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
