@@ -42,6 +42,14 @@ export const RuntimeConfig = Type.Object({
   DATABASE_URL: Type.Optional(Url({ protocols: ['postgres', 'postgresql'] })),
   /** Redis for shared state of a single target: redis://host:6379/0 */
   REDIS_URL: Type.Optional(Url({ protocols: ['redis', 'rediss'] })),
+  /**
+   * A Redis command not answered after this long is refused, and the caller's policy applies (the
+   * gateway's rate limits let the request through; the router's limits refuse it): a hung Redis slows
+   * each request by at most this much.
+   */
+  REDIS_COMMAND_TIMEOUT_MS: Duration({ default: '500ms', minimum: 1 }),
+  /** How long one connection attempt to Redis may take (at start, and each reconnection). */
+  REDIS_CONNECT_TIMEOUT_MS: Duration({ default: '5s', minimum: 1 }),
   /** Kafka bootstrap brokers, comma-separated host:port. */
   KAFKA_BROKERS: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
   /** Cassandra / ScyllaDB contact points, comma-separated host[:port]. */

@@ -104,7 +104,8 @@ describe('planStart', () => {
         grants: { gateway: ['state'] },
         sql: null,
         bus: null,
-        state: { impl: 'redis', url: backends.REDIS_URL },
+        // The defaults: a hung Redis costs a request at most half a second.
+        state: { impl: 'redis', url: backends.REDIS_URL, commandTimeoutMs: 500, connectTimeoutMs: 5_000 },
         cassandra: null,
         identity: {
           keys: 'configured',

@@ -17,7 +17,9 @@ export type SqlPlan = { impl: 'pglite'; dataDir: string } | { impl: 'postgres'; 
 export type BusPlan =
   | { impl: 'in-process' }
   | { impl: 'kafka'; brokers: string[]; clientId: string; outboxDir: string }
-export type StatePlan = { impl: 'memory' } | { impl: 'redis'; url: string }
+export type StatePlan =
+  | { impl: 'memory' }
+  | { impl: 'redis'; url: string; commandTimeoutMs: number; connectTimeoutMs: number }
 export interface CassandraPlan {
   contactPoints: string[]
   localDataCenter: string
@@ -150,7 +152,12 @@ export function planStart({ target, services, config, homeDir }: PlanInput): Sta
         }
       : null,
     state: needs.has('state')
-      ? { impl: 'redis', url: require('REDIS_URL', `${name} needs state (Redis)`) }
+      ? {
+          impl: 'redis',
+          url: require('REDIS_URL', `${name} needs state (Redis)`),
+          commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
+          connectTimeoutMs: config.REDIS_CONNECT_TIMEOUT_MS,
+        }
       : null,
     cassandra: needs.has('cassandra')
       ? {

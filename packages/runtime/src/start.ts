@@ -15,10 +15,9 @@ import {
   type ServiceContext,
   type ServiceDefinition,
 } from '@switchyard/kit'
-import { createMemoryState, createRedisState, type SharedState } from '@switchyard/state'
+import { connectRedis, createMemoryState, createRedisState, type SharedState } from '@switchyard/state'
 import { createLogger, createMetricsRegistry, type TelemetryHandle } from '@switchyard/telemetry'
 import { Client as CassandraClient } from 'cassandra-driver'
-import { Redis } from 'ioredis'
 import pg from 'pg'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
@@ -136,7 +135,7 @@ async function startWith(
     opening?.catch(() => {}) // awaited below; this only keeps an early failure from counting as unhandled
     sqlOpening = opening
     const bus = plan.bus && (await openBus(plan.bus, closers, logger, metrics))
-    const state = plan.state && openState(plan.state, closers, logger)
+    const state = plan.state && (await openState(plan.state, closers, logger))
     const cassandra = plan.cassandra && (await openCassandra(plan.cassandra, closers))
     const keys =
       plan.identity.keys === 'ephemeral'
@@ -382,13 +381,17 @@ async function openCassandra(plan: CassandraPlan, closers: Closers): Promise<Cas
   return client
 }
 
-function openState(plan: NonNullable<StartPlan['state']>, closers: Closers, logger: Logger): SharedState {
+async function openState(
+  plan: NonNullable<StartPlan['state']>,
+  closers: Closers,
+  logger: Logger,
+): Promise<SharedState> {
   if (plan.impl === 'memory') {
     const state = createMemoryState()
     closers.add('state', () => state.close())
     return state
   }
-  const redis = new Redis(plan.url)
+  const redis = await connectRedis(plan.url, plan)
   // ioredis reconnects by itself; without a listener each failed attempt would be an unhandled 'error'.
   redis.on('error', (err) => logger.warn({ err }, 'redis connection error'))
   const state = createRedisState(redis) // owns the client: close() quits it

@@ -15,6 +15,7 @@ export type {
 } from './limits/limits-store.ts'
 export { secondsPerWindow } from './limits/limits-store.ts'
 export { createMemoryState } from './memory-state.ts'
+export { connectRedis, type RedisClientOptions } from './redis-client.ts'
 export { createRedisState, type RedisStateOptions } from './redis-state.ts'
 export type { SharedState } from './shared-state.ts'
 export type { ExpiringValues } from './values/values.ts'

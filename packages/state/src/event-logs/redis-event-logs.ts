@@ -5,6 +5,9 @@ import type { EventLogs, LogEntry } from './event-logs.ts'
 /** CLIENT SETNAME of the connection blocking reads share (one per state). */
 export const LOG_READER_NAME = 'switchyard-stream-reader'
 
+/** How long one XREAD waits before the loop looks again. */
+const XREAD_BLOCK_MS = 5_000
+
 /** A blocking read waiting for entries after `afterId`. */
 interface Waiter {
   afterId: string
@@ -81,7 +84,12 @@ export function createRedisEventLogs(redis: Redis, prefix: string): RedisEventLo
     try {
       while (!closed && waiters.size > 0) {
         if (reader === undefined) {
-          reader = redis.duplicate({ connectionName: LOG_READER_NAME })
+          reader = redis.duplicate({
+            connectionName: LOG_READER_NAME,
+            // The reader's first commands run while it connects; its XREAD blocks for up to 5 s by design.
+            enableOfflineQueue: true,
+            commandTimeout: XREAD_BLOCK_MS + 1_000,
+          })
           // Failures reach the XREAD that was running; the event itself only needs a listener.
           reader.on('error', () => {})
         }
@@ -96,7 +104,7 @@ export function createRedisEventLogs(redis: Redis, prefix: string): RedisEventLo
         blocked = true
         let reply: [string, RawEntries][] | null
         try {
-          reply = (await reader.xread('COUNT', count, 'BLOCK', 5_000, 'STREAMS', ...keys, ...ids)) as
+          reply = (await reader.xread('COUNT', count, 'BLOCK', XREAD_BLOCK_MS, 'STREAMS', ...keys, ...ids)) as
             | [string, RawEntries][]
             | null
         } finally {
