@@ -103,9 +103,11 @@ export async function handleLlmRequest<Body extends LlmBody>(
     deps.reporter.add(() => reportRequest(deps, llm, outcome))
   }
   const raw = reply.raw
-  // 'close' fires once per response: `on` spares the wrapper `once` makes.
+  // 'close' fires once per response: `on` spares the wrapper `once` makes. A response this side
+  // ended is not a caller that left: writableFinished would also wait for the socket to flush,
+  // which an in-process call (inject's socket is never flushed) never does.
   raw.on('close', () => {
-    if (!raw.writableFinished) caller.leave()
+    if (!raw.writableEnded) caller.leave()
     durationMs = reply.elapsedTime
     if (handled) report()
   })
