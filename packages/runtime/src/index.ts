@@ -2,9 +2,7 @@
 // tests and benchmarks their services or stand-ins; the same path as `switchyard start`, minus the
 // listener when `listen: false`.
 export { RuntimeConfig } from './config.ts'
-export { InProcessDispatcher } from './in-process-dispatcher.ts'
 export { MigrationError, type MigrationReport, type MigrationSource, migrate } from './migrate.ts'
-export { createHttpTransport, createPeerDispatcher, UndeclaredCallError } from './peer-dispatcher.ts'
 export { DataDirInUseError, type LocalPostgresOpening } from './pglite.ts'
 export {
   type MigratePlan,
@@ -17,3 +15,9 @@ export {
   validTargets,
 } from './plan.ts'
 export { migrateTarget, type StartOptions, type Switchyard, start, type TargetOptions } from './start.ts'
+export {
+  createHttpTransport,
+  createPeerDispatcher,
+  InProcessDispatcher,
+  UndeclaredCallError,
+} from './transport.ts'

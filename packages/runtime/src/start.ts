@@ -24,9 +24,7 @@ import type { Registry } from 'prom-client'
 import type { TObject } from 'typebox'
 import { type Closers, createClosers } from './closers.ts'
 import { RuntimeConfig } from './config.ts'
-import { InProcessDispatcher } from './in-process-dispatcher.ts'
 import { type MigrationReport, migrate } from './migrate.ts'
-import { createHttpTransport, createPeerDispatcher } from './peer-dispatcher.ts'
 import { type LocalPostgresOpening, PGLITE_MAX_CONNECTIONS, startLocalPostgres } from './pglite.ts'
 import {
   type CassandraPlan,
@@ -37,6 +35,7 @@ import {
   type SqlPlan,
   type StartPlan,
 } from './plan.ts'
+import { createHttpTransport, createPeerDispatcher, InProcessDispatcher } from './transport.ts'
 import { unwired } from './unwired.ts'
 
 type Env = Readonly<Record<string, string | undefined>>
