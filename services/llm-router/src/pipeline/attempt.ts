@@ -1,4 +1,4 @@
-import type { DeploymentState } from '../routing/deployment-state.ts'
+import type { DeploymentState } from '../routing/router.ts'
 import { AttemptTimeout, ClientGone } from './timeouts.ts'
 
 /**

@@ -4,8 +4,7 @@
 // alias's fallbacks for that error class, then its general fallbacks. Only failures before the
 // first byte reached the caller come through here; the stream writer handles the rest.
 import type { RetryPolicy } from '../catalog/schema.ts'
-import type { DeploymentState } from '../routing/deployment-state.ts'
-import type { AliasState } from '../routing/router.ts'
+import type { AliasState, DeploymentState } from '../routing/router.ts'
 import { Attempt, type Caller } from './attempt.ts'
 import { type Failure, finalError, recordFailure } from './failures.ts'
 import type { LlmRequest, PipelineDeps } from './request.ts'

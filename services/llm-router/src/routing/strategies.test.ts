@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import type { Deployment } from '../catalog/schema.ts'
 import type { UpstreamClient } from '../upstreams/provider.ts'
-import { DeploymentState } from './deployment-state.ts'
+import { DeploymentState } from './router.ts'
 import { leastInFlight, lowestLatency, weightedRoundRobin } from './strategies.ts'
 
 const client: UpstreamClient = { close: async () => {} }

@@ -1,5 +1,5 @@
 import type { Strategy } from '../catalog/schema.ts'
-import type { DeploymentState } from './deployment-state.ts'
+import type { DeploymentState } from './router.ts'
 
 /** Chooses one of `candidates` (never empty; all usable right now). */
 export type Pick = (candidates: readonly DeploymentState[]) => DeploymentState
