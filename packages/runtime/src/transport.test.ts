@@ -210,3 +210,12 @@ test('an origin that is no service is refused too: the dispatcher reaches peers 
     'chat called http://example.com, which is no service: ctx.dispatcher reaches only the services in its calls',
   )
 })
+
+test('a path with dot segments is refused, not resolved to another route as the URL parser would', async () => {
+  const dispatcher = await mesh()
+  for (const path of ['/x/../echo', '/x/%2E%2e/echo', '/./echo', '/x\\..\\echo']) {
+    await expect(
+      dispatcher.request({ origin: 'http://chat.internal', path, method: 'POST' }),
+    ).rejects.toThrow(/dot segments/)
+  }
+})

@@ -7,6 +7,7 @@ import { context, propagation } from '@opentelemetry/api'
 import type { ServiceName } from '@switchyard/contracts'
 import type { FastifyInstance } from 'fastify'
 import { Agent, Dispatcher } from 'undici'
+import { refuseDotSegments } from './dot-segments.ts'
 
 /** A call to a service the caller's definition does not list in `calls`, or to no service at all. */
 export class UndeclaredCallError extends Error {
@@ -109,6 +110,7 @@ export class InProcessDispatcher extends Dispatcher {
       const origin = new URL(String(options.origin))
       const app = this.#appFor(origin.host)
       if (app === undefined) throw notRunning(origin.host)
+      refuseDotSegments(options.path)
       const headers = headersOf(options.headers)
       // Over HTTP undici's instrumentation carries the trace on; here nothing else would.
       propagation.inject(context.active(), headers)

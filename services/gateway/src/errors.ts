@@ -11,6 +11,12 @@ export const gatewayErrors = {
     'The token carries no organization (claim %s)',
     403,
   ),
+  /** A path with a `.` or `..` segment, however encoded: refused before it is routed. */
+  InvalidPath: createServiceError<'GATEWAY_ERR_INVALID_PATH', []>(
+    'GATEWAY_ERR_INVALID_PATH',
+    'The request path has a "." or ".." segment (raw or encoded); send the path it stands for',
+    400,
+  ),
   RateLimited: createServiceError<'GATEWAY_ERR_RATE_LIMITED', [string, number]>(
     'GATEWAY_ERR_RATE_LIMITED',
     'Rate limit of this %s exceeded; retry in %d s',

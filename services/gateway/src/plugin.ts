@@ -11,10 +11,12 @@ import { createOidcVerifier } from './auth/oidc.ts'
 import { subscribeKeyRevocations } from './auth/revocations.ts'
 import type { GatewayConfig } from './config.ts'
 import { securityHeaders } from './edge/security-headers.ts'
+import { gatewayErrors } from './errors.ts'
 import { installRateLimits } from './limits/rate-limit.ts'
 import { limitBody } from './proxy/body-limit.ts'
 import { type ForwardDeps, forward } from './proxy/forward.ts'
 import { createTokenMinter } from './proxy/tokens.ts'
+import { hasDotSegment } from './routing/dot-segments.ts'
 import { routeTable } from './routing/route-table.ts'
 
 declare module 'fastify' {
@@ -98,8 +100,10 @@ export const gatewayPlugin: ServicePlugin<GatewayConfig> = async (app, options) 
       directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
     },
   })
-  app.addHook('onRequest', async (_request, reply) => {
+  app.addHook('onRequest', async (request, reply) => {
     reply.headers(security)
+    // Before credentials are checked or the request passed on: see routing/dot-segments.ts.
+    if (hasDotSegment(request.url)) throw new gatewayErrors.InvalidPath()
   })
   if (config.GATEWAY_CORS_ORIGINS.length > 0) {
     await app.register(cors, {
