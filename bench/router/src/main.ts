@@ -72,6 +72,8 @@ const started = performance.now()
 // The caller: a key of an org, as the gateway would forward it. One token for the whole run: a
 // service passing its caller's token on looks like this (the kit caches verified tokens).
 const identity = { orgId: 'org_bench', userId: 'user_bench', keyId: 'key_bench', scopes: [] }
+/** The router's /metrics answers only with this token (SWITCHYARD_METRICS_TOKEN). */
+const metricsToken = 'bench-router-metrics-token'
 const keys = generateInternalKeyPair()
 const token = await createInternalTokenSigner({ privateKey: keys.privateKey, ttlSeconds: 3_600 }).sign(
   identity,
@@ -127,6 +129,7 @@ try {
     LLM_ROUTER_MODELS: JSON.stringify(catalog),
     LLM_ROUTER_LIMITS: JSON.stringify(limits),
     LLM_ROUTER_METRICS_ORGS: identity.orgId,
+    SWITCHYARD_METRICS_TOKEN: metricsToken,
   }
   if (options.shape === 'single') {
     env.REDIS_URL = process.env.REDIS_URL ?? process.env.SWITCHYARD_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
@@ -304,7 +307,8 @@ try {
 
 /** The sum of the router's llm_requests_total, from its own /metrics. */
 async function routerRequestsCounted(origin: string): Promise<number> {
-  const text = await (await fetch(`${origin}/metrics`)).text()
+  const headers = { authorization: `Bearer ${metricsToken}` }
+  const text = await (await fetch(`${origin}/metrics`, { headers })).text()
   let sum = 0
   for (const line of text.split('\n'))
     if (line.startsWith('llm_requests_total{')) sum += Number(line.slice(line.lastIndexOf(' ') + 1))

@@ -20,6 +20,7 @@ export {
   type InternalTokenVerifierOptions,
 } from './identity/internal-token.ts'
 export type { CheckResult, ReadinessCheck, ReadinessReport } from './observability/health.ts'
+export { type MetricsAccess, serveMetrics } from './observability/metrics.ts'
 export { registerService } from './register-service.ts'
 export { type CreateServerOptions, createServer, type KitServer } from './server/create-server.ts'
 export { requestIdHeader } from './server/request-id.ts'

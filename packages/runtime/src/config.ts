@@ -60,6 +60,17 @@ export const RuntimeConfig = Type.Object({
   INTERNAL_TOKEN_PUBLIC_KEY: Type.Optional(Type.String({ minLength: 1 })),
   /** Ed25519 private key (PEM) that signs internal tokens; only the gateway needs it. */
   INTERNAL_TOKEN_PRIVATE_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  /**
+   * Bearer token that GET /metrics on every server asks for (`Authorization: Bearer <token>`).
+   * Unset: /metrics is not served on the listener (see SWITCHYARD_METRICS_PORT).
+   */
+  SWITCHYARD_METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
+  /** Port of a listener that serves GET /metrics alone, without a token; unset: none. */
+  SWITCHYARD_METRICS_PORT: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+  /** Interface of the metrics listener: loopback unless the scraper must reach it from elsewhere. */
+  SWITCHYARD_METRICS_HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
+  /** Serve the OpenAPI document and UI at /docs. Unset: on for `start` (all), off for a single target. */
+  SWITCHYARD_DOCS: Type.Optional(Type.Boolean()),
   /** OTLP/HTTP endpoint for traces; unset turns tracing off. */
   OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(Url()),
   /** How long in-flight requests may take to finish after SIGTERM: milliseconds, or `10s`. */

@@ -91,6 +91,7 @@ const registry: ServiceRegistry = {
 
 let root: string
 let switchyard: Switchyard
+const metricsToken = 'listener-test-metrics-token'
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'switchyard-listener-'))
@@ -100,6 +101,7 @@ beforeAll(async () => {
       SWITCHYARD_LOG_LEVEL: 'silent',
       SWITCHYARD_PORT: '0',
       SHUTDOWN_GRACE_MS: '10s',
+      SWITCHYARD_METRICS_TOKEN: metricsToken,
     },
     services: registry,
     homeDir: root,
@@ -152,7 +154,9 @@ test('the listener answers health, readiness over every backend in use, and metr
   // A service's own server checks only what it was granted (the router here: nothing).
   const routerReady = await switchyard.apps['llm-router']?.inject({ method: 'GET', url: '/readyz' })
   expect(routerReady?.json().checks).toEqual({})
-  const metrics = await fetch(`${switchyard.url}/metrics`)
+  const metrics = await fetch(`${switchyard.url}/metrics`, {
+    headers: { authorization: `Bearer ${metricsToken}` },
+  })
   expect(await metrics.text()).toContain('http_request_duration_seconds')
 })
 

@@ -14,6 +14,7 @@ import {
   registerService,
   type ServiceContext,
   type ServiceDefinition,
+  serveMetrics,
 } from '@switchyard/kit'
 import { connectRedis, createMemoryState, createRedisState, type SharedState } from '@switchyard/state'
 import { createLogger, createMetricsRegistry, type TelemetryHandle } from '@switchyard/telemetry'
@@ -81,6 +82,8 @@ export interface Switchyard {
   apps: Partial<Record<ServiceName, KitServer>>
   /** The origin it listens on (without `listen`, the one it would use). */
   url: string
+  /** The origin of the metrics listener (SWITCHYARD_METRICS_PORT), once listening; else undefined. */
+  metricsUrl?: string
   plan: StartPlan
   /** Closes the listener and with it every other server, then every client it created (PGlite last), then tracing. */
   close(): Promise<void>
@@ -163,11 +166,16 @@ async function startWith(
         ],
       }),
     }
+    const token = config.SWITCHYARD_METRICS_TOKEN
+    // A single target runs in production: its API docs are opt-in there.
+    const docs = config.SWITCHYARD_DOCS ?? plan.target === 'all'
     const server = (name: ServiceName | 'switchyard', backends: readonly Backend[]) =>
       createServer({
         name,
         logger,
         metrics,
+        metricsAccess: token === undefined ? 'off' : { token },
+        docs,
         identity: verifier,
         readiness: Object.fromEntries(
           backends.flatMap((backend) => {
@@ -248,16 +256,32 @@ async function startWith(
     for (const other of others) await other.ready()
 
     let origin = originOf(plan.listen.host, plan.listen.port)
+    let metricsUrl: string | undefined
     if (options.listen === false) {
       await started.ready()
     } else {
+      if (config.SWITCHYARD_METRICS_PORT !== undefined) {
+        const metricsListener = await serveMetrics(metrics, {
+          host: config.SWITCHYARD_METRICS_HOST,
+          port: config.SWITCHYARD_METRICS_PORT,
+        })
+        closers.add('metrics listener', () => metricsListener.close())
+        metricsUrl = metricsListener.url
+      }
       await started.listen({ host: plan.listen.host, port: plan.listen.port })
       const address = started.server.address()
       if (address && typeof address === 'object') origin = originOf(plan.listen.host, address.port)
     }
     // The process-level deadline outlasts the server's own drain, so the drain can finish first.
     if (options.handleSignals) installGracefulShutdown(started, { graceMs: config.SHUTDOWN_GRACE_MS + 5_000 })
-    return { app: started, apps, url: origin, plan, close: () => started.close() }
+    return {
+      app: started,
+      apps,
+      url: origin,
+      ...(metricsUrl !== undefined && { metricsUrl }),
+      plan,
+      close: () => started.close(),
+    }
   } catch (error) {
     await sqlOpening?.catch(() => {})
     await (listener ? listener.close() : closers.closeAll())

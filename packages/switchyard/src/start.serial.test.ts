@@ -7,7 +7,8 @@ import { sigterm, spawnSwitchyard } from './spawn-switchyard.ts'
 
 /** Polled past the 10 s budget, so a slow start fails on the timing assertion with its real time. */
 const startSwitchyard = (dataDir: string, home: string) =>
-  spawnSwitchyard({ dataDir, home, healthyWithinMs: 30_000 })
+  spawnSwitchyard({ dataDir, home, healthyWithinMs: 30_000, env: { SWITCHYARD_METRICS_TOKEN: metricsToken } })
+const metricsToken = 'start-test-metrics-token'
 
 test('switchyard start comes up with no external service in under 10 s, answers health, readiness and metrics, and stops on SIGTERM', async () => {
   const root = await mkdtemp(join(tmpdir(), 'switchyard-start-'))
@@ -26,7 +27,8 @@ test('switchyard start comes up with no external service in under 10 s, answers 
   expect(report.status).toBe('ready')
   expect(Object.keys(report.checks).sort()).toEqual(['bus:in-process', 'sql:pglite', 'state:memory'])
 
-  const metrics = await (await fetch(`${first.url}/metrics`)).text()
+  const asScraper = { authorization: `Bearer ${metricsToken}` }
+  const metrics = await (await fetch(`${first.url}/metrics`, { headers: asScraper })).text()
   expect(metrics).toContain('process_cpu_user_seconds_total')
   expect(metrics).toContain('nodejs_eventloop_lag_seconds')
 

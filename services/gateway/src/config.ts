@@ -42,6 +42,8 @@ export const GatewayConfig = Type.Object({
   GATEWAY_RATE_LIMIT_PER_ORG: Type.Integer({ minimum: 0, default: 3_000 }),
   /** Rate-limit window (fixed, opened by its first request), in milliseconds. */
   GATEWAY_RATE_LIMIT_WINDOW_MS: Duration({ default: '1m', minimum: 1 }),
+  /** Org ids (the operator org) whose callers get `x-switchyard-deployment`; comma-separated. Empty: nobody. */
+  GATEWAY_OPERATOR_ORGS: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
   /** Browser origins allowed by CORS, comma-separated (`*` for any); empty: no CORS headers. */
   GATEWAY_CORS_ORIGINS: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
   /** Largest request body passed on, in bytes. */

@@ -153,6 +153,7 @@ export const gatewayPlugin: ServicePlugin<GatewayConfig> = async (app, options) 
     mint: createTokenMinter(signer, { reuseMs: config.GATEWAY_TOKEN_REUSE_MS }),
     originOf: options.serviceUrl,
     timeoutMs: config.GATEWAY_UPSTREAM_TIMEOUT_MS,
+    operatorOrgs: new Set(config.GATEWAY_OPERATOR_ORGS),
   }
   for (const entry of routeTable) {
     const service = entry.service

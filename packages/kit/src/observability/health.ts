@@ -21,12 +21,42 @@ export type ReadinessReport = Static<typeof ReadinessReport>
 
 const HealthReport = Type.Object({ status: Type.Literal('ok') })
 
-/** `GET /healthz` (the process is alive) and `GET /readyz` (every backend answers, run in parallel). */
+export interface ReadinessOptions {
+  /** Per check, in milliseconds. */
+  timeoutMs: number
+  /** How long a report answers later callers before the checks run again, in milliseconds. */
+  cacheMs: number
+  now?: () => number
+}
+
+/**
+ * `GET /healthz` (the process is alive) and `GET /readyz` (every backend answers, run in
+ * parallel). /readyz is public, so its checks run at most once per `cacheMs` whoever asks: callers
+ * meanwhile share the run in flight or the last report, and a flood of probes cannot become a
+ * flood of queries to every backend.
+ */
 export function registerHealthRoutes(
   app: FastifyInstance,
   checks: Record<string, ReadinessCheck>,
-  timeoutMs: number,
+  options: ReadinessOptions,
 ): void {
+  const { timeoutMs, cacheMs } = options
+  const now = options.now ?? Date.now
+  let last: { at: number; report: Promise<ReadinessReport> } | undefined
+  const check = async (log: FastifyBaseLogger): Promise<ReadinessReport> => {
+    const results = await Promise.all(
+      Object.entries(checks).map(
+        async ([name, check]) => [name, await runCheck(name, check, timeoutMs, log)] as const,
+      ),
+    )
+    const failing = results.filter(([, result]) => result.status !== 'ok').map(([name]) => name)
+    return {
+      status: failing.length === 0 ? 'ready' : 'unavailable',
+      checks: Object.fromEntries(results),
+      failing,
+    }
+  }
+
   const routeOptions = { config: { public: true }, logLevel: 'warn' } as const
 
   app.get(
@@ -46,18 +76,20 @@ export function registerHealthRoutes(
       },
     },
     async (request, reply) => {
-      const results = await Promise.all(
-        Object.entries(checks).map(
-          async ([name, check]) => [name, await runCheck(name, check, timeoutMs, request.log)] as const,
-        ),
-      )
-      const failing = results.filter(([, result]) => result.status !== 'ok').map(([name]) => name)
-      const report: ReadinessReport = {
-        status: failing.length === 0 ? 'ready' : 'unavailable',
-        checks: Object.fromEntries(results),
-        failing,
+      // A run in flight counts from its start: it is shared until it ends and `cacheMs` after.
+      if (last === undefined || now() - last.at >= cacheMs) {
+        const started = now()
+        const report = check(request.log)
+        last = { at: started, report }
+        report.then(
+          () => {
+            if (last?.report === report) last = { at: Math.max(started, now()), report }
+          },
+          () => {},
+        )
       }
-      reply.code(failing.length === 0 ? 200 : 503)
+      const report = await last.report
+      reply.code(report.status === 'ready' ? 200 : 503)
       return report
     },
   )

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { describe, expect, test } from 'vitest'
+import { describe, expect, test, vi } from 'vitest'
 import { testServer } from '../test-support.ts'
 
 describe('kit routes', () => {
@@ -55,6 +55,35 @@ describe('kit routes', () => {
     expect(
       logLines.some((l) => l.check === 'redis' && JSON.stringify(l.err).includes('redis-secret-host')),
     ).toBe(true)
+  })
+
+  test('GET /readyz runs the checks once for concurrent callers and answers from that run for a second', async () => {
+    let runs = 0
+    let release = () => {}
+    let now = 1_000_000
+    const { app } = await testServer({
+      now: () => now,
+      readiness: {
+        postgres: () => {
+          runs += 1
+          return new Promise<boolean>((resolve) => {
+            release = () => resolve(true)
+          })
+        },
+      },
+    })
+    const concurrent = [1, 2, 3].map(() => app.inject({ method: 'GET', url: '/readyz' }))
+    await vi.waitFor(() => expect(runs).toBe(1))
+    release()
+    for (const res of await Promise.all(concurrent)) expect(res.statusCode).toBe(200)
+    now += 999
+    expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200)
+    expect(runs).toBe(1)
+    now += 1
+    const again = app.inject({ method: 'GET', url: '/readyz' })
+    await vi.waitFor(() => expect(runs).toBe(2))
+    release()
+    expect((await again).statusCode).toBe(200)
   })
 
   test('GET /metrics serves the registry, with request durations by route template, method and status', async () => {

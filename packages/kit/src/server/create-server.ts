@@ -9,7 +9,7 @@ import { installAuthentication } from '../identity/authenticate.ts'
 import type { InternalTokenVerifier } from '../identity/internal-token.ts'
 import { installDocs } from '../observability/docs.ts'
 import { type ReadinessCheck, registerHealthRoutes } from '../observability/health.ts'
-import { installMetrics } from '../observability/metrics.ts'
+import { installMetrics, type MetricsAccess } from '../observability/metrics.ts'
 import { installShutdownDrain } from '../shutdown/graceful-shutdown.ts'
 import { installStreamTracker } from '../streaming/event-stream.ts'
 import { installRequestIdEcho, requestIdFrom } from './request-id.ts'
@@ -31,12 +31,20 @@ export interface CreateServerOptions {
   logger: Logger
   /** Served at GET /metrics; the kit adds `http_request_duration_seconds` to it. */
   metrics: Registry
+  /** Who may read GET /metrics. Default 'public'; the runtime passes what its config says. */
+  metricsAccess?: MetricsAccess
+  /** Serve the OpenAPI document and UI at /docs. Default true. */
+  docs?: boolean
   /** Checks the internal token on every non-public route. */
   identity: InternalTokenVerifier
   /** Run in parallel by GET /readyz, e.g. `{ postgres: () => pool.query('select 1').then(() => true) }`. */
   readiness?: Record<string, ReadinessCheck>
   /** Per readiness check, in milliseconds. Default 2 000. */
   readinessTimeoutMs?: number
+  /** How long one readiness report answers every caller, in milliseconds. Default 1 000. */
+  readinessCacheMs?: number
+  /** The clock of the readiness cache, for tests. Default Date.now. */
+  now?: () => number
   /** Largest accepted request body, in bytes. Default 1 MiB. */
   bodyLimit?: number
   /** How long `app.close()` lets open streams and requests finish before destroying them, in ms. Default 10 000. */
@@ -72,8 +80,12 @@ export async function createServer(options: CreateServerOptions): Promise<KitSer
   const streams = installStreamTracker(app)
   installShutdownDrain(app, streams, options.shutdownGraceMs ?? 10_000)
   installAuthentication(app, options.identity)
-  installMetrics(app, options.metrics)
-  await installDocs(app, `Switchyard ${options.name}`, options.version ?? '0.1.0')
-  registerHealthRoutes(app, options.readiness ?? {}, options.readinessTimeoutMs ?? 2_000)
+  installMetrics(app, options.metrics, options.metricsAccess)
+  if (options.docs ?? true) await installDocs(app, `Switchyard ${options.name}`, options.version ?? '0.1.0')
+  registerHealthRoutes(app, options.readiness ?? {}, {
+    timeoutMs: options.readinessTimeoutMs ?? 2_000,
+    cacheMs: options.readinessCacheMs ?? 1_000,
+    ...(options.now !== undefined && { now: options.now }),
+  })
   return app
 }

@@ -32,6 +32,12 @@ const droppedRequestHeaders = new Set([
   'x-forwarded-proto',
 ])
 const traceHeaders = new Set(['traceparent', 'tracestate'])
+/**
+ * Response headers only the operator's callers get: which upstream deployment answered is the
+ * platform's layout, as admin shows deployments to the operator org only. Not a scope: a member
+ * may give their own key any scope outside `internal:`.
+ */
+const operatorResponseHeaders = new Set(['x-switchyard-deployment'])
 /** The request id is already on the reply (the kit echoes it; the service got the same one). */
 const droppedResponseHeaders = new Set([...hopByHop, requestIdHeader])
 
@@ -42,6 +48,8 @@ export interface ForwardDeps {
   originOf(service: ServiceName): string
   /** Deadline of a whole answer (a stream: of its headers), in milliseconds. */
   timeoutMs: number
+  /** Orgs whose callers see the operator-only response headers. */
+  operatorOrgs: ReadonlySet<string>
 }
 
 /**
@@ -90,8 +98,10 @@ export async function forward(
   else upstream.body.once('close', () => clearTimeout(deadline))
 
   reply.code(upstream.statusCode)
+  const operator = deps.operatorOrgs.has(request.identity.orgId)
   for (const [name, value] of Object.entries(upstream.headers)) {
-    if (value !== undefined && !droppedResponseHeaders.has(name)) reply.header(name, value)
+    if (value === undefined || droppedResponseHeaders.has(name)) continue
+    if (operator || !operatorResponseHeaders.has(name)) reply.header(name, value)
   }
   return reply.send(upstream.body)
 }
