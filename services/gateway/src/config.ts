@@ -36,6 +36,23 @@ export const GatewayConfig = Type.Object({
   GATEWAY_KEY_NEGATIVE_TTL_MS: Duration({ default: '5s', minimum: 1 }),
   /** Most API keys held in each of the positive and negative caches. */
   GATEWAY_KEY_CACHE_MAX_ENTRIES: Type.Integer({ minimum: 1, default: 10_000 }),
+  /** Most API keys being looked up at admin at once; a request past it is a 503 with Retry-After. */
+  GATEWAY_KEY_LOOKUPS_IN_FLIGHT: Type.Integer({ minimum: 1, default: 32 }),
+  /**
+   * Failed or unauthenticated requests one client address may make per window
+   * (GATEWAY_AUTH_FAILURE_WINDOW_MS); past it the address gets 429s for the rest of the window,
+   * except with an API key already known valid. 0 turns the limit off.
+   */
+  GATEWAY_AUTH_FAILURES_PER_IP: Type.Integer({ minimum: 0, default: 30 }),
+  /** The window of GATEWAY_AUTH_FAILURES_PER_IP (fixed, opened by its first failure), in milliseconds. */
+  GATEWAY_AUTH_FAILURE_WINDOW_MS: Duration({ default: '1m', minimum: 1 }),
+  /**
+   * Proxies in front of the gateway that append to X-Forwarded-For (a load balancer: 1); the client
+   * address is the entry that many hops from the right. 0: the connection's address.
+   */
+  GATEWAY_TRUSTED_PROXY_HOPS: Type.Integer({ minimum: 0, maximum: 10, default: 0 }),
+  /** Wait before discovery is tried again after the issuer failed it, in milliseconds; doubles per failure, up to a minute. */
+  GATEWAY_OIDC_DISCOVERY_RETRY_MS: Duration({ default: '1s' }),
   /** Requests one API key (or one OIDC user) may make per window; 0 turns the limit off. */
   GATEWAY_RATE_LIMIT_PER_KEY: Type.Integer({ minimum: 0, default: 600 }),
   /** Requests one org may make per window, over all its keys and users; 0 turns the limit off. */

@@ -22,6 +22,18 @@ export const gatewayErrors = {
     'Rate limit of this %s exceeded; retry in %d s',
     429,
   ),
+  /** Too many failed or unauthenticated requests from one address. */
+  AuthFailures: createServiceError<'GATEWAY_ERR_AUTH_FAILURES', [number]>(
+    'GATEWAY_ERR_AUTH_FAILURES',
+    'Too many failed or unauthenticated requests from this address; retry in %d s',
+    429,
+  ),
+  /** More API keys are being looked up than GATEWAY_KEY_LOOKUPS_IN_FLIGHT allows. */
+  AuthBusy: createServiceError<'GATEWAY_ERR_AUTH_BUSY', []>(
+    'GATEWAY_ERR_AUTH_BUSY',
+    'Too many credentials are being checked at once; retry in a second',
+    503,
+  ),
   /** The service a route belongs to does not run or cannot be reached. */
   ServiceUnavailable: createServiceError<'GATEWAY_ERR_SERVICE_UNAVAILABLE', [string, { cause: unknown }?]>(
     'GATEWAY_ERR_SERVICE_UNAVAILABLE',

@@ -10,8 +10,10 @@ import { createAuthenticator } from './auth/authenticate.ts'
 import { createOidcVerifier } from './auth/oidc.ts'
 import { subscribeKeyRevocations } from './auth/revocations.ts'
 import type { GatewayConfig } from './config.ts'
+import { clientAddress } from './edge/client-address.ts'
 import { securityHeaders } from './edge/security-headers.ts'
 import { gatewayErrors } from './errors.ts'
+import { createAuthFailureLimit } from './limits/auth-failures.ts'
 import { installRateLimits } from './limits/rate-limit.ts'
 import { limitBody } from './proxy/body-limit.ts'
 import { type ForwardDeps, forward } from './proxy/forward.ts'
@@ -63,6 +65,7 @@ export const gatewayPlugin: ServicePlugin<GatewayConfig> = async (app, options) 
     ttlMs: config.GATEWAY_KEY_CACHE_TTL_MS,
     negativeTtlMs: config.GATEWAY_KEY_NEGATIVE_TTL_MS,
     maxEntries: config.GATEWAY_KEY_CACHE_MAX_ENTRIES,
+    maxInFlight: config.GATEWAY_KEY_LOOKUPS_IN_FLIGHT,
   })
   const oidc =
     config.GATEWAY_OIDC_ISSUER === undefined
@@ -79,8 +82,15 @@ export const gatewayPlugin: ServicePlugin<GatewayConfig> = async (app, options) 
           clockToleranceSeconds: config.GATEWAY_OIDC_CLOCK_TOLERANCE_MS / 1000,
           jwksCooldownMs: config.GATEWAY_OIDC_JWKS_COOLDOWN_MS,
           jwksMaxAgeMs: config.GATEWAY_OIDC_JWKS_MAX_AGE_MS,
+          discoveryRetryMs: config.GATEWAY_OIDC_DISCOVERY_RETRY_MS,
         })
-  const authenticate = createAuthenticator(keys, oidc)
+  const failures = createAuthFailureLimit({
+    windows: options.state.fixedWindows,
+    limit: config.GATEWAY_AUTH_FAILURES_PER_IP,
+    windowMs: config.GATEWAY_AUTH_FAILURE_WINDOW_MS,
+    logger,
+  })
+  const authenticate = createAuthenticator(keys, oidc, failures)
   // Subscribed before the first request: a revocation must never find the gateway not listening.
   const revocations = await subscribeKeyRevocations(
     options.bus,
@@ -144,7 +154,8 @@ export const gatewayPlugin: ServicePlugin<GatewayConfig> = async (app, options) 
   app.addHook('onRequest', async (request, reply) => {
     const upstream = request.routeOptions.config.upstream
     if (upstream === undefined || upstream === null) return
-    request.identity = await authenticate(request.headers.authorization)
+    const address = clientAddress(request, config.GATEWAY_TRUSTED_PROXY_HOPS)
+    request.identity = await authenticate(request.headers.authorization, address)
     await enforceRateLimits(request, reply)
   })
 

@@ -8,6 +8,7 @@ import {
 import type { InternalTokenSigner } from '@switchyard/kit'
 import type { Logger } from 'pino'
 import { gatewayErrors } from '../errors.ts'
+import { createTokenMinter } from '../proxy/tokens.ts'
 import type { KeyLookup } from './api-keys.ts'
 
 /** Who the gateway is when it asks admin: a service identity with just the scope it needs. */
@@ -30,11 +31,15 @@ export function createAdminKeyLookup(deps: {
   timeoutMs?: number
 }): KeyLookup {
   const timeoutMs = deps.timeoutMs ?? 5_000
+  // One token for every lookup while it is young (tokens live 60 s): admin verifies it once and
+  // then answers from its verified-token cache, instead of verifying (and caching) a new token per
+  // lookup, which a flood of made-up keys would turn into evicting real callers' entries.
+  const token = createTokenMinter(deps.signer, { reuseMs: 30_000 })
   return async (key) => {
     let answer: Awaited<ReturnType<AdminClient['resolveKey']>>
     try {
       answer = await deps.admin.resolveKey(key, {
-        token: await deps.signer.sign(gatewayIdentity),
+        token: await token(gatewayIdentity),
         signal: AbortSignal.timeout(timeoutMs),
       })
     } catch (error) {

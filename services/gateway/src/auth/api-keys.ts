@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { Identity, KeyResolution } from '@switchyard/contracts'
 import { LRUCache } from 'lru-cache'
+import { gatewayErrors } from '../errors.ts'
 
 /** Asks the source of truth; null when it says the key is not valid. Throws when it cannot answer. */
 export type KeyLookup = (key: string) => Promise<KeyResolution | null>
@@ -8,6 +9,8 @@ export type KeyLookup = (key: string) => Promise<KeyResolution | null>
 export interface ApiKeyCache {
   /** The identity behind a key, or null for an unknown, revoked or expired one. */
   resolve(key: string): Promise<Identity | null>
+  /** The identity of a key already known valid, without a lookup; undefined otherwise. */
+  cached(key: string): Identity | undefined
   /** Forgets every cached resolution of the key at once (admin's key-revoked). */
   revoke(keyId: string): void
   /** Entries held, for tests and metrics. */
@@ -22,6 +25,8 @@ export interface ApiKeyCacheOptions {
   negativeTtlMs: number
   /** Most entries per cache; the least recently used go first. */
   maxEntries: number
+  /** Most lookups at once; a key that would start one more is refused (503) instead. Default: no cap. */
+  maxInFlight?: number
   now?: () => number
 }
 
@@ -39,6 +44,8 @@ export function createApiKeyCache(options: ApiKeyCacheOptions): ApiKeyCache {
   const negative = new LRUCache<string, true>({ max: maxEntries, ttl: negativeTtlMs, ...clock })
   const revoked = new LRUCache<string, true>({ max: maxEntries, ttl: ttlMs, ...clock })
   const pending = new Map<string, Promise<Identity | null>>()
+  const maxInFlight = options.maxInFlight ?? Number.POSITIVE_INFINITY
+  const idOf = (key: string) => createHash('sha256').update(key).digest('base64url')
 
   const load = async (id: string, key: string): Promise<Identity | null> => {
     const resolution = await lookup(key)
@@ -61,17 +68,21 @@ export function createApiKeyCache(options: ApiKeyCacheOptions): ApiKeyCache {
 
   return {
     async resolve(key) {
-      const id = createHash('sha256').update(key).digest('base64url')
+      const id = idOf(key)
       const identity = positive.get(id)
       if (identity !== undefined) return identity
       if (negative.has(id)) return null
       let loading = pending.get(id)
       if (loading === undefined) {
+        // Past the cap a flood of made-up keys would only queue up at admin: refuse at once.
+        if (pending.size >= maxInFlight)
+          throw Object.assign(new gatewayErrors.AuthBusy(), { headers: { 'retry-after': '1' } })
         loading = load(id, key).finally(() => pending.delete(id))
         pending.set(id, loading)
       }
       return loading
     },
+    cached: (key) => positive.get(idOf(key)),
     revoke(keyId) {
       revoked.set(keyId, true)
       for (const [id, identity] of positive.entries()) if (identity.keyId === keyId) positive.delete(id)

@@ -1,5 +1,6 @@
 import type { Identity } from '@switchyard/contracts'
 import { gatewayErrors } from '../errors.ts'
+import type { AuthFailureLimit } from '../limits/auth-failures.ts'
 import type { ApiKeyCache } from './api-keys.ts'
 import type { OidcVerifier } from './oidc.ts'
 
@@ -9,19 +10,25 @@ const jwtShape = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
 /** What any API key looks like (admin checks its own format): refused without a lookup otherwise. */
 const apiKeyShape = /^[A-Za-z0-9_-]{16,200}$/
 
-export type Authenticate = (authorization: string | undefined) => Promise<Identity>
+/** The caller behind an Authorization header, for a request from the client `address`. */
+export type Authenticate = (authorization: string | undefined, address: string) => Promise<Identity>
 
 /**
  * The caller's identity from `Authorization: Bearer <credential>`: a JWT goes to the OIDC
- * verifier, anything shaped like an API key to the key cache. Everything else is a 401.
+ * verifier, anything shaped like an API key to the key cache. Everything else is a 401. An API
+ * key already known valid passes at once; any other request first meets the per-address limit on
+ * failures (`failures`, null: none), and counts against it when it fails.
  */
-export function createAuthenticator(keys: ApiKeyCache, oidc: OidcVerifier | null): Authenticate {
-  return async (authorization) => {
+export function createAuthenticator(
+  keys: ApiKeyCache,
+  oidc: OidcVerifier | null,
+  failures: AuthFailureLimit | null = null,
+): Authenticate {
+  const identify = async (credential: string | undefined, authorization: string | undefined) => {
     if (authorization === undefined)
       throw new gatewayErrors.Unauthenticated(
         'Missing credentials; send Authorization: Bearer <API key or token>',
       )
-    const credential = bearer.exec(authorization)?.[1]
     if (credential === undefined)
       throw new gatewayErrors.Unauthenticated(
         'Malformed Authorization header; expected Bearer <API key or token>',
@@ -33,5 +40,20 @@ export function createAuthenticator(keys: ApiKeyCache, oidc: OidcVerifier | null
     const identity = apiKeyShape.test(credential) ? await keys.resolve(credential) : null
     if (identity === null) throw new gatewayErrors.Unauthenticated('Invalid API key')
     return identity
+  }
+
+  return async (authorization, address) => {
+    const credential = authorization === undefined ? undefined : bearer.exec(authorization)?.[1]
+    const known = credential === undefined ? undefined : keys.cached(credential)
+    if (known !== undefined) return known
+    if (failures === null) return identify(credential, authorization)
+    failures.check(address)
+    try {
+      return await identify(credential, authorization)
+    } catch (error) {
+      const status = (error as { statusCode?: number }).statusCode
+      if (status === 401 || status === 403) await failures.record(address)
+      throw error
+    }
   }
 }

@@ -190,8 +190,8 @@ describe('OIDC tokens', () => {
     })
   })
 
-  test('an unreachable issuer is a 503, and discovery is tried again on the next token', async () => {
-    const { idp, call } = await setup()
+  test('an unreachable issuer is a 503, and discovery is tried again (here without a wait: oidc-discovery.test.ts)', async () => {
+    const { idp, call } = await setup({ GATEWAY_OIDC_DISCOVERY_RETRY_MS: 0 })
     idp.failDiscovery(true)
     const token = await idp.token()
     const down = await call(token)

@@ -22,7 +22,16 @@ export interface OidcOptions {
   jwksMaxAgeMs: number
   /** Timeout of each discovery and JWKS request, in milliseconds. Default 5 000. */
   httpTimeoutMs?: number
+  /**
+   * Wait after a failed discovery before the next try, in milliseconds; it doubles with each
+   * failure in a row, up to a minute. Meanwhile tokens are answered 503 at once. Default 1 000.
+   */
+  discoveryRetryMs?: number
+  now?: () => number
 }
+
+/** The longest wait between two discovery attempts, in milliseconds. */
+const maxDiscoveryRetryMs = 60_000
 
 export interface OidcVerifier {
   /** The caller behind a valid token; rejects with a 401 (or 403 without an org, 503 without the issuer). */
@@ -34,8 +43,9 @@ const reservedScope = /^internal:/
 
 /**
  * Verifies JWTs from one OIDC issuer. Discovery (`/.well-known/openid-configuration`) runs on the
- * first token, not at start, so the gateway starts while the IdP is down; a failed discovery is
- * tried again on the next token. The JWKS comes from jose's remote key set: cached, downloaded
+ * first token, not at start, so the gateway starts while the IdP is down; after a failed
+ * discovery the next try waits (1 s, doubling up to a minute), so a flood of tokens while the IdP
+ * is down is not a flood of requests to it. The JWKS comes from jose's remote key set: cached, downloaded
  * again when a token names a `kid` it lacks (a rotated key), at most once per cooldown.
  *
  * Not @fastify/jwt with get-jwks: get-jwks holds each key by its `kid` for a TTL and falls back
@@ -46,7 +56,11 @@ const reservedScope = /^internal:/
  */
 export function createOidcVerifier(options: OidcOptions): OidcVerifier {
   const timeoutMs = options.httpTimeoutMs ?? 5_000
+  const retryMs = options.discoveryRetryMs ?? 1_000
+  const now = options.now ?? Date.now
   let keys: Promise<JWTVerifyGetKey> | undefined
+  let failedInARow = 0
+  let retryAt = Number.NEGATIVE_INFINITY
 
   const discover = async (): Promise<JWTVerifyGetKey> => {
     const url = `${options.issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`
@@ -64,10 +78,20 @@ export function createOidcVerifier(options: OidcOptions): OidcVerifier {
     })
   }
   const keySet = () => {
-    keys ??= discover().catch((error: unknown) => {
-      keys = undefined
-      throw new gatewayErrors.AuthUnavailable('the OIDC issuer cannot be reached', { cause: error })
-    })
+    if (keys === undefined && now() < retryAt)
+      return Promise.reject(new gatewayErrors.AuthUnavailable('the OIDC issuer cannot be reached'))
+    keys ??= discover().then(
+      (found) => {
+        failedInARow = 0
+        return found
+      },
+      (error: unknown) => {
+        keys = undefined
+        retryAt = now() + Math.min(retryMs * 2 ** failedInARow, maxDiscoveryRetryMs)
+        failedInARow += 1
+        throw new gatewayErrors.AuthUnavailable('the OIDC issuer cannot be reached', { cause: error })
+      },
+    )
     return keys
   }
 
