@@ -36,6 +36,15 @@ export const llmRouterErrors = {
     'No deployment of the model is available',
     503,
   ),
+  /**
+   * The upstream refused the deployment (401, 403, 404: its key or model name is wrong) on the last
+   * attempt: an operator's matter; the upstream's message is logged, not shown.
+   */
+  UpstreamRefused: createServiceError(
+    'LLM_ROUTER_ERR_UPSTREAM_REFUSED',
+    'The upstream model server refused the deployment',
+    502,
+  ),
   /** Upstream answered 5xx, or broke the response, on every attempt. */
   UpstreamError: createServiceError('LLM_ROUTER_ERR_UPSTREAM', 'The upstream model server failed', 502),
   /** No first token, a silence between tokens, or the whole call took too long, on every attempt. */

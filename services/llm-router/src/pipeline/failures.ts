@@ -46,6 +46,9 @@ export function classify(error: unknown): Failure {
         }
       case 'connect':
         return { ...base, errorClass: 'unavailable', retryable: true, exclude: false, unhealthy: true }
+      case 'refused':
+        // Its key or model name is wrong: asking it again in this request gets the same answer.
+        return { ...base, errorClass: 'server_error', retryable: true, exclude: true, unhealthy: true }
       case 'context_length':
         return {
           ...base,
@@ -85,6 +88,9 @@ export function finalError(last: Failure | undefined, retryAfterMs: number | und
     const e = new llmRouterErrors.UpstreamBadRequest(error.message)
     return e
   }
+  // The upstream's message goes to the log (as the cause), never to the caller: it may quote the key.
+  if (error instanceof UpstreamError && error.kind === 'refused')
+    return new llmRouterErrors.UpstreamRefused({ cause: error })
   switch (last.errorClass) {
     case 'context_length_exceeded': {
       const e = new llmRouterErrors.ContextLengthExceeded((error as Error).message)

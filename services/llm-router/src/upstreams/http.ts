@@ -77,6 +77,8 @@ export function upstreamHttpError(
   }
   if (status === 429) return new UpstreamError('rate_limited', message, details)
   if (status >= 500) return new UpstreamError('server', message, details)
+  if (status === 401 || status === 403 || status === 404)
+    return new UpstreamError('refused', message, details)
   if (code === 'context_length_exceeded' || (status === 400 && contextLengthText.test(message)))
     return new UpstreamError('context_length', message, details)
   // 408 and 409 are the upstream's transient states, as the openai client treats them.

@@ -93,6 +93,9 @@ export interface Provider {
  * - `rate_limited`: 429; `retryAfterMs` keeps the deployment out that long;
  * - `server`: a 5xx; retried;
  * - `context_length`: the prompt is too long for the model: not retried, may fall back to a larger alias;
+ * - `refused`: 401, 403 or 404: the upstream refuses the deployment's key or does not know its model;
+ *   the deployment's fault (its settings), not the caller's: it cools down and another one is tried,
+ *   and the upstream's message (which may quote the key) never reaches the caller;
  * - `bad_request`: any other 4xx: the caller's fault, answered as is;
  * - `protocol`: a malformed answer, an in-band error event, or a stream that ended early: retried
  *   before the first byte reached the caller.
@@ -102,6 +105,7 @@ export type UpstreamFailure =
   | 'rate_limited'
   | 'server'
   | 'context_length'
+  | 'refused'
   | 'bad_request'
   | 'protocol'
 
