@@ -61,8 +61,10 @@ export function classify(error: unknown): Failure {
         return { ...base, errorClass: null, retryable: false, exclude: false, unhealthy: false }
     }
   }
-  // A bug or an unknown failure in a provider: treat as the upstream's, but keep it out of this request.
-  return { ...base, errorClass: 'server_error', retryable: true, exclude: true, unhealthy: true }
+  // Not the upstream's: providers turn every upstream failure into an UpstreamError, so this was
+  // raised by the router's own code (a body it could not write, a bug), often before any call.
+  // It says nothing of the deployment's health; another deployment (another provider) may serve.
+  return { ...base, errorClass: 'server_error', retryable: true, exclude: true, unhealthy: false }
 }
 
 /**

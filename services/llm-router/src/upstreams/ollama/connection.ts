@@ -31,7 +31,11 @@ export function ollamaConnection(deployment: Deployment): OllamaConnection {
     client(signal) {
       // The client drops response headers on errors; keep the last ones for Retry-After.
       let lastHeaders: IncomingHttpHeaders = {}
+      // Whether the client got as far as sending: what it throws before (it could not write the
+      // body) is the router's own failure, not the upstream's.
+      let sent = false
       const fetch = (async (input: string | URL | Request, init?: RequestInit) => {
+        sent = true
         const response = await undiciFetch(
           input as string,
           {
@@ -45,6 +49,7 @@ export function ollamaConnection(deployment: Deployment): OllamaConnection {
       }) as unknown as typeof globalThis.fetch
       const ollama = new Ollama({ host: deployment.baseUrl, fetch, headers })
       const failure = (error: unknown, afterHeaders: boolean): unknown => {
+        if (!sent && !signal.aborted) return error
         const status = (error as { status_code?: unknown } | null)?.status_code
         if (!signal.aborted && typeof status === 'number' && status >= 400) {
           return upstreamHttpError(status, lastHeaders, JSON.stringify({ error: (error as Error).message }))
