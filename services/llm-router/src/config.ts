@@ -4,6 +4,17 @@ import { type Static, Type } from 'typebox'
 export const LlmRouterConfig = Type.Object({
   /** Path of the model catalog, YAML (format: services/llm-router/README.md). */
   LLM_ROUTER_MODELS_FILE: Type.Optional(Type.String({ minLength: 1 })),
+  /**
+   * The directory a catalog's `apiKeyFile` must be in (its real path, symlinks followed).
+   * Default /run/secrets.
+   */
+  LLM_ROUTER_SECRETS_DIR: Type.Optional(Type.String({ minLength: 1 })),
+  /**
+   * Hosts a deployment's `baseUrl` may name: `host`, `host:port`, `*.domain`, or `*` for any.
+   * Unset: any for the operator's own catalog; for admin's, the hosts of the operator's catalog and
+   * loopback.
+   */
+  LLM_ROUTER_UPSTREAM_HOSTS: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
   /** The same catalog inline: JSON in the environment, a mapping in the YAML config file, an object in tests. */
   LLM_ROUTER_MODELS: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   /**

@@ -3,6 +3,7 @@ import type { ServiceContext, ServicePlugin } from '@switchyard/kit'
 import { createLlmMetrics } from '@switchyard/telemetry'
 import { subscribeAdminConfig } from './admin-config/subscriber.ts'
 import { initialCatalog } from './catalog/initial.ts'
+import { adminCatalogPolicy } from './catalog/policy.ts'
 import { chatRoutes } from './chat/routes.ts'
 import type { LlmRouterConfig } from './config.ts'
 import { embeddingsRoutes } from './embeddings/routes.ts'
@@ -40,7 +41,8 @@ export const llmRouterPlugin: ServicePlugin<LlmRouterConfig> = async (app, optio
   const { config, logger } = options
   const providers = options.providers ?? registry
   const router = new ModelRouter({ providers, state: options.state, logger })
-  router.applyCatalog(initialCatalog(config, providers, logger))
+  const operatorCatalog = initialCatalog(config, providers, logger)
+  router.applyCatalog(operatorCatalog)
   // Always built, even with no section: admin may announce budgets at any time.
   const limitsBase = config.LLM_ROUTER_LIMITS ?? {}
   const limits =
@@ -76,6 +78,7 @@ export const llmRouterPlugin: ServicePlugin<LlmRouterConfig> = async (app, optio
     router,
     providers,
     logger,
+    policy: adminCatalogPolicy(config, operatorCatalog),
     ...(limits && { limits: { admission: limits, base: limitsBase } }),
   })
   // Reports of the last requests go out before the bus (closed by the runtime after this) goes;

@@ -4,6 +4,7 @@ import { alice, startFakeOpenAI } from '@switchyard/testing'
 import { pino } from 'pino'
 import { expect, onTestFinished, test, vi } from 'vitest'
 import { buildCatalog } from '../catalog/load.ts'
+import { adminCatalogPolicy } from '../catalog/policy.ts'
 import { createAdmission } from '../limits/admission.ts'
 import { ModelRouter } from '../routing/router.ts'
 import { oneModel, startRouter } from '../test-support.ts'
@@ -92,9 +93,16 @@ test('versions already held, changes that do not validate and kinds of other ser
   onTestFinished(() => router.close())
   const catalog = (alias: string) =>
     oneModel(alias, { provider: 'openai', baseUrl: 'http://u/v1', model: 'm' })
-  router.applyCatalog(buildCatalog(catalog('start'), { providers }))
+  const start = buildCatalog(catalog('start'), { providers })
+  router.applyCatalog(start)
   const admission = createAdmission({ store: state.limits, config: {}, logger })
-  const apply = createAdminConfigApplier({ router, providers, logger, limits: { admission, base: {} } })
+  const apply = createAdminConfigApplier({
+    router,
+    providers,
+    logger,
+    policy: adminCatalogPolicy({}, start),
+    limits: { admission, base: {} },
+  })
   const routes = (version: number, payload: Record<string, unknown>): AdminConfigV1 => ({
     kind: 'routes',
     orgId: null,

@@ -4,6 +4,7 @@ import { type AdminConfigV1, adminConfigV1 } from '@switchyard/contracts'
 import type { EventBus, Subscription } from '@switchyard/events'
 import type { Logger } from 'pino'
 import { buildCatalog } from '../catalog/load.ts'
+import type { CatalogPolicy } from '../catalog/policy.ts'
 import type { LimitsAdmission } from '../limits/admission.ts'
 import type { ModelRouter } from '../routing/router.ts'
 import type { ProviderRegistry } from '../upstreams/registry.ts'
@@ -14,6 +15,8 @@ export interface AdminConfigTargets {
   /** The limits, with the section the router started with; absent when a caller replaced admission. */
   limits?: { admission: LimitsAdmission; base: Record<string, unknown> }
   logger: Logger
+  /** What admin's catalogs may ask (hosts, secret files, downloads): a change outside it is refused. */
+  policy: CatalogPolicy
 }
 
 /**
@@ -40,13 +43,13 @@ export function subscribeAdminConfig(
 export function createAdminConfigApplier(
   targets: AdminConfigTargets,
 ): (change: AdminConfigV1, eventId?: string) => 'applied' | 'stale' | 'ignored' | 'invalid' {
-  const { router, providers, limits, logger } = targets
+  const { router, providers, limits, logger, policy } = targets
   const versions = new Map<string, number>()
   /** Each org's budgets as admin last announced them, in the limits section's `orgBudgets` form. */
   let orgBudgets: Record<string, unknown> = {}
 
   const applyRoutes = (payload: Record<string, unknown>, source: string) => {
-    router.applyCatalog(buildCatalog(payload.catalog, { providers }, source))
+    router.applyCatalog(buildCatalog(payload.catalog, { providers, policy }, source))
   }
   const applyBudgets = (orgId: string, payload: Record<string, unknown>) => {
     if (limits === undefined) return

@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import type { LlmRouterConfig } from '../config.ts'
 import type { ProviderRegistry } from '../upstreams/registry.ts'
 import { buildCatalog, loadCatalogFile } from './load.ts'
+import { operatorCatalogPolicy } from './policy.ts'
 import type { Catalog } from './schema.ts'
 
 /**
@@ -13,12 +14,14 @@ export function initialCatalog(
   providers: ProviderRegistry,
   logger: Logger,
 ): Catalog {
+  const policy = operatorCatalogPolicy(config)
   if (config.LLM_ROUTER_MODELS_FILE !== undefined) {
     if (config.LLM_ROUTER_MODELS !== undefined)
       logger.warn('both LLM_ROUTER_MODELS_FILE and LLM_ROUTER_MODELS are set: the file wins')
-    return loadCatalogFile(config.LLM_ROUTER_MODELS_FILE, { providers })
+    return loadCatalogFile(config.LLM_ROUTER_MODELS_FILE, { providers, policy })
   }
-  if (config.LLM_ROUTER_MODELS !== undefined) return buildCatalog(config.LLM_ROUTER_MODELS, { providers })
+  if (config.LLM_ROUTER_MODELS !== undefined)
+    return buildCatalog(config.LLM_ROUTER_MODELS, { providers, policy })
   const modelPath = config.LLM_ROUTER_LOCAL_MODEL
   if (modelPath !== 'off' && modelPath !== '') {
     logger.warn(
@@ -34,9 +37,9 @@ export function initialCatalog(
           },
         },
       },
-      { providers },
+      { providers, policy },
     )
   }
   logger.warn('no model catalog (LLM_ROUTER_MODELS_FILE or LLM_ROUTER_MODELS): every model answers 404')
-  return buildCatalog({ models: {} }, { providers })
+  return buildCatalog({ models: {} }, { providers, policy })
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { Compile } from 'typebox/compile'
 import { parse as parseYaml } from 'yaml'
 import type { Provider } from '../upstreams/provider.ts'
+import { baseUrlIssue, type CatalogPolicy, secretFilePath } from './policy.ts'
 import {
   type Alias,
   type Catalog,
@@ -41,7 +42,14 @@ export interface LoadCatalogOptions {
   providers: Readonly<Record<string, Provider>>
   /** Reads `apiKeyFile`; tests pass a stub. */
   readFile?: (path: string) => string
+  /**
+   * What the catalog may ask of this machine (src/catalog/policy.ts): the router passes the
+   * operator's or admin's; absent (tests of the format), any file and any http(s) host.
+   */
+  policy?: CatalogPolicy
 }
+
+const unconfined: CatalogPolicy = { secretsDir: '/', upstreamHosts: undefined, localDownloads: true }
 
 /** Reads and validates the YAML (or JSON) catalog file at `path`. */
 export function loadCatalogFile(path: string, options: LoadCatalogOptions): Catalog {
@@ -143,15 +151,24 @@ function normalizeDeployment(
   } else if (provider.needsBaseUrl && d.baseUrl === undefined) {
     issues.push(`${at}/baseUrl is required for provider ${d.provider}`)
   }
-  if (d.baseUrl !== undefined && !URL.canParse(d.baseUrl)) issues.push(`${at}/baseUrl is not a URL`)
+  const policy = options.policy ?? unconfined
+  const urlIssue = d.baseUrl === undefined ? undefined : baseUrlIssue(d.baseUrl, policy)
+  if (urlIssue !== undefined) issues.push(`${at}/baseUrl ${urlIssue}`)
+  for (const issue of provider?.optionIssues?.(d.options ?? {}, d.model, policy) ?? [])
+    issues.push(`${at}/${issue}`)
   if (d.apiKey !== undefined && d.apiKeyFile !== undefined)
     issues.push(`${at} set apiKey or apiKeyFile, not both`)
   let apiKey = d.apiKey
   if (d.apiKeyFile !== undefined) {
-    try {
-      apiKey = readFile(d.apiKeyFile).replace(/(?:\r?\n)+$/, '')
-    } catch (error) {
-      issues.push(`${at}/apiKeyFile cannot be read: ${(error as NodeJS.ErrnoException).code ?? error}`)
+    const secret =
+      options.policy === undefined ? { path: d.apiKeyFile } : secretFilePath(d.apiKeyFile, policy)
+    if ('issue' in secret) issues.push(`${at}/apiKeyFile ${secret.issue}`)
+    else {
+      try {
+        apiKey = readFile(secret.path).replace(/(?:\r?\n)+$/, '')
+      } catch (error) {
+        issues.push(`${at}/apiKeyFile cannot be read: ${(error as NodeJS.ErrnoException).code ?? error}`)
+      }
     }
   }
   const merged = { ...timeouts, ...d.timeouts }

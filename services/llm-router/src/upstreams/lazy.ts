@@ -5,7 +5,12 @@ import type { Provider, UpstreamClient } from './provider.ts'
  * (the local provider) takes seconds to import, which every start and every test would pay even
  * with no local deployment in the catalog.
  */
-export function lazyProvider(name: string, needsBaseUrl: boolean, load: () => Promise<Provider>): Provider {
+export function lazyProvider(
+  name: string,
+  needsBaseUrl: boolean,
+  load: () => Promise<Provider>,
+  optionIssues?: Provider['optionIssues'],
+): Provider {
   let loading: Promise<Provider> | undefined
   const provider = () => {
     loading ??= load()
@@ -14,6 +19,7 @@ export function lazyProvider(name: string, needsBaseUrl: boolean, load: () => Pr
   return {
     name,
     needsBaseUrl,
+    ...(optionIssues && { optionIssues }),
     createClient(deployment, context) {
       let client: Promise<UpstreamClient> | undefined
       const ready = () => {

@@ -83,6 +83,15 @@ export interface Provider {
   readonly name: string
   /** Whether a deployment must name a `baseUrl` (checked when a catalog is loaded). */
   readonly needsBaseUrl: boolean
+  /**
+   * Problems with a deployment's `options` the catalog's policy forbids (src/catalog/policy.ts),
+   * listed when the catalog is loaded: e.g. a download location in a catalog from admin.
+   */
+  optionIssues?(
+    options: Record<string, unknown>,
+    model: string,
+    policy: { localDownloads: boolean },
+  ): string[]
   /** Called when a catalog brings the deployment in (at start and on every applyCatalog). */
   createClient(deployment: Deployment, context: ProviderContext): UpstreamClient
 }

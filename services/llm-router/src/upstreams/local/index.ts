@@ -4,7 +4,7 @@ import { embeddings } from './embeddings.ts'
 import { LocalEngine } from './engine.ts'
 import { listModels } from './models.ts'
 import { ModelStore } from './models-store.ts'
-import { localOptions } from './options.ts'
+import { downloadOptionIssues, localOptions } from './options.ts'
 
 export { ModelStore } from './models-store.ts'
 export { localOptionIssues } from './options.ts'
@@ -17,6 +17,7 @@ export function createLocalProvider(store = new ModelStore()): Provider {
   return {
     name: 'local',
     needsBaseUrl: false,
+    optionIssues: downloadOptionIssues,
     createClient(deployment, context) {
       const engine = new LocalEngine(deployment, localOptions(deployment), store, context.logger)
       return {

@@ -5,11 +5,9 @@ import { resolveModelFile } from 'node-llama-cpp'
 import type { Logger } from 'pino'
 import { UpstreamError } from '../provider.ts'
 
-const uriPattern = /^(hf:|huggingface:|https?:\/\/)/i
+import { isModelUri } from './options.ts'
 
-export function isModelUri(ref: string): boolean {
-  return uriPattern.test(ref)
-}
+export { isModelUri }
 
 export interface ResolveOptions {
   modelsDir: string | undefined

@@ -42,6 +42,32 @@ export const LocalOptionsSpec = Type.Object(
 )
 export type LocalOptionsSpec = Static<typeof LocalOptionsSpec>
 
+const uriPattern = /^(hf:|huggingface:|https?:\/\/)/i
+
+/** A model reference node-llama-cpp downloads (hf:, huggingface:, http(s)), not a file path. */
+export function isModelUri(ref: string): boolean {
+  return uriPattern.test(ref)
+}
+
+/**
+ * What only the operator's own catalog may set (src/catalog/policy.ts): where a model is downloaded
+ * from (a URI, a Hugging Face mirror) and to (`modelsDir`). Admin's catalogs name files already there.
+ */
+export function downloadOptionIssues(
+  options: Record<string, unknown>,
+  model: string,
+  policy: { localDownloads: boolean },
+): string[] {
+  if (policy.localDownloads) return []
+  const issues: string[] = []
+  for (const key of ['modelsDir', 'huggingFaceEndpoint'])
+    if (options[key] !== undefined) issues.push(`options/${key} may be set only in the operator's catalog`)
+  const modelPath = typeof options.modelPath === 'string' ? options.modelPath : model
+  if (isModelUri(modelPath))
+    issues.push(`options/modelPath ${modelPath} is a download; only the operator's catalog may name one`)
+  return issues
+}
+
 /** The options with every default filled in (contextSize is capped once the model is known). */
 export interface LocalOptions {
   modelPath: string
