@@ -1,7 +1,8 @@
 import { type Static, type TSchema, Type } from 'typebox'
 
 // Objects allow additional properties throughout (TypeBox's default): provider-specific fields
-// (vLLM's guided_json, Ollama's options, ...) pass through the router untouched. What OpenAI rejects
+// (vLLM's guided_json, Ollama's options, ...) validate; the router forwards those a deployment
+// lists (llm-router README, "How a request goes"). What OpenAI rejects
 // (missing model, empty messages, unknown roles, out-of-range sampling values) is rejected here too.
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])

@@ -8,8 +8,9 @@ import { UpstreamError } from '../upstreams/provider.ts'
 const chatCompletion: LlmKind<ChatCompletionRequest> = {
   operation: 'chat',
   stream: (body) => body.stream === true,
-  prompt: (body) => ({ messages: body.messages }),
+  prompt: (body) => ({ messages: body.messages, tools: body.tools, response_format: body.response_format }),
   maxTokens: (body) => body.max_completion_tokens ?? body.max_tokens ?? null,
+  choices: (body) => body.n ?? 1,
   async call(attempt, body, alias) {
     const client = attempt.state.client
     if (body.stream !== true) {

@@ -165,7 +165,7 @@ export function createAdmission(options: CreateAdmissionOptions): LimitsAdmissio
   ): AdmissionTicket | Promise<AdmissionTicket> {
     const completion =
       request.operation === 'chat'
-        ? (request.maxTokens ?? limits.unboundedMaxTokens)
+        ? (request.maxTokens ?? limits.unboundedMaxTokens) * (request.choices ?? 1)
         : (request.maxTokens ?? 0)
     const tokens = request.promptTokens + completion
     const cost = worstCaseMicros(request.pricing, request.promptTokens, completion)

@@ -39,6 +39,7 @@ test('admission sees the request before any upstream call; the ticket is settled
       operation: 'chat',
       promptTokens: Math.ceil(prompt.length / 4),
       maxTokens: 64,
+      choices: 1,
       pricing,
     },
   ])

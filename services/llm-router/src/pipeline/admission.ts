@@ -13,12 +13,15 @@ export interface AdmissionRequest {
   /** 'chat' or 'embeddings'. */
   operation: 'chat' | 'embeddings'
   /**
-   * Prompt size estimate (UTF-16 characters / 4, rounded up), computed without a tokenizer so that
-   * the no-op admission costs nothing; the settled count is exact.
+   * Prompt size estimate (UTF-16 characters / 4, rounded up, with media, tools and schemas:
+   * `estimateTokens`, src/usage/tokens.ts), computed without a tokenizer so that the no-op
+   * admission costs nothing; the settled count is exact.
    */
   promptTokens: number
-  /** Completion tokens the caller allows (`max_completion_tokens` or `max_tokens`), null if unbounded. */
+  /** Completion tokens the caller allows per choice (`max_completion_tokens` or `max_tokens`), null if unbounded. */
   maxTokens: number | null
+  /** Completions asked for (`n`), each up to `maxTokens`. Default 1. */
+  choices?: number
   /** The alias's dearest deployment's prices: enough to reserve against before one is chosen. */
   pricing: Pricing
 }

@@ -40,8 +40,10 @@ export interface LlmKind<Body extends LlmBody> {
   /** Whether the caller asked for a stream (SSE). */
   stream(body: Body): boolean
   prompt(body: Body): Prompt
-  /** Completion tokens the caller allows, null if unbounded (for admission). */
+  /** Completion tokens the caller allows per choice, null if unbounded (for admission). */
   maxTokens(body: Body): number | null
+  /** Completions asked for (`n`); absent: one. */
+  choices?(body: Body): number
   /**
    * One upstream call on the attempt's deployment (through `attempt.guard`): a whole answer, or a
    * stream opened up to its first event. Throws an UpstreamError when the deployment cannot serve.
@@ -118,6 +120,7 @@ export async function handleLlmRequest<Body extends LlmBody>(
       operation: llm.operation,
       promptTokens: estimateTokens(llm.prompt),
       maxTokens: kind.maxTokens(body),
+      choices: kind.choices?.(body) ?? 1,
       pricing: aliasState.alias.maxPricing,
     })
     // Awaited only when admission has to wait (a Redis round trip).

@@ -1,13 +1,18 @@
 // Token counting for upstreams that report no usage. The tokenizer (o200k, a few MB of ranks) is
 // loaded on first need, never at start and never on the request path: counting happens after the
 // response was sent, except for a usage chunk the caller asked for.
-import type { ChatMessage, EmbeddingsRequest, Usage } from '@switchyard/contracts'
+import type { ChatCompletionRequest, ChatMessage, EmbeddingsRequest, Usage } from '@switchyard/contracts'
 
 type Count = (text: string) => number
 
 /** What a request's prompt is made of: chat messages, or an embeddings input. */
 export type Prompt =
-  | { readonly messages: readonly ChatMessage[] }
+  | {
+      readonly messages: readonly ChatMessage[]
+      /** Tool definitions and a JSON schema: the model reads them as prompt too. */
+      readonly tools?: ChatCompletionRequest['tools']
+      readonly response_format?: ChatCompletionRequest['response_format']
+    }
   | { readonly input: EmbeddingsRequest['input'] }
 
 /** Where the tokens of an answer come from: the upstream's usage, else counted text. */
@@ -58,23 +63,55 @@ export function promptText(messages: readonly ChatMessage[]): string {
   return text
 }
 
-/** Characters / 4, rounded up (token ids one each): the admission estimate, free of a tokenizer. */
+/**
+ * The admission estimate, free of a tokenizer: characters / 4, rounded up (token ids one each),
+ * over everything the model reads: messages, their media (`estimatePromptTokens`), tool definitions
+ * and a response's JSON schema (as JSON text).
+ */
 export function estimateTokens(prompt: Prompt): number {
-  if ('messages' in prompt) return estimatePromptTokens(prompt.messages)
+  if ('messages' in prompt) {
+    let tokens = estimatePromptTokens(prompt.messages)
+    // Serialisable: the body parser bounds nesting (src/json-depth.ts).
+    if (prompt.tools !== undefined) tokens += Math.ceil(JSON.stringify(prompt.tools).length / 4)
+    const format = prompt.response_format
+    if (format?.type === 'json_schema') tokens += Math.ceil(JSON.stringify(format.json_schema).length / 4)
+    return tokens
+  }
   const { text, tokenIds } = embeddingInputText(prompt.input)
   return tokenIds + Math.ceil(text.length / 4)
 }
 
+/**
+ * Text and tool calls at characters / 4; an image at `imageTokens`; audio at one token per
+ * `audioBytesPerToken` bytes; a file's bytes as if they were text.
+ */
 export function estimatePromptTokens(messages: readonly ChatMessage[]): number {
   let chars = 0
+  let media = 0
   for (const message of messages) {
     const content = message.content
     if (typeof content === 'string') chars += content.length
     else if (Array.isArray(content))
-      for (const part of content) if (part.type === 'text') chars += (part as { text: string }).text.length
+      for (const part of content) {
+        if (part.type === 'text') chars += part.text.length
+        else if (part.type === 'refusal') chars += part.refusal.length
+        else if (part.type === 'image_url')
+          media += part.image_url.detail === 'low' ? imageTokens.low : imageTokens.high
+        else if (part.type === 'input_audio')
+          media += Math.ceil(base64Bytes(part.input_audio.data) / audioBytesPerToken)
+        else if (part.type === 'file') chars += base64Bytes(part.file.file_data ?? '')
+      }
+    if (message.role === 'assistant')
+      for (const call of message.tool_calls ?? [])
+        chars += call.function.name.length + call.function.arguments.length
   }
-  return Math.ceil(chars / 4)
+  return Math.ceil(chars / 4) + media
 }
+
+/** Bytes of audio per prompt token: about 10 tokens a second of 128 kb/s MP3 (16 000 bytes). */
+export const audioBytesPerToken = 1_600
+
+const base64Bytes = (data: string) => Math.floor((data.length * 3) / 4)
 
 /** Token ids given as such count one each; text is counted. */
 function countInput(count: Count, input: EmbeddingsRequest['input']): number {
@@ -93,3 +130,9 @@ function embeddingInputText(input: EmbeddingsRequest['input']): { text: string; 
   }
   return { text, tokenIds }
 }
+
+/**
+ * Prompt tokens reserved per image part, before the upstream counts them: OpenAI's figures for a
+ * `low` detail image (85) and for a 1024×1024 one at `high` or `auto` detail (765).
+ */
+export const imageTokens = { low: 85, high: 765 } as const

@@ -3,6 +3,7 @@ import { bytesRewriter, modelRewriter } from '../../fast-path/rewrite-model.ts'
 import { type ChatCompletionResult, type ChatStream, type UpstreamCall, UpstreamError } from '../provider.ts'
 import { PassThroughChatStream } from './chat-stream.ts'
 import type { OpenAIConnection } from './connection.ts'
+import { onlyFields } from './fields.ts'
 
 /** Non-streamed chat: the upstream's JSON goes to the caller as text, parsed only for usage, later. */
 export async function chat(
@@ -10,7 +11,7 @@ export async function chat(
   request: ChatCompletionRequest,
   call: UpstreamCall,
 ): Promise<ChatCompletionResult> {
-  const body = JSON.stringify({ ...request, model: connection.model })
+  const body = JSON.stringify({ ...onlyFields(request, connection.fields.chat), model: connection.model })
   const text = await connection.postText('/chat/completions', body, call.signal)
   const rewrite = modelRewriter(connection.model, call.alias)
   return new CompletionText(rewrite === null ? text : rewrite(text))
@@ -26,7 +27,7 @@ export async function chatStream(
   call: UpstreamCall,
 ): Promise<ChatStream> {
   const body = JSON.stringify({
-    ...request,
+    ...onlyFields(request, connection.fields.chat),
     model: connection.model,
     stream: true,
     stream_options: { ...request.stream_options, include_usage: true },

@@ -2,10 +2,13 @@ import type { Agent } from 'undici'
 import type { Deployment } from '../../catalog/schema.ts'
 import { exchangeStream, exchangeText } from '../../fast-path/exchange.ts'
 import { createAgent, networkError, splitBaseUrl, upstreamHttpError } from '../http.ts'
+import { type ForwardedFields, forwardedFields } from './fields.ts'
 
 /** One deployment's pool and the request headers every call sends, computed once. */
 export interface OpenAIConnection {
   model: string
+  /** What the upstream is sent of a request (fields.ts). */
+  fields: ForwardedFields
   /** POSTs JSON; resolves with the body stream of a 2xx, throws an UpstreamError otherwise. */
   post(path: string, body: string, signal: AbortSignal): Promise<AsyncIterable<Buffer>>
   /** POSTs JSON and reads the whole 2xx answer. */
@@ -62,6 +65,7 @@ export function openAIConnection(deployment: Deployment): OpenAIConnection {
 
   return {
     model: deployment.model,
+    fields: forwardedFields(deployment),
     post,
     postText: (path, body, signal) => text('POST', path, body, signal),
     getJson: async (path, signal) => JSON.parse(await text('GET', path, null, signal)),

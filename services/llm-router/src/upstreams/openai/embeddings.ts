@@ -2,6 +2,7 @@ import type { EmbeddingsRequest } from '@switchyard/contracts'
 import { modelRewriter } from '../../fast-path/rewrite-model.ts'
 import { type EmbeddingsResult, type UpstreamCall, UpstreamError } from '../provider.ts'
 import type { OpenAIConnection } from './connection.ts'
+import { onlyFields } from './fields.ts'
 
 /** Embeddings, passed through; the body is parsed for its usage only after it was sent. */
 export async function embeddings(
@@ -11,7 +12,7 @@ export async function embeddings(
 ): Promise<EmbeddingsResult> {
   const text = await connection.postText(
     '/embeddings',
-    JSON.stringify({ ...request, model: connection.model }),
+    JSON.stringify({ ...onlyFields(request, connection.fields.embeddings), model: connection.model }),
     call.signal,
   )
   if (text.charCodeAt(0) !== 0x7b)

@@ -2,12 +2,14 @@ import type { Provider } from '../provider.ts'
 import { chat, chatStream } from './chat.ts'
 import { openAIConnection } from './connection.ts'
 import { embeddings } from './embeddings.ts'
+import { openAIOptionIssues } from './fields.ts'
 import { listModels } from './models.ts'
 
 /** Any OpenAI-compatible server: vLLM, OpenAI, Ollama's /v1, llama.cpp's server. Bytes pass through. */
 export const openaiProvider: Provider = {
   name: 'openai',
   needsBaseUrl: true,
+  optionIssues: openAIOptionIssues,
   createClient(deployment) {
     const connection = openAIConnection(deployment)
     return {
