@@ -1,6 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { ServiceName } from '@switchyard/contracts'
 import type { EventBus } from '@switchyard/events'
+import type { ObjectStore } from '@switchyard/object-store'
 import type { SharedState } from '@switchyard/state'
 import type { Client as CassandraClient } from 'cassandra-driver'
 import type { FastifyPluginAsync, RawServerDefault } from 'fastify'
@@ -11,7 +12,7 @@ import type { Dispatcher } from 'undici'
 import type { InternalTokenSigner } from './identity/internal-token.ts'
 
 /** Backends a service may ask the runtime for; readiness checks exactly these. */
-export type Backend = 'sql' | 'bus' | 'state' | 'cassandra'
+export type Backend = 'sql' | 'bus' | 'state' | 'cassandra' | 'objects'
 
 /** A minimal SQL port: what `pg.Pool` offers and PGlite-behind-pglite-socket also serves. */
 export interface SqlPool extends SqlQueryable {
@@ -48,6 +49,11 @@ export interface ServiceContext<Config = unknown> {
    * `sql` instead.
    */
   cassandra?: CassandraClient
+  /**
+   * Present when the service lists 'objects' in `needs`: a folder under the data dir in one
+   * process, an S3 bucket in a single target.
+   */
+  objects?: ObjectStore
   /**
    * Signs internal tokens. Present only for a service whose definition sets `signsInternalTokens`
    * (the gateway): from the key pair the one-process shape makes at start, or from

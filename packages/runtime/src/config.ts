@@ -56,6 +56,17 @@ export const RuntimeConfig = Type.Object({
   CASSANDRA_CONTACT_POINTS: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
   /** Cassandra local data center, e.g. datacenter1. */
   CASSANDRA_LOCAL_DC: Type.String({ minLength: 1, default: 'datacenter1' }),
+  /** Bucket of a single target that stores objects (rag's originals); made at start if missing. */
+  SWITCHYARD_S3_BUCKET: Type.Optional(Type.String({ minLength: 3 })),
+  /**
+   * An S3-compatible server (MinIO: http://minio:9000), addressed path-style; unset: AWS S3 itself,
+   * virtual-hosted.
+   */
+  SWITCHYARD_S3_ENDPOINT: Type.Optional(Url({ protocols: ['http', 'https'] })),
+  SWITCHYARD_S3_REGION: Type.String({ minLength: 1, default: 'us-east-1' }),
+  /** Both keys, or neither for the SDK's default chain (instance role, IRSA, AWS_* variables). */
+  SWITCHYARD_S3_ACCESS_KEY_ID: Type.Optional(Type.String({ minLength: 1 })),
+  SWITCHYARD_S3_SECRET_ACCESS_KEY: Type.Optional(Type.String({ minLength: 1 })),
   /** Ed25519 public key (PEM) that verifies internal tokens; required for a single target. */
   INTERNAL_TOKEN_PUBLIC_KEY: Type.Optional(Type.String({ minLength: 1 })),
   /** Ed25519 private key (PEM) that signs internal tokens; only the gateway needs it. */

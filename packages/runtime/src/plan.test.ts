@@ -10,7 +10,7 @@ const testService = (name: ServiceDefinition['name'], needs: ServiceDefinition['
   defineService({ name, configSchema: Type.Object({}), calls: [], needs, plugin: async () => {} })
 const withTestServices: ServiceRegistry = {
   gateway: testService('gateway', ['state']),
-  rag: testService('rag', ['sql', 'bus']),
+  rag: testService('rag', ['sql', 'bus', 'objects']),
   chat: testService('chat', ['cassandra', 'bus']),
 }
 
@@ -21,6 +21,10 @@ const backends = {
   KAFKA_BROKERS: 'kafka-0:9092, kafka-1:9092',
   CASSANDRA_CONTACT_POINTS: 'cassandra-0,cassandra-1',
   CASSANDRA_LOCAL_DC: 'dc1',
+  SWITCHYARD_S3_BUCKET: 'switchyard-objects',
+  SWITCHYARD_S3_ENDPOINT: 'http://minio:9000',
+  SWITCHYARD_S3_ACCESS_KEY_ID: 'access',
+  SWITCHYARD_S3_SECRET_ACCESS_KEY: 'secret',
   INTERNAL_TOKEN_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----',
 }
 
@@ -59,8 +63,9 @@ describe('planStart', () => {
       expected: {
         ...embedded,
         // chat's Cassandra need becomes SQL here: its history lives in the same PGlite.
-        grants: { gateway: ['state'], rag: ['sql', 'bus'], chat: ['sql', 'bus'] },
+        grants: { gateway: ['state'], rag: ['sql', 'bus', 'objects'], chat: ['sql', 'bus'] },
         sql: { impl: 'pglite', dataDir: '/srv/sy/pglite' },
+        objects: { impl: 'folder', dir: '/srv/sy/objects' },
         dataDir: '/srv/sy',
         listen: { host: '0.0.0.0', port: 9000 },
         // Only the public key is configured: one process signs too, so it makes its own pair.
@@ -68,14 +73,21 @@ describe('planStart', () => {
       },
     },
     {
-      what: 'rag (sql + bus): Postgres and Kafka, no Redis, no Cassandra',
+      what: 'rag (sql + bus + objects): Postgres, Kafka and S3, no Redis, no Cassandra',
       target: 'rag',
       env: backends,
       registry: withTestServices,
       services: ['rag'],
       expected: {
         shape: 'single',
-        grants: { rag: ['sql', 'bus'] },
+        grants: { rag: ['sql', 'bus', 'objects'] },
+        objects: {
+          impl: 's3',
+          bucket: 'switchyard-objects',
+          region: 'us-east-1',
+          endpoint: 'http://minio:9000',
+          credentials: { accessKeyId: 'access', secretAccessKey: 'secret' },
+        },
         sql: { impl: 'postgres', url: backends.DATABASE_URL },
         bus: {
           impl: 'kafka',
@@ -107,6 +119,7 @@ describe('planStart', () => {
         // The defaults: a hung Redis costs a request at most half a second.
         state: { impl: 'redis', url: backends.REDIS_URL, commandTimeoutMs: 500, connectTimeoutMs: 5_000 },
         cassandra: null,
+        objects: null,
         identity: {
           keys: 'configured',
           publicKey: backends.INTERNAL_TOKEN_PUBLIC_KEY,
@@ -127,7 +140,16 @@ describe('planStart', () => {
         bus: { impl: 'kafka' },
         state: null,
         cassandra: { contactPoints: ['cassandra-0', 'cassandra-1'], localDataCenter: 'dc1' },
+        objects: null,
       },
+    },
+    {
+      what: 'all without a service that stores objects: no object store',
+      target: 'all',
+      env: {},
+      registry: { gateway: withTestServices.gateway as ServiceDefinition },
+      services: ['gateway'],
+      expected: { ...embedded, sql: null, grants: { gateway: ['state'] }, objects: null },
     },
   ])('$what', ({ target, env, registry, services: expectedServices, expected }) => {
     const result = plan(target, env, registry)
@@ -209,7 +231,10 @@ describe('planStart', () => {
   })
 
   test.each([
-    { target: 'rag', keys: ['DATABASE_URL', 'KAFKA_BROKERS', 'INTERNAL_TOKEN_PUBLIC_KEY'] },
+    {
+      target: 'rag',
+      keys: ['DATABASE_URL', 'KAFKA_BROKERS', 'SWITCHYARD_S3_BUCKET', 'INTERNAL_TOKEN_PUBLIC_KEY'],
+    },
     { target: 'gateway', keys: ['REDIS_URL', 'INTERNAL_TOKEN_PUBLIC_KEY'] },
     { target: 'chat', keys: ['KAFKA_BROKERS', 'CASSANDRA_CONTACT_POINTS', 'INTERNAL_TOKEN_PUBLIC_KEY'] },
   ])('$target without backends lists every missing key at once', ({ target, keys }) => {
@@ -221,6 +246,32 @@ describe('planStart', () => {
     }
     expect(error).toBeInstanceOf(ConfigError)
     expect((error as ConfigError).issues.map((i) => i.key)).toEqual(keys)
+  })
+
+  test('S3 without keys uses the default chain, and half a key pair names the missing half', () => {
+    const { SWITCHYARD_S3_ACCESS_KEY_ID, SWITCHYARD_S3_SECRET_ACCESS_KEY, SWITCHYARD_S3_ENDPOINT, ...aws } =
+      backends
+    expect(plan('rag', { ...aws, SWITCHYARD_S3_REGION: 'eu-west-1' }).objects).toEqual({
+      impl: 's3',
+      bucket: 'switchyard-objects',
+      region: 'eu-west-1',
+      endpoint: undefined,
+      credentials: undefined,
+    })
+    let error: unknown
+    try {
+      plan('rag', { ...aws, SWITCHYARD_S3_ACCESS_KEY_ID })
+    } catch (e) {
+      error = e
+    }
+    expect(error).toBeInstanceOf(ConfigError)
+    expect((error as ConfigError).issues).toEqual([
+      {
+        key: 'SWITCHYARD_S3_SECRET_ACCESS_KEY',
+        message:
+          'missing; required because SWITCHYARD_S3_ACCESS_KEY_ID is set (set both, or neither for the default chain)',
+      },
+    ])
   })
 })
 

@@ -20,6 +20,16 @@ export type BusPlan =
 export type StatePlan =
   | { impl: 'memory' }
   | { impl: 'redis'; url: string; commandTimeoutMs: number; connectTimeoutMs: number }
+/** Objects: a folder in one process, a bucket otherwise (`endpoint` set: S3-compatible, path-style). */
+export type ObjectsPlan =
+  | { impl: 'folder'; dir: string }
+  | {
+      impl: 's3'
+      bucket: string
+      region: string
+      endpoint: string | undefined
+      credentials: { accessKeyId: string; secretAccessKey: string } | undefined
+    }
 export interface CassandraPlan {
   contactPoints: string[]
   localDataCenter: string
@@ -52,10 +62,14 @@ export interface StartPlan {
   bus: BusPlan | null
   state: StatePlan | null
   cassandra: CassandraPlan | null
+  objects: ObjectsPlan | null
   identity: IdentityPlan
   peers: PeersPlan
   listen: { host: string; port: number }
-  /** SWITCHYARD_DATA_DIR, `~` expanded; holds `pglite/` (one-process database) and `outbox/` (Kafka buffer). */
+  /**
+   * SWITCHYARD_DATA_DIR, `~` expanded; holds `pglite/` (one-process database), `objects/` (its
+   * object store) and `outbox/` (Kafka buffer).
+   */
   dataDir: string
 }
 
@@ -85,7 +99,7 @@ export function validTargets(services: ServiceRegistry): Target[] {
 /**
  * Decides the shape. Pure: no I/O, no environment; start.ts turns the plan into clients.
  * - all: every service on its own server, PGlite over a local socket (when one needs SQL), in-process bus, in-memory
- *   state; one listener (the gateway's), the others reached in-process at their internal origins.
+ *   state, objects in a folder; one listener (the gateway's), the others reached in-process at their internal origins.
  *   Chat history lives in the same PGlite (the ChatStore's Postgres implementation), so no Cassandra.
  * - one service: exactly the backends it lists in `needs`, each on its production implementation.
  * @throws UnknownTargetError; ConfigError listing every key the chosen backends need and lack.
@@ -117,6 +131,9 @@ export function planStart({ target, services, config, homeDir }: PlanInput): Sta
       bus: { impl: 'in-process' },
       state: { impl: 'memory' },
       cassandra: null,
+      objects: Object.values(services).some((s) => s.needs.includes('objects'))
+        ? { impl: 'folder', dir: join(dataDir, 'objects') }
+        : null,
       identity:
         publicKey && privateKey ? { keys: 'configured', publicKey, privateKey } : { keys: 'ephemeral' },
       peers: { transport: 'in-process', urls: peerUrls('http://{name}.internal') },
@@ -163,6 +180,15 @@ export function planStart({ target, services, config, homeDir }: PlanInput): Sta
       ? {
           contactPoints: require('CASSANDRA_CONTACT_POINTS', `${name} needs cassandra`),
           localDataCenter: config.CASSANDRA_LOCAL_DC,
+        }
+      : null,
+    objects: needs.has('objects')
+      ? {
+          impl: 's3',
+          bucket: require('SWITCHYARD_S3_BUCKET', `${name} needs objects (S3)`),
+          region: config.SWITCHYARD_S3_REGION,
+          endpoint: config.SWITCHYARD_S3_ENDPOINT,
+          credentials: s3Credentials(config, issues),
         }
       : null,
     identity: {
@@ -219,6 +245,26 @@ export function embeddedDatabaseDir(
   homeDir: string,
 ): string | undefined {
   return target === 'all' ? pgliteIn(resolveDataDir(config, homeDir)).dataDir : undefined
+}
+
+/** The configured key pair, or undefined for the SDK's default chain; half a pair is an issue. */
+function s3Credentials(
+  config: RuntimeConfig,
+  issues: ConfigIssue[],
+): { accessKeyId: string; secretAccessKey: string } | undefined {
+  const accessKeyId = config.SWITCHYARD_S3_ACCESS_KEY_ID
+  const secretAccessKey = config.SWITCHYARD_S3_SECRET_ACCESS_KEY
+  if (accessKeyId !== undefined && secretAccessKey !== undefined) return { accessKeyId, secretAccessKey }
+  if (accessKeyId === undefined && secretAccessKey === undefined) return undefined
+  const [key, other] =
+    accessKeyId === undefined
+      ? ['SWITCHYARD_S3_ACCESS_KEY_ID', 'SWITCHYARD_S3_SECRET_ACCESS_KEY']
+      : ['SWITCHYARD_S3_SECRET_ACCESS_KEY', 'SWITCHYARD_S3_ACCESS_KEY_ID']
+  issues.push({
+    key,
+    message: `missing; required because ${other} is set (set both, or neither for the default chain)`,
+  })
+  return undefined
 }
 
 /** Every service's URL from a template in which `{name}` stands for the service name. */

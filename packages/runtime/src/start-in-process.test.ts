@@ -1,6 +1,7 @@
-import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { access, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { text } from 'node:stream/consumers'
 import { ConfigError } from '@switchyard/config'
 import { defineService } from '@switchyard/kit'
 import { Type } from 'typebox'
@@ -17,7 +18,7 @@ function registry(migrationsDir: string): ServiceRegistry {
       RAG_TOP_K: Type.Integer({ minimum: 1, default: 8 }),
     }),
     calls: ['admin'],
-    needs: ['sql', 'bus'],
+    needs: ['sql', 'bus', 'objects'],
     migrationsDir,
     plugin: async (app, ctx) => {
       const open = { config: { public: true } }
@@ -31,6 +32,13 @@ function registry(migrationsDir: string): ServiceRegistry {
           (error: Error) => ({ error: error.message }),
         ),
       )
+      app.put('/rag/objects/:name', open, async (request) => {
+        const { name } = request.params as { name: string }
+        const objects = ctx.objects
+        if (objects === undefined) throw new Error('rag lists objects in needs but got none')
+        await objects.put(`org_1/${name}`, new TextEncoder().encode(String(request.body)))
+        return { read: await text(await objects.get(`org_1/${name}`)) }
+      })
       app.get('/rag/ask-admin', open, async () => {
         const res = await ctx.dispatcher.request({
           origin: ctx.serviceUrl('admin'),
@@ -49,6 +57,9 @@ function registry(migrationsDir: string): ServiceRegistry {
     plugin: async (app, ctx) => {
       app.get('/admin/ping', { config: { public: true } }, async () => ({
         pings: await ctx.state.values.increment('pings', 1),
+      }))
+      app.get('/admin/has-objects', { config: { public: true } }, async () => ({
+        objects: ctx.objects !== undefined,
       }))
     },
   })
@@ -103,10 +114,30 @@ test('one service calls another in-process, without a listener, through ctx.disp
   expect(second?.json()).toEqual({ status: 200, body: { pings: 2 } })
 })
 
+test('a service that needs objects stores them in a folder under the data dir; the others get none', async () => {
+  const res = await switchyard.apps.rag?.inject({
+    method: 'PUT',
+    url: '/rag/objects/report.txt',
+    headers: { 'content-type': 'text/plain' },
+    payload: 'quarterly numbers',
+  })
+  expect(res?.json()).toEqual({ read: 'quarterly numbers' })
+  expect(await readFile(join(root, 'data', 'objects', 'org_1', 'report.txt~'), 'utf8')).toBe(
+    'quarterly numbers',
+  )
+  const admin = await switchyard.apps.admin?.inject({ method: 'GET', url: '/admin/has-objects' })
+  expect(admin?.json()).toEqual({ objects: false })
+})
+
 test('readiness checks exactly the backends in use', async () => {
   const res = await switchyard.app.inject({ method: 'GET', url: '/readyz' })
   expect(res.statusCode).toBe(200)
-  expect(Object.keys(res.json().checks).sort()).toEqual(['bus:in-process', 'sql:pglite', 'state:memory'])
+  expect(Object.keys(res.json().checks).sort()).toEqual([
+    'bus:in-process',
+    'objects:folder',
+    'sql:pglite',
+    'state:memory',
+  ])
 })
 
 test('every bad key of every service is reported in one ConfigError, before anything opens', async () => {

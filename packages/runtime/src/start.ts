@@ -16,6 +16,13 @@ import {
   type ServiceDefinition,
   serveMetrics,
 } from '@switchyard/kit'
+import {
+  createFolderObjectStore,
+  createS3ObjectStore,
+  ensureBucket,
+  type OwnedObjectStore,
+  type S3ObjectStoreOptions,
+} from '@switchyard/object-store'
 import { connectRedis, createMemoryState, createRedisState, type SharedState } from '@switchyard/state'
 import { createLogger, createMetricsRegistry, type TelemetryHandle } from '@switchyard/telemetry'
 import { Client as CassandraClient } from 'cassandra-driver'
@@ -30,6 +37,7 @@ import { type LocalPostgresOpening, PGLITE_MAX_CONNECTIONS, startLocalPostgres }
 import {
   type CassandraPlan,
   type MigratePlan,
+  type ObjectsPlan,
   planMigrate,
   planStart,
   type ServiceRegistry,
@@ -139,6 +147,7 @@ async function startWith(
     const bus = plan.bus && (await openBus(plan.bus, closers, logger, metrics))
     const state = plan.state && (await openState(plan.state, closers, logger))
     const cassandra = plan.cassandra && (await openCassandra(plan.cassandra, closers))
+    const objects = plan.objects && (await openObjects(plan.objects, closers))
     const keys =
       plan.identity.keys === 'ephemeral'
         ? generateInternalKeyPair()
@@ -155,6 +164,7 @@ async function startWith(
       ...(opening && { sql: [`sql:${plan.sql?.impl}`, () => opening.then((sql) => sql.ping())] }),
       ...(bus && { bus: [`bus:${plan.bus?.impl}`, () => bus.ready()] }),
       ...(state && { state: [`state:${plan.state?.impl}`, () => state.ping()] }),
+      ...(objects && { objects: [`objects:${plan.objects?.impl}`, () => objects.ping()] }),
       ...(cassandra && {
         cassandra: [
           'cassandra',
@@ -241,6 +251,7 @@ async function startWith(
         state: state && needs.has('state') ? state : unwired<SharedState>('state', service.name),
         ...(sql && needs.has('sql') && { sql: sql.pool }),
         ...(cassandra && needs.has('cassandra') && { cassandra }),
+        ...(objects && needs.has('objects') && { objects }),
         ...(signer && service.signsInternalTokens && { signer }),
         serviceUrl: (name: ServiceName) => plan.peers.urls[name],
         dispatcher: createPeerDispatcher({
@@ -422,7 +433,32 @@ async function openState(
   return state
 }
 
-const allBackends: readonly Backend[] = ['sql', 'bus', 'state', 'cassandra']
+/**
+ * A folder, or a bucket made at start if it is missing (a first deploy needs no manual step).
+ * Its closer is registered before the first await, like the others.
+ */
+async function openObjects(plan: ObjectsPlan, closers: Closers): Promise<OwnedObjectStore> {
+  if (plan.impl === 'folder') {
+    const store = createFolderObjectStore(plan.dir)
+    closers.add('objects', () => store.close())
+    return store
+  }
+  const options: S3ObjectStoreOptions = {
+    bucket: plan.bucket,
+    client: {
+      region: plan.region,
+      // An S3-compatible server (MinIO) is addressed by path: no DNS name per bucket.
+      ...(plan.endpoint !== undefined && { endpoint: plan.endpoint, forcePathStyle: true }),
+      ...(plan.credentials && { credentials: plan.credentials }),
+    },
+  }
+  const store = createS3ObjectStore(options)
+  closers.add('objects', () => store.close())
+  await ensureBucket(options)
+  return store
+}
+
+const allBackends: readonly Backend[] = ['sql', 'bus', 'state', 'cassandra', 'objects']
 
 function originOf(host: string, port: number): string {
   const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host
