@@ -2,22 +2,33 @@ import { type Static, Type } from 'typebox'
 import { defineTopic } from '../topic.ts'
 import { Id, OrgId, Timestamp } from './common.ts'
 
-export const RagDocumentStatus = Type.Enum(['processing', 'ready', 'failed'])
-export type RagDocumentStatus = Static<typeof RagDocumentStatus>
+/** A vector store file's status, as OpenAI names it. */
+export const RagFileStatus = Type.Enum(['in_progress', 'completed', 'failed', 'cancelled'])
+export type RagFileStatus = Static<typeof RagFileStatus>
 
-/** A document's ingestion status changed. Producer: rag worker. Consumer: rag API (and UIs through it). */
+/**
+ * A vector store file's ingestion status changed (progress included). Producer: rag worker, after
+ * it wrote the same state to the file's row. Consumers: whoever follows ingestion (UIs, audit).
+ */
 export const RagDocumentsV1 = Type.Object({
   orgId: OrgId,
-  collectionId: Id,
-  documentId: Id,
-  status: RagDocumentStatus,
-  /** Chunks stored; set when status is ready. */
-  chunkCount: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
-  /** Set when status is failed, e.g. RAG_ERR_UNSUPPORTED_TYPE. */
-  errorCode: Type.Union([Type.String({ minLength: 1 }), Type.Null()]),
+  vectorStoreId: Id,
+  fileId: Id,
+  /** The generation of rag.ingest.v1 this status belongs to. */
+  generation: Type.Integer({ minimum: 1 }),
+  status: RagFileStatus,
+  /** Set when status is failed, e.g. `{ code: 'RAG_ERR_UNSUPPORTED_TYPE', message: '...' }`. */
+  lastError: Type.Union([
+    Type.Object({ code: Type.String({ minLength: 1 }), message: Type.String() }),
+    Type.Null(),
+  ]),
+  /** Chunks embedded and stored so far. */
+  chunksDone: Type.Integer({ minimum: 0 }),
+  /** Chunks the file makes, once it is parsed and chunked; null before. */
+  chunksTotal: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
   occurredAt: Timestamp,
 })
 export type RagDocumentsV1 = Static<typeof RagDocumentsV1>
 
-/** Keyed by documentId, like rag.ingest.v1. */
+/** Keyed by `<vectorStoreId>/<fileId>`, like rag.ingest.v1. */
 export const ragDocumentsV1 = defineTopic('rag.documents.v1', RagDocumentsV1)
