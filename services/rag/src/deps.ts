@@ -1,0 +1,12 @@
+import type { EventBus } from '@switchyard/events'
+import type { SqlPool } from '@switchyard/kit'
+import type { Logger } from 'pino'
+import type { RagConfig } from './config.ts'
+
+/** What rag's features share, built once by the plugin. */
+export interface RagDeps {
+  config: RagConfig
+  pool: SqlPool
+  bus: EventBus
+  logger: Logger
+}
