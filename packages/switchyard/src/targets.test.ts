@@ -8,7 +8,7 @@ const plan = (target: string, env: Record<string, string> = {}) =>
 
 test('all: every registered service on embedded backends, one loopback listener on 8080, ephemeral keys', () => {
   const result = plan('all')
-  expect(result.services.map((s) => s.name)).toEqual(['gateway', 'llm-router', 'chat', 'admin'])
+  expect(result.services.map((s) => s.name)).toEqual(['gateway', 'llm-router', 'chat', 'rag', 'admin'])
   expect(result).toMatchObject({
     shape: 'all',
     sql: { impl: 'pglite', dataDir: '/home/ada/.switchyard/pglite' },
@@ -26,11 +26,12 @@ test('all: every registered service on embedded backends, one loopback listener 
     gateway: ['bus', 'state'],
     'llm-router': ['bus', 'state'],
     chat: ['sql', 'state', 'bus'],
+    rag: ['sql', 'bus'],
     admin: ['sql', 'bus'],
   })
 })
 
 test('an unknown target is refused with every registered one listed', () => {
   expect(() => plan('nope')).toThrow(UnknownTargetError)
-  expect(() => plan('nope')).toThrow('valid targets: all, gateway, llm-router, chat, admin')
+  expect(() => plan('nope')).toThrow('valid targets: all, gateway, llm-router, chat, rag, admin')
 })

@@ -2,6 +2,7 @@ import { adminService } from '@switchyard/admin'
 import { chatService } from '@switchyard/chat'
 import { gatewayService } from '@switchyard/gateway'
 import { llmRouterService } from '@switchyard/llm-router'
+import { ragService } from '@switchyard/rag'
 import type { ServiceRegistry } from '@switchyard/runtime'
 
 /**
@@ -14,5 +15,6 @@ export const services = {
   gateway: gatewayService,
   'llm-router': llmRouterService,
   chat: chatService,
+  rag: ragService,
   admin: adminService,
 } satisfies ServiceRegistry
