@@ -26,7 +26,7 @@ test('all: every registered service on embedded backends, one loopback listener 
     gateway: ['bus', 'state'],
     'llm-router': ['bus', 'state'],
     chat: ['sql', 'state', 'bus'],
-    rag: ['sql', 'bus'],
+    rag: ['sql', 'bus', 'objects'],
     admin: ['sql', 'bus'],
   })
 })

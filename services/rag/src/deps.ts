@@ -1,5 +1,6 @@
 import type { EventBus } from '@switchyard/events'
 import type { SqlPool } from '@switchyard/kit'
+import type { ObjectStore } from '@switchyard/object-store'
 import type { Logger } from 'pino'
 import type { RagConfig } from './config.ts'
 
@@ -9,4 +10,6 @@ export interface RagDeps {
   pool: SqlPool
   bus: EventBus
   logger: Logger
+  /** Originals of uploaded files. */
+  objects: ObjectStore
 }

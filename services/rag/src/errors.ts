@@ -51,6 +51,12 @@ export const ragErrors = {
     '%s',
     400,
   ),
+  /** The runtime gave the plugin no object store (rag lists 'objects' in its needs). */
+  NoObjectStore: createServiceError(
+    'RAG_ERR_NO_OBJECT_STORE',
+    'rag needs an object store for originals',
+    500,
+  ),
   /** The runtime gave the plugin no SQL pool, or one without transactions. */
   NoSql: createServiceError('RAG_ERR_NO_SQL', 'rag needs a SQL pool with connect() (pg.Pool)', 500),
 }

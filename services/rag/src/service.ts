@@ -10,7 +10,7 @@ export const ragService = defineService({
   calls: ['llm-router'],
   // sql: files, vector stores, chunks (pgvector); bus: rag.ingest.v1 out and in (the worker),
   // rag.documents.v1 out.
-  needs: ['sql', 'bus'],
+  needs: ['sql', 'bus', 'objects'],
   migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
   plugin: ragPlugin,
 })
