@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest'
-import { autoChunking, type ChunkingStrategy, chunkDocument, chunkingLimits } from './chunk.ts'
+import { autoChunking, type Chunk, type ChunkingStrategy, chunkDocument, chunkingLimits } from './chunk.ts'
 import { markdownDocument } from './parse/md.ts'
 import { parseTxt } from './parse/txt.ts'
 import { loadTokenCounter } from './tokenizer.ts'
@@ -35,8 +35,14 @@ test('every chunk is its span of the original, within the token limit counted wi
   }
   expect(chunks.map((c) => c.index)).toEqual(chunks.map((_, i) => i))
   // Sections are never mixed: the heading path tells which one a chunk belongs to.
-  expect(new Set(chunks.map((c) => c.headingPath.join('/')))).toEqual(new Set(['Guide', 'Guide/Install', 'Guide/Use']))
-  expect(chunks.filter((c) => c.headingPath.join('/') === 'Guide/Install').every((c) => /install|more/.test(c.text))).toBe(true)
+  expect(new Set(chunks.map((c) => c.headingPath.join('/')))).toEqual(
+    new Set(['Guide', 'Guide/Install', 'Guide/Use']),
+  )
+  expect(
+    chunks
+      .filter((c) => c.headingPath.join('/') === 'Guide/Install')
+      .every((c) => /install|more/.test(c.text)),
+  ).toBe(true)
   expect(chunks.at(-1)).toMatchObject({ text: 'Short.', headingPath: ['Guide', 'Use'] })
 })
 
@@ -45,7 +51,7 @@ test('consecutive chunks of a section overlap by whole sentences, at most the ov
   const chunks = chunkDocument(parseTxt(bytes(text)), small(60, 20), count)
   expect(chunks.length).toBeGreaterThan(3)
   for (let i = 1; i < chunks.length; i++) {
-    const [prev, next] = [chunks[i - 1], chunks[i]] as const
+    const [prev, next] = [chunks[i - 1] as Chunk, chunks[i] as Chunk]
     expect(next.start).toBeGreaterThan(prev.start)
     expect(next.start).toBeLessThan(prev.end)
     const shared = text.slice(next.start, prev.end)
@@ -55,7 +61,8 @@ test('consecutive chunks of a section overlap by whole sentences, at most the ov
   expect(chunks.at(-1)?.end).toBe(text.length)
   // Without overlap, the chunks tile the text.
   const tiles = chunkDocument(parseTxt(bytes(text)), small(60, 0), count)
-  for (let i = 1; i < tiles.length; i++) expect(tiles[i]?.start).toBeGreaterThanOrEqual(tiles[i - 1]?.end as number)
+  for (let i = 1; i < tiles.length; i++)
+    expect(tiles[i]?.start).toBeGreaterThanOrEqual(tiles[i - 1]?.end as number)
 })
 
 test('a chunk prefers to end at a paragraph boundary', () => {
@@ -79,7 +86,12 @@ test('a sentence longer than a chunk is cut at words, and one huge word by chara
   const wordChunks = chunks.filter((c) => c.text.startsWith('word'))
   expect(wordChunks.length).toBeGreaterThan(1)
   expect(wordChunks.map((c) => c.text).join(' ')).toBe(longSentence)
-  expect(chunks.filter((c) => c.text.startsWith('x')).map((c) => c.text).join('')).toBe(blob)
+  expect(
+    chunks
+      .filter((c) => c.text.startsWith('x'))
+      .map((c) => c.text)
+      .join(''),
+  ).toBe(blob)
 })
 
 test('content hashes change only for chunks whose text or heading changed', () => {

@@ -64,7 +64,9 @@ export function chunkDocument(doc: ParsedDocument, strategy: ChunkingStrategy, c
     const prefix = headingPrefix(headingPath)
     // The heading path is read by the model too; keep at least half of each chunk for the text.
     const budget = Math.max(maxTokens - (prefix === '' ? 0 : count(prefix)), Math.ceil(maxTokens / 2))
-    const units = section.flatMap((unit) => (unit.tokens > budget ? splitLong(doc.text, unit, budget, count) : [unit]))
+    const units = section.flatMap((unit) =>
+      unit.tokens > budget ? splitLong(doc.text, unit, budget, count) : [unit],
+    )
     for (const [first, last] of pack(units, budget, overlapTokens)) {
       const start = (units[first] as Unit).start
       const end = (units[last] as Unit).end
@@ -87,7 +89,8 @@ export function chunkDocument(doc: ParsedDocument, strategy: ChunkingStrategy, c
   for (const block of doc.blocks) {
     if (block.kind === 'heading') {
       flush()
-      while (headings.length > 0 && (headings.at(-1) as { level: number }).level >= block.level) headings.pop()
+      while (headings.length > 0 && (headings.at(-1) as { level: number }).level >= block.level)
+        headings.pop()
       if (block.title !== '') headings.push({ level: block.level, title: block.title })
       continue
     }
@@ -191,7 +194,8 @@ function splitLong(text: string, unit: Unit, budget: number, count: CountTokens)
     // One word over budget: cut it by characters, halving until a piece fits.
     while (used > budget) {
       let cut = wordEnd
-      while (cut - start > 1 && count(text.slice(start, cut)) > budget) cut = start + Math.floor((cut - start) / 2)
+      while (cut - start > 1 && count(text.slice(start, cut)) > budget)
+        cut = start + Math.floor((cut - start) / 2)
       pieces.push(piece(text, start, cut, count, false))
       start = cut
       used = count(text.slice(start, wordEnd))

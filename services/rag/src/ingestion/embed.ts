@@ -1,27 +1,24 @@
-import type { Identity } from '@switchyard/contracts'
 import OpenAI from 'openai'
 
-/** Makes embeddings for a caller: their identity is who the llm-router bills and limits. */
+/** Makes embeddings for a caller: the identity in their token is who the llm-router bills and limits. */
 export interface Embedder {
-  /** One vector per input, in order. */
-  embed(model: string, inputs: readonly string[], identity: Identity): Promise<number[][]>
+  /** One vector per input, in order; `token` is the caller's internal token. */
+  embed(model: string, inputs: readonly string[], token: string): Promise<number[][]>
 }
 
 export interface RouterEmbedderOptions {
   /** The llm-router's OpenAI-compatible base URL and a fetch over the dispatcher (its contracts client). */
   baseURL: string
   fetch: typeof globalThis.fetch
-  /** Mints the short-lived internal token that carries the identity (the worker runs after the request ended). */
-  sign(identity: Identity): Promise<string>
 }
 
 /** Embeddings through the llm-router's `/v1/embeddings`, with the official `openai` client. */
 export function createRouterEmbedder(options: RouterEmbedderOptions): Embedder {
   return {
-    async embed(model, inputs, identity) {
+    async embed(model, inputs, token) {
       // No retries here: the worker retries a whole batch with backoff, and keeps its place.
       const client = new OpenAI({
-        apiKey: await options.sign(identity),
+        apiKey: token,
         baseURL: options.baseURL,
         fetch: options.fetch,
         maxRetries: 0,
@@ -47,6 +44,8 @@ export function isTransient(error: unknown): boolean {
     const status = error.status ?? 0
     return status === 0 || status === 408 || status === 409 || status === 429 || status >= 500
   }
-  // Anything not from the router (the database, the object store) is infrastructure: retry it.
+  // The original is gone (deleted with its file while queued): trying again cannot bring it back.
+  if (error instanceof Error && error.name === 'ObjectNotFoundError') return false
+  // Anything else not from the router (the database, the object store) is infrastructure: retry it.
   return !(error instanceof TypeError)
 }

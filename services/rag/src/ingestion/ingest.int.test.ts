@@ -2,8 +2,9 @@
 // through the official client (the router's place is taken by the fake: this is the worker's own
 // logic; the path through the router is tested with the service).
 import { randomUUID } from 'node:crypto'
+import { Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
-import { type Identity, ragDocumentsV1, type RagDocumentsV1 } from '@switchyard/contracts'
+import { type Identity, type RagDocumentsV1, ragDocumentsV1 } from '@switchyard/contracts'
 import { createInProcessBus, type EventBus } from '@switchyard/events'
 import { migrate } from '@switchyard/runtime'
 import { type FakeUpstream, fakeClock, getInfra, startFakeOpenAI } from '@switchyard/testing'
@@ -54,7 +55,7 @@ beforeEach(() => {
 })
 
 const routerEmbedder = (): Embedder =>
-  createRouterEmbedder({ baseURL: upstream.url, fetch: globalThis.fetch, sign: async (identity) => identity.userId })
+  createRouterEmbedder({ baseURL: upstream.url, fetch: globalThis.fetch })
 
 function deps(over: Partial<IngestDeps> = {}): IngestDeps {
   const clock = fakeClock()
@@ -64,11 +65,14 @@ function deps(over: Partial<IngestDeps> = {}): IngestDeps {
     objects: {
       async get(key) {
         const bytes = objects.get(key)
-        if (bytes === undefined) throw new Error(`no object ${key}`)
-        return bytes
+        if (bytes === undefined)
+          throw Object.assign(new Error(`no object ${key}`), { name: 'ObjectNotFoundError' })
+        return Readable.from([bytes])
       },
     },
     embedder: routerEmbedder(),
+    // The fake upstream takes any key: the user id shows whose identity the call carried.
+    sign: async (identity) => identity.userId,
     countTokens: loadTokenCounter,
     logger: pino({ level: 'silent' }),
     now: clock.now,
@@ -131,7 +135,9 @@ function embeddedInputs(): string[] {
 }
 
 const sections = (n: number, words: string) =>
-  Array.from({ length: n }, (_, i) => `## Part ${i}\n\n${words} number ${i}. It has a second sentence.`).join('\n\n')
+  Array.from({ length: n }, (_, i) => `## Part ${i}\n\n${words} number ${i}. It has a second sentence.`).join(
+    '\n\n',
+  )
 const small = { type: 'static', static: { max_chunk_size_tokens: 100, chunk_overlap_tokens: 0 } }
 
 test('a markdown file ends completed: chunks with offsets, headings, attributes and progress', async () => {
@@ -141,7 +147,13 @@ test('a markdown file ends completed: chunks with offsets, headings, attributes 
   expect(outcome).toEqual({ status: 'completed', chunks: 5, embedded: 5 })
 
   const row = await fileRow(file.vectorStoreId, file.fileId)
-  expect(row).toMatchObject({ status: 'completed', last_error: null, chunks_done: 5, chunks_total: 5, lease_until: null })
+  expect(row).toMatchObject({
+    status: 'completed',
+    last_error: null,
+    chunks_done: 5,
+    chunks_total: 5,
+    lease_until: null,
+  })
   const chunks = await chunkRows(file.fileId)
   expect(chunks.map((c) => c.chunk_index)).toEqual([0, 1, 2, 3, 4])
   for (const c of chunks) {
@@ -156,14 +168,11 @@ test('a markdown file ends completed: chunks with offsets, headings, attributes 
   expect(embeddedInputs()[2]).toBe(`Manual > Part 2\n\n${chunks[2]?.text}`)
   expect(upstream.requests[0]?.headers.authorization).toBe('Bearer user_alice')
   // Batches of 2: progress 0/5, 2/5, 4/5, 5/5, then completed.
-  const mine = () => events.filter((e) => e.fileId === file.fileId).map((e) => `${e.status} ${e.chunksDone}/${e.chunksTotal}`)
-  await expect.poll(mine).toEqual([
-    'in_progress 0/5',
-    'in_progress 2/5',
-    'in_progress 4/5',
-    'in_progress 5/5',
-    'completed 5/5',
-  ])
+  const mine = () =>
+    events.filter((e) => e.fileId === file.fileId).map((e) => `${e.status} ${e.chunksDone}/${e.chunksTotal}`)
+  await expect
+    .poll(mine)
+    .toEqual(['in_progress 0/5', 'in_progress 2/5', 'in_progress 4/5', 'in_progress 5/5', 'completed 5/5'])
 })
 
 test('re-ingesting an edited file re-embeds only the chunks whose text changed', async () => {
@@ -173,7 +182,10 @@ test('re-ingesting an edited file re-embeds only the chunks whose text changed',
   const before = await chunkRows(file.fileId)
   upstream.reset()
 
-  objects.set(file.objectKey, new TextEncoder().encode(md.replace('Original text number 4', 'Edited text number 4')))
+  objects.set(
+    file.objectKey,
+    new TextEncoder().encode(md.replace('Original text number 4', 'Edited text number 4')),
+  )
   await pool.query(
     `UPDATE vector_store_files SET status = 'in_progress', generation = 2 WHERE vector_store_id = $1 AND file_id = $2`,
     [file.vectorStoreId, file.fileId],
@@ -182,13 +194,25 @@ test('re-ingesting an edited file re-embeds only the chunks whose text changed',
   expect(outcome).toEqual({ status: 'completed', chunks: 6, embedded: 1 })
   expect(embeddedInputs()).toEqual([expect.stringContaining('Edited text number 4')])
   const after = await chunkRows(file.fileId)
-  expect(after.filter((c, i) => c.content_hash !== before[i]?.content_hash).map((c) => c.chunk_index)).toEqual([4])
+  expect(
+    after.filter((c, i) => c.content_hash !== before[i]?.content_hash).map((c) => c.chunk_index),
+  ).toEqual([4])
 
   // Rechunked shorter (one section removed): the extra chunk goes.
-  const shorter = `# Manual\n\n${sections(5, 'Original text')}\n`.replace('Original text number 4', 'Edited text number 4')
+  const shorter = `# Manual\n\n${sections(5, 'Original text')}\n`.replace(
+    'Original text number 4',
+    'Edited text number 4',
+  )
   objects.set(file.objectKey, new TextEncoder().encode(shorter))
-  await pool.query(`UPDATE vector_store_files SET status = 'in_progress', generation = 3 WHERE file_id = $1`, [file.fileId])
-  expect(await ingestFile(deps(), { ...file, generation: 3 })).toMatchObject({ status: 'completed', chunks: 5, embedded: 0 })
+  await pool.query(
+    `UPDATE vector_store_files SET status = 'in_progress', generation = 3 WHERE file_id = $1`,
+    [file.fileId],
+  )
+  expect(await ingestFile(deps(), { ...file, generation: 3 })).toMatchObject({
+    status: 'completed',
+    chunks: 5,
+    embedded: 0,
+  })
   expect((await chunkRows(file.fileId)).map((c) => c.chunk_index)).toEqual([0, 1, 2, 3, 4])
 })
 
@@ -199,17 +223,24 @@ test('a worker that dies mid-file leaves it to the next, which finishes with no 
   let calls = 0
   let wake: () => void = () => {}
   const stuck: Embedder = {
-    async embed(model, inputs, identity) {
+    async embed(model, inputs, token) {
       if (++calls === 2) await new Promise<void>((resolve) => (wake = resolve))
-      return routerEmbedder().embed(model, inputs, identity)
+      return routerEmbedder().embed(model, inputs, token)
     },
   }
   const zombie = ingestFile(deps({ embedder: stuck, now: clock.now }), file)
   await expect.poll(() => calls).toBe(2)
-  expect(await fileRow(file.vectorStoreId, file.fileId)).toMatchObject({ status: 'in_progress', chunks_done: 2, chunks_total: 7 })
+  expect(await fileRow(file.vectorStoreId, file.fileId)).toMatchObject({
+    status: 'in_progress',
+    chunks_done: 2,
+    chunks_total: 7,
+  })
 
   // Within its lease, nobody takes the file over.
-  const next = await startIngestionWorker(deps({ now: clock.now }), { sweepIntervalMs: 0, unclaimedAfterMs: 30_000 })
+  const next = await startIngestionWorker(deps({ now: clock.now }), {
+    sweepIntervalMs: 0,
+    unclaimedAfterMs: 30_000,
+  })
   onTestFinished(() => next.close())
   expect(await next.sweep()).toEqual([])
   clock.advance(60_001)
@@ -223,29 +254,45 @@ test('a worker that dies mid-file leaves it to the next, which finishes with no 
   expect(await zombie).toEqual({ status: 'skipped' })
   const chunks = await chunkRows(file.fileId)
   expect(chunks.map((c) => c.chunk_index)).toEqual([0, 1, 2, 3, 4, 5, 6])
-  expect(await fileRow(file.vectorStoreId, file.fileId)).toMatchObject({ status: 'completed', chunks_done: 7 })
+  expect(await fileRow(file.vectorStoreId, file.fileId)).toMatchObject({
+    status: 'completed',
+    chunks_done: 7,
+  })
 })
 
 test('the router down: the file stays in progress and is retried with backoff until it completes', async () => {
   const file = await attach('notes.txt', 'Some notes.\n\nMore notes.')
   const clock = fakeClock()
   upstream.setBehavior({ status: 503, failTimes: 2 })
-  const worker = await startIngestionWorker(deps({ now: clock.now }), { sweepIntervalMs: 0, unclaimedAfterMs: 30_000 })
+  const worker = await startIngestionWorker(deps({ now: clock.now }), {
+    sweepIntervalMs: 0,
+    unclaimedAfterMs: 30_000,
+  })
   onTestFinished(() => worker.close())
 
   const first = await ingestFile(deps({ now: clock.now }), file)
   expect(first).toMatchObject({ status: 'retrying', retryAt: clock.now() + 1_000 })
-  expect(await fileRow(file.vectorStoreId, file.fileId)).toMatchObject({ status: 'in_progress', last_error: null })
+  expect(await fileRow(file.vectorStoreId, file.fileId)).toMatchObject({
+    status: 'in_progress',
+    last_error: null,
+  })
   expect(await worker.sweep()).toEqual([])
   clock.advance(1_000)
   // Second attempt fails too: the delay doubles.
-  expect(await worker.sweep()).toEqual([expect.objectContaining({ status: 'retrying', retryAt: clock.now() + 2_000 })])
+  expect(await worker.sweep()).toEqual([
+    expect.objectContaining({ status: 'retrying', retryAt: clock.now() + 2_000 }),
+  ])
   clock.advance(2_000)
   expect(await worker.sweep()).toEqual([{ status: 'completed', chunks: 1, embedded: 1 }])
 })
 
 test.each([
-  ['corrupt.pdf', tinyPdf([['A page.']]).slice(0, 80), 'invalid_file', /^the file is not a readable PDF file: /],
+  [
+    'corrupt.pdf',
+    tinyPdf([['A page.']]).slice(0, 80),
+    'invalid_file',
+    /^the file is not a readable PDF file: /,
+  ],
   ['empty.txt', new Uint8Array(), 'invalid_file', /^the file is empty$/],
   ['picture.png', new Uint8Array([0x89, 0x50, 0x4e, 0x47]), 'unsupported_file', /extension \.png/],
 ])('%s ends failed with a reason, no chunks and no embeddings', async (name, bytes, code, message) => {
@@ -266,5 +313,8 @@ test('an unknown embedding model is a permanent failure; an overtaken request ch
   const other = await attach('b.txt', 'Text.')
   await pool.query(`UPDATE vector_store_files SET generation = 2 WHERE file_id = $1`, [other.fileId])
   expect(await ingestFile(deps(), other)).toEqual({ status: 'skipped' })
-  expect(await fileRow(other.vectorStoreId, other.fileId)).toMatchObject({ status: 'in_progress', chunks_total: null })
+  expect(await fileRow(other.vectorStoreId, other.fileId)).toMatchObject({
+    status: 'in_progress',
+    chunks_total: null,
+  })
 })

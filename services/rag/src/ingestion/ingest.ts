@@ -1,19 +1,23 @@
 // One file's ingestion: claim it, read its original, parse, chunk, embed what changed, write the
 // chunks, and move its status on. Every write is guarded by the row's generation, so a run that a
 // newer request overtook (attached again, rechunked, cancelled) stops without changing anything.
+import type { Readable } from 'node:stream'
+import { buffer } from 'node:stream/consumers'
 import type { Identity } from '@switchyard/contracts'
 import { ragDocumentsV1 } from '@switchyard/contracts'
 import type { EventBus } from '@switchyard/events'
 import type { SqlPool } from '@switchyard/kit'
+import { toSql } from 'pgvector'
 import type { Logger } from 'pino'
 import { ensureVectorIndex } from '../search/vector-index.ts'
-import { type Chunk, type ChunkingStrategy, chunkDocument, type CountTokens } from './chunk.ts'
+import { type Chunk, type ChunkingStrategy, type CountTokens, chunkDocument } from './chunk.ts'
 import { type Embedder, isTransient } from './embed.ts'
 import { documentType, ParseFailure, parseDocument } from './parse/index.ts'
 
 /** What ingestion reads originals from: the object store port (ctx.objects). */
 export interface OriginalStore {
-  get(key: string): Promise<Uint8Array>
+  /** The object's bytes; rejects with an error named ObjectNotFoundError when there is none. */
+  get(key: string): Promise<Readable>
 }
 
 export interface IngestDeps {
@@ -21,6 +25,11 @@ export interface IngestDeps {
   bus: EventBus
   objects: OriginalStore
   embedder: Embedder
+  /**
+   * Mints an internal token for the identity that asked for the ingestion: the worker runs after
+   * that request ended, and the router must bill and limit the embeddings to it.
+   */
+  sign(identity: Identity): Promise<string>
   countTokens: () => Promise<CountTokens>
   logger: Logger
   /** Epoch milliseconds; leases and retries are timed with it. */
@@ -102,7 +111,10 @@ async function settle(deps: IngestDeps, request: IngestRequest, source: Source):
       [request.orgId, request.vectorStoreId, request.fileId, request.generation, new Date(retryAt)],
     )
     if (rowCount === 0) throw new Overtaken()
-    deps.logger.warn({ err: error, fileId: request.fileId, retryAt: new Date(retryAt) }, 'ingestion will be retried')
+    deps.logger.warn(
+      { err: error, fileId: request.fileId, retryAt: new Date(retryAt) },
+      'ingestion will be retried',
+    )
     return { status: 'retrying', retryAt, message }
   }
 }
@@ -110,7 +122,7 @@ async function settle(deps: IngestDeps, request: IngestRequest, source: Source):
 async function run(deps: IngestDeps, request: IngestRequest, source: Source): Promise<IngestOutcome> {
   const { sql } = deps
   const keys = [request.orgId, request.vectorStoreId, request.fileId]
-  const bytes = await deps.objects.get(source.objectKey)
+  const bytes = new Uint8Array(await buffer(await deps.objects.get(source.objectKey)))
   const doc = await parseDocument(bytes, documentType(source.filename, source.contentType))
   const chunks = chunkDocument(doc, source.strategy, await deps.countTokens())
 
@@ -145,11 +157,12 @@ async function run(deps: IngestDeps, request: IngestRequest, source: Source): Pr
       const vectors = await deps.embedder.embed(
         source.embeddingModel,
         missing.map((chunk) => chunk.embeddingInput),
-        request.identity,
+        await deps.sign(request.identity),
       )
       const dims = vectors[0]?.length ?? 0
       await ensureVectorIndex(sql, dims)
-      missing.forEach((chunk, j) => reusable.set(chunk.hash, `[${(vectors[j] as number[]).join(',')}]`))
+      for (const [j, chunk] of missing.entries())
+        reusable.set(chunk.hash, toSql(vectors[j] as number[]) as string)
       embedded += missing.length
     }
     await writeChunks(deps, request, source, batch, reusable)
@@ -262,7 +275,12 @@ async function writeChunks(
 }
 
 /** Records progress and renews the lease; a row at another generation means this run was overtaken. */
-async function progress(deps: IngestDeps, request: IngestRequest, done: number, total: number): Promise<void> {
+async function progress(
+  deps: IngestDeps,
+  request: IngestRequest,
+  done: number,
+  total: number,
+): Promise<void> {
   const now = deps.now()
   const { rowCount } = await deps.sql.query(
     `UPDATE vector_store_files SET chunks_done = $5, chunks_total = $6, lease_until = $7, updated_at = $8

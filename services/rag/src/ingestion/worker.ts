@@ -20,7 +20,10 @@ export interface IngestionWorker {
 /** Consumer group of the workers: each request goes to one of them. */
 export const ingestGroup = 'rag-worker'
 
-export async function startIngestionWorker(deps: IngestDeps, options: WorkerOptions): Promise<IngestionWorker> {
+export async function startIngestionWorker(
+  deps: IngestDeps,
+  options: WorkerOptions,
+): Promise<IngestionWorker> {
   const running = new Set<Promise<unknown>>()
   const track = <T>(work: Promise<T>): Promise<T> => {
     running.add(work)
@@ -61,7 +64,7 @@ export async function startIngestionWorker(deps: IngestDeps, options: WorkerOpti
   }
 }
 
-interface Unfinished {
+type Unfinished = {
   org_id: string
   vector_store_id: string
   file_id: string

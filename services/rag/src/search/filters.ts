@@ -47,8 +47,9 @@ export function compileFilter(filter: Filter, column: string, firstParam: number
     return `$${firstParam + values.length - 1}`
   }
   const compile = (f: Filter, path: string): string => {
-    if (f.type === 'and' || f.type === 'or') {
-      if (f.filters.length === 0) throw new InvalidFilter(`an '${f.type}' filter needs at least one filter`, `${path}.filters`)
+    if ('filters' in f) {
+      if (f.filters.length === 0)
+        throw new InvalidFilter(`an '${f.type}' filter needs at least one filter`, `${path}.filters`)
       const parts = f.filters.map((sub, i) => compile(sub, `${path}.filters[${i}]`))
       return `(${parts.join(f.type === 'and' ? ' AND ' : ' OR ')})`
     }

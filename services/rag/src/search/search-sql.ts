@@ -98,7 +98,8 @@ export function searchSql(input: SearchSqlInput): SearchSql {
     )`)
   }
   let scored: string
-  if (input.mode === 'vector') scored = 'SELECT id, greatest(max(similarity), 0) AS score FROM vec GROUP BY id'
+  if (input.mode === 'vector')
+    scored = 'SELECT id, greatest(max(similarity), 0) AS score FROM vec GROUP BY id'
   else if (input.mode === 'fulltext') scored = 'SELECT id, max(rank_score) AS score FROM fts GROUP BY id'
   else {
     const lists = bind(2 * input.queries.length)

@@ -6,10 +6,10 @@ import { migrate } from '@switchyard/runtime'
 import { getInfra } from '@switchyard/testing'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import type { SearchSqlInput } from './search-sql.ts'
 import { searchChunks } from './search.ts'
+import type { SearchSqlInput } from './search-sql.ts'
 import { searchSql } from './search-sql.ts'
-import { seedStore, seededVector, vectorLiteral } from './test-seed.ts'
+import { seededVector, seedStore, vectorLiteral } from './test-seed.ts'
 
 const database = `switchyard_rag_${randomUUID().replaceAll('-', '')}`
 const migrationsDir = fileURLToPath(new URL('../../migrations', import.meta.url))
@@ -31,7 +31,11 @@ beforeAll(async () => {
   url.pathname = `/${database}`
   pool = new pg.Pool({ connectionString: url.toString(), max: 4 })
   pool.on('error', () => {})
-  indexPool = new pg.Pool({ connectionString: url.toString(), max: 2, options: '-c enable_seqscan=off -c enable_bitmapscan=off -c enable_sort=off' })
+  indexPool = new pg.Pool({
+    connectionString: url.toString(),
+    max: 2,
+    options: '-c enable_seqscan=off -c enable_bitmapscan=off -c enable_sort=off',
+  })
   indexPool.on('error', () => {})
   await migrate(pool, [{ name: 'rag', migrationsDir }])
 })
@@ -66,7 +70,10 @@ describe('a store of 2,000 chunks where one file in a hundred is tagged rare', (
       files: Array.from({ length: 100 }, (_, f) => ({
         fileId: `file-big-${f}`,
         attributes: { tag: f === 0 ? 'rare' : 'common', rank: f },
-        chunks: Array.from({ length: 20 }, (_, c) => `chunk ${c} of file ${f} about topic${(f * 20 + c) % 7}`),
+        chunks: Array.from(
+          { length: 20 },
+          (_, c) => `chunk ${c} of file ${f} about topic${(f * 20 + c) % 7}`,
+        ),
       })),
     })
     await pool.query('ANALYZE chunks')
@@ -100,7 +107,9 @@ describe('a store of 2,000 chunks where one file in a hundred is tagged rare', (
       const plan = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${statement.text}`, statement.values)
       await client.query('COMMIT')
       expect(plain.rows[0]?.results.length).toBeLessThan(10)
-      expect(plan.rows.map((r) => r['QUERY PLAN']).join('\n')).toMatch(/Index Scan using chunks_embedding_384/)
+      expect(plan.rows.map((r) => r['QUERY PLAN']).join('\n')).toMatch(
+        /Index Scan using chunks_embedding_384/,
+      )
     } finally {
       client.release()
     }
@@ -124,7 +133,13 @@ describe('a store of 2,000 chunks where one file in a hundred is tagged rare', (
         type: 'or',
         filters: [
           { type: 'eq', key: 'rank', value: 7 },
-          { type: 'and', filters: [{ type: 'gte', key: 'rank', value: 50 }, { type: 'lt', key: 'rank', value: 51 }] },
+          {
+            type: 'and',
+            filters: [
+              { type: 'gte', key: 'rank', value: 50 },
+              { type: 'lt', key: 'rank', value: 51 },
+            ],
+          },
         ],
       },
       (f: number) => f === 7 || f === 50,
@@ -142,7 +157,15 @@ describe('a store of 2,000 chunks where one file in a hundred is tagged rare', (
   test('a filter on a key no file has is reported, with the keys that are known left out', async () => {
     const { unknownKeys } = await searchChunks(
       pool,
-      base({ filter: { type: 'and', filters: [{ type: 'eq', key: 'tag', value: 'x' }, { type: 'eq', key: 'colour', value: 'red' }] } }),
+      base({
+        filter: {
+          type: 'and',
+          filters: [
+            { type: 'eq', key: 'tag', value: 'x' },
+            { type: 'eq', key: 'colour', value: 'red' },
+          ],
+        },
+      }),
     )
     expect(unknownKeys).toEqual(['colour'])
   })
@@ -171,7 +194,13 @@ describe('full text and hybrid', () => {
   test('fulltext matches stemmed terms and ranks the chunk holding more of them first', async () => {
     const { hits } = await searchChunks(
       pool,
-      base({ vectorStoreId: 'vs_text', mode: 'fulltext', queries: ['flutter of wings in supersonic flows'], vectors: [], dims: 8 }),
+      base({
+        vectorStoreId: 'vs_text',
+        mode: 'fulltext',
+        queries: ['flutter of wings in supersonic flows'],
+        vectors: [],
+        dims: 8,
+      }),
     )
     expect(hits[0]?.text).toMatch(/^The wing flutter/)
     expect(hits.map((h) => h.text)).toContain('Heat transfer to blunt bodies in hypersonic flow.')
@@ -196,11 +225,19 @@ describe('full text and hybrid', () => {
   })
 
   test('score_threshold drops what scores below it', async () => {
-    const all = await searchChunks(pool, base({ vectorStoreId: 'vs_text', vectors: [vectorLiteral(seededVector(0, 8))], dims: 8 }))
+    const all = await searchChunks(
+      pool,
+      base({ vectorStoreId: 'vs_text', vectors: [vectorLiteral(seededVector(0, 8))], dims: 8 }),
+    )
     const cut = (all.hits[1]?.score ?? 0) + 1e-9
     const kept = await searchChunks(
       pool,
-      base({ vectorStoreId: 'vs_text', vectors: [vectorLiteral(seededVector(0, 8))], dims: 8, scoreThreshold: cut }),
+      base({
+        vectorStoreId: 'vs_text',
+        vectors: [vectorLiteral(seededVector(0, 8))],
+        dims: 8,
+        scoreThreshold: cut,
+      }),
     )
     expect(kept.hits.map((h) => h.chunk_id)).toEqual([all.hits[0]?.chunk_id])
   })
@@ -232,7 +269,12 @@ test('another org never sees a chunk, even naming the store', async () => {
   }
   const own = await searchChunks(
     pool,
-    base({ orgId: 'org_b', vectorStoreId: 'vs_other', vectors: [vectorLiteral(seededVector(0, 8))], dims: 8 }),
+    base({
+      orgId: 'org_b',
+      vectorStoreId: 'vs_other',
+      vectors: [vectorLiteral(seededVector(0, 8))],
+      dims: 8,
+    }),
   )
   expect(own.hits.map((h) => h.text)).toEqual(['secret wing flutter notes'])
 })

@@ -51,5 +51,8 @@ export async function searchChunks(sql: SqlPool, input: SearchSqlInput): Promise
 
 function read(result: { rows: Record<string, unknown>[] }): SearchOutcome {
   const row = result.rows[0] as { unknown_keys: string[]; results: SearchHit[] }
-  return { unknownKeys: row.unknown_keys, hits: row.results.map((hit) => ({ ...hit, chunk_id: String(hit.chunk_id) })) }
+  return {
+    unknownKeys: row.unknown_keys,
+    hits: row.results.map((hit) => ({ ...hit, chunk_id: String(hit.chunk_id) })),
+  }
 }

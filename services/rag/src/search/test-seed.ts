@@ -56,7 +56,14 @@ export async function seedStore(sql: SqlQueryable, store: SeedStore): Promise<vo
     await sql.query(
       `INSERT INTO vector_store_files (org_id, vector_store_id, file_id, status, attributes, chunking_strategy, chunks_done, chunks_total)
        VALUES ($1, $2, $3, 'completed', $4::jsonb, $5::jsonb, $6, $6)`,
-      [store.orgId, store.vectorStoreId, file.fileId, JSON.stringify(file.attributes), strategy, file.chunks.length],
+      [
+        store.orgId,
+        store.vectorStoreId,
+        file.fileId,
+        JSON.stringify(file.attributes),
+        strategy,
+        file.chunks.length,
+      ],
     )
     const rows = file.chunks.map((text, index) => ({
       index,

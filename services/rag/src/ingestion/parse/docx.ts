@@ -7,7 +7,9 @@ import { htmlDocument } from './html.ts'
 export async function parseDocx(bytes: Uint8Array): Promise<ParsedDocument> {
   let html: string
   try {
-    html = (await mammoth.convertToHtml({ buffer: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) })).value
+    html = (
+      await mammoth.convertToHtml({ buffer: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) })
+    ).value
   } catch (error) {
     throw invalidFile('docx', error)
   }

@@ -16,5 +16,7 @@ export class ParseFailure extends Error {
 export function invalidFile(format: string, error: unknown): ParseFailure {
   if (error instanceof ParseFailure) return error
   const reason = error instanceof Error ? error.message : String(error)
-  return new ParseFailure('invalid_file', `the file is not a readable ${format} file: ${reason}`, { cause: error })
+  return new ParseFailure('invalid_file', `the file is not a readable ${format} file: ${reason}`, {
+    cause: error,
+  })
 }

@@ -10,8 +10,8 @@ export function tinyPdf(pages: readonly (readonly string[])[]): Uint8Array {
   objects[2] = `<< /Type /Pages /Kids [${pageIds.map((id) => `${id} 0 R`).join(' ')}] /Count ${pages.length} >>`
   objects[3] = '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>'
   pages.forEach((lines, i) => {
-    const escape = (s: string) => s.replace(/[\\()]/g, (c) => `\\${c}`)
-    const stream = `BT /F1 12 Tf 14 TL 72 720 Td ${lines.map((l) => `(${escape(l)}) Tj T*`).join(' ')} ET`
+    const escaped = (s: string) => s.replace(/[\\()]/g, (c) => `\\${c}`)
+    const stream = `BT /F1 12 Tf 14 TL 72 720 Td ${lines.map((l) => `(${escaped(l)}) Tj T*`).join(' ')} ET`
     objects[4 + i * 2] =
       `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents ${5 + i * 2} 0 R /Resources << /Font << /F1 3 0 R >> >> >>`
     objects[5 + i * 2] = `<< /Length ${stream.length} >>\nstream\n${stream}\nendstream`
@@ -32,15 +32,17 @@ export function tinyPdf(pages: readonly (readonly string[])[]): Uint8Array {
 /** A .docx whose paragraphs are `[style, text]`: style 'Heading1'..'Heading3' or null for body text. */
 export function tinyDocx(paragraphs: readonly (readonly [string | null, string])[]): Uint8Array {
   const w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
-  const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;')
+  const escaped = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;')
   const body = paragraphs
     .map(
       ([style, text]) =>
-        `<w:p>${style ? `<w:pPr><w:pStyle w:val="${style}"/></w:pPr>` : ''}<w:r><w:t xml:space="preserve">${escape(text)}</w:t></w:r></w:p>`,
+        `<w:p>${style ? `<w:pPr><w:pStyle w:val="${style}"/></w:pPr>` : ''}<w:r><w:t xml:space="preserve">${escaped(text)}</w:t></w:r></w:p>`,
     )
     .join('')
   const styles = [1, 2, 3]
-    .map((n) => `<w:style w:type="paragraph" w:styleId="Heading${n}"><w:name w:val="heading ${n}"/></w:style>`)
+    .map(
+      (n) => `<w:style w:type="paragraph" w:styleId="Heading${n}"><w:name w:val="heading ${n}"/></w:style>`,
+    )
     .join('')
   return zip({
     '[Content_Types].xml':

@@ -72,7 +72,9 @@ export async function parseDocument(bytes: Uint8Array, type: DocumentType): Prom
   if (!doc.blocks.some((block) => block.kind === 'text'))
     throw new ParseFailure(
       'invalid_file',
-      type === 'pdf' ? 'the PDF has no text layer (a scanned PDF needs OCR first)' : `the ${type} file has no text`,
+      type === 'pdf'
+        ? 'the PDF has no text layer (a scanned PDF needs OCR first)'
+        : `the ${type} file has no text`,
     )
   return doc
 }

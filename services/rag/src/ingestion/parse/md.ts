@@ -4,6 +4,7 @@ import type { Block, ParsedDocument } from './document.ts'
 
 type Root = ReturnType<typeof fromMarkdown>
 type RootContent = Root['children'][number]
+
 import { decodeUtf8 } from './text.ts'
 
 /**
@@ -22,7 +23,8 @@ export function markdownDocument(text: string): ParsedDocument {
     const start = node.position?.start.offset
     const end = node.position?.end.offset
     if (start === undefined || end === undefined || end <= start) continue
-    if (node.type === 'heading') blocks.push({ kind: 'heading', level: node.depth, title: title(node), start, end })
+    if (node.type === 'heading')
+      blocks.push({ kind: 'heading', level: node.depth, title: title(node), start, end })
     else if (!invisible(node)) blocks.push({ kind: 'text', start, end })
   }
   return { text, blocks }

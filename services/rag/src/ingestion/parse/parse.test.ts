@@ -29,10 +29,19 @@ test('txt: the file itself, a block per paragraph, offsets into it', async () =>
 })
 
 test('md: headings from the AST (not lines that look like them), offsets into the source', async () => {
-  const md = '# Title\n\nIntro *text*.\n\n## Part two\n\n```\n# not a heading\n```\n\n- a\n- b\n\nSetext\n------\n\nEnd.\n'
+  const md =
+    '# Title\n\nIntro *text*.\n\n## Part two\n\n```\n# not a heading\n```\n\n- a\n- b\n\nSetext\n------\n\nEnd.\n'
   const doc = await parseDocument(utf8(md), 'md')
   expect(doc.text).toBe(md)
-  expect(outline(doc)).toEqual(['h1 Title', 'Intro *text*.', 'h2 Part two', '``` # not a heading ```', '- a - b', 'h2 Setext', 'End.'])
+  expect(outline(doc)).toEqual([
+    'h1 Title',
+    'Intro *text*.',
+    'h2 Part two',
+    '``` # not a heading ```',
+    '- a - b',
+    'h2 Setext',
+    'End.',
+  ])
 })
 
 test('html: text as a browser shows it, h1..h6 as headings, scripts and entities handled', async () => {
@@ -40,7 +49,13 @@ test('html: text as a browser shows it, h1..h6 as headings, scripts and entities
     <body><nav>Home | About</nav><h1>Guide &amp; notes</h1><p>First <b>bold</b> para<br>with a break.</p>
     <h2>Setup</h2><ul><li>one</li><li>two</li></ul><p>See <a href="https://x.test/y">the docs</a>.</p></body></html>`
   const doc = await parseDocument(utf8(html), 'html')
-  expect(outline(doc)).toEqual(['h1 Guide & notes', 'First bold para with a break.', 'h2 Setup', '* one * two', 'See the docs.'])
+  expect(outline(doc)).toEqual([
+    'h1 Guide & notes',
+    'First bold para with a break.',
+    'h2 Setup',
+    '* one * two',
+    'See the docs.',
+  ])
   expect(doc.text).not.toContain('var x')
   expect(doc.text).not.toContain('https://x.test')
 })
@@ -63,7 +78,12 @@ test('docx: Word heading styles become headings (mammoth), body paragraphs block
     [null, 'More of the same.'],
   ])
   const doc = await parseDocument(docx, 'docx')
-  expect(outline(doc)).toEqual(['h1 Annual report', 'Revenue grew & costs fell.', 'h2 Outlook', 'More of the same.'])
+  expect(outline(doc)).toEqual([
+    'h1 Annual report',
+    'Revenue grew & costs fell.',
+    'h2 Outlook',
+    'More of the same.',
+  ])
 })
 
 test('json: top-level keys head their values, array elements are blocks', async () => {
@@ -84,11 +104,16 @@ test('the type comes from the extension, else the media type; anything else name
   expect(documentType('Report.PDF')).toBe('pdf')
   expect(documentType('notes.markdown', 'application/octet-stream')).toBe('md')
   expect(documentType('upload', 'text/csv; charset=utf-8')).toBe('csv')
-  expect(() => documentType('photo.png', 'image/png')).toThrow(/unsupported file type \(extension \.png, media type image\/png\)/)
+  expect(() => documentType('photo.png', 'image/png')).toThrow(
+    /unsupported file type \(extension \.png, media type image\/png\)/,
+  )
   try {
     documentType('archive')
   } catch (error) {
-    expect(error).toMatchObject({ code: 'unsupported_file', message: expect.stringContaining('no extension') })
+    expect(error).toMatchObject({
+      code: 'unsupported_file',
+      message: expect.stringContaining('no extension'),
+    })
   }
   expect.assertions(5)
 })
@@ -109,7 +134,9 @@ test('corrupt and empty files are invalid_file failures that say why', async () 
     message: 'the file is not a readable text file: it is not UTF-8 text',
   })
   expect(await failure(parseDocument(new Uint8Array(), 'md'))).toMatchObject({ message: 'the file is empty' })
-  expect(await failure(parseDocument(utf8('  \n\n '), 'txt'))).toMatchObject({ message: 'the txt file has no text' })
+  expect(await failure(parseDocument(utf8('  \n\n '), 'txt'))).toMatchObject({
+    message: 'the txt file has no text',
+  })
   expect(await failure(parseDocument(tinyPdf([[]]), 'pdf'))).toMatchObject({
     message: 'the PDF has no text layer (a scanned PDF needs OCR first)',
   })
