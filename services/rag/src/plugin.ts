@@ -9,6 +9,7 @@ import { fileRoutes } from './files/routes.ts'
 import { createIngestRelay } from './ingest-events/outbox.ts'
 import { vectorStoreFileRoutes } from './vector-store-files/routes.ts'
 import { vectorStoreRoutes } from './vector-stores/routes.ts'
+import { registerSearch } from './search/register.ts'
 
 /**
  * Rag: files, vector stores and their ingestion, search and cited answers. Order: the database
@@ -32,6 +33,7 @@ export const ragPlugin: ServicePlugin<RagConfig> = async (app, ctx) => {
   vectorStoreRoutes(app, deps)
   vectorStoreFileRoutes(app, deps)
   fileBatchRoutes(app, deps)
+  registerSearch(app, ctx)
 
   // Stop publishing before the runtime closes the bus and the pool.
   app.addHook('onClose', () => relay.stop())

@@ -14,6 +14,8 @@ export interface SeedStore {
   vectorStoreId: string
   dims: number
   files: SeedFile[]
+  /** A chunk's vector from its text (e.g. the fake upstream's `fakeEmbedding`); default `seededVector`. */
+  embed?: (text: string, n: number) => number[]
 }
 
 /** A unit vector from a seed (mulberry32): the same seed, the same vector. */
@@ -37,7 +39,7 @@ export function vectorLiteral(v: readonly number[]): string {
 
 /**
  * Writes the store, its files (named `<fileId>.txt`, completed) and their chunks; chunk n of the
- * store (counting across files in order) has the vector `seededVector(n, dims)`.
+ * store (counting across files in order) has the vector `seededVector(n, dims)` unless `embed` says.
  */
 export async function seedStore(sql: SqlQueryable, store: SeedStore): Promise<void> {
   const strategy = JSON.stringify({ type: 'auto' })
@@ -69,7 +71,7 @@ export async function seedStore(sql: SqlQueryable, store: SeedStore): Promise<vo
       index,
       text,
       hash: createHash('sha256').update(text).digest('hex'),
-      embedding: vectorLiteral(seededVector(n++, store.dims)),
+      embedding: vectorLiteral(store.embed?.(text, n++) ?? seededVector(n++, store.dims)),
     }))
     await sql.query(
       `INSERT INTO chunks (org_id, vector_store_id, file_id, chunk_index, text, char_start, char_end, content_hash,
