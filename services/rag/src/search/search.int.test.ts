@@ -278,3 +278,31 @@ test('another org never sees a chunk, even naming the store', async () => {
   )
   expect(own.hits.map((h) => h.text)).toEqual(['secret wing flutter notes'])
 })
+
+test('a file’s attributes changed later are what filters see', async () => {
+  await seedStore(pool, {
+    orgId: 'org_a',
+    vectorStoreId: 'vs_attrs',
+    dims: 8,
+    files: [{ fileId: 'file-attrs', attributes: { stage: 'draft' }, chunks: ['one', 'two'] }],
+  })
+  const find = (stage: string) =>
+    searchChunks(
+      pool,
+      base({
+        vectorStoreId: 'vs_attrs',
+        dims: 8,
+        vectors: [vectorLiteral(seededVector(1, 8))],
+        filter: { type: 'eq', key: 'stage', value: stage },
+      }),
+    )
+  expect((await find('draft')).hits).toHaveLength(2)
+  await pool.query(
+    `UPDATE vector_store_files SET attributes = '{"stage":"final"}' WHERE file_id = 'file-attrs'`,
+  )
+  expect((await find('draft')).hits).toHaveLength(0)
+  expect((await find('final')).hits.map((h) => h.attributes)).toEqual([
+    { stage: 'final' },
+    { stage: 'final' },
+  ])
+})
