@@ -5,7 +5,7 @@ import type { Embedder } from '../ingestion/embed.ts'
 import { searchErrors } from './errors.ts'
 import { compileFilter, type Filter, InvalidFilter } from './filters.ts'
 import type { SearchRequest, SearchResultsPage } from './schemas.ts'
-import { searchChunks } from './search.ts'
+import { type SearchHit, searchChunks } from './search.ts'
 import type { SearchMode } from './search-sql.ts'
 
 export interface SearchDeps {
@@ -51,17 +51,22 @@ export async function findSearchableStore(
 /** Each vector list brings this many candidates (at least) to the fusion. */
 const minCandidates = 40
 
-/** `POST /v1/vector_stores/{id}/search` once the store was found: OpenAI's page of results. */
-export async function searchVectorStore(
+export interface Retrieval {
+  queries: string[]
+  mode: SearchMode
+  limit: number
+  filter?: Filter | undefined
+  scoreThreshold: number
+}
+
+/** The best chunks of a store for the queries: embedded for the caller, searched in one statement. */
+export async function retrieve(
   deps: SearchDeps,
   caller: Caller,
   store: SearchableStore,
-  body: SearchRequest,
-): Promise<SearchResultsPage> {
-  const queries = typeof body.query === 'string' ? [body.query] : body.query
-  const mode: SearchMode = body.mode ?? 'hybrid'
-  const limit = body.max_num_results ?? deps.defaultTopK
-  const filter = body.filters as Filter | undefined
+  retrieval: Retrieval,
+): Promise<SearchHit[]> {
+  const { queries, mode, limit, filter } = retrieval
   if (filter !== undefined) {
     try {
       compileFilter(filter, 'attributes', 1)
@@ -97,15 +102,33 @@ export async function searchVectorStore(
     filter,
     candidates: Math.max(minCandidates, 2 * limit),
     limit,
-    scoreThreshold: body.ranking_options?.score_threshold ?? 0,
+    scoreThreshold: retrieval.scoreThreshold,
   })
   const unknown = outcome.unknownKeys[0]
   if (unknown !== undefined)
     throw Object.assign(new searchErrors.UnknownFilterKey(unknown, store.id), { param: 'filters' })
+  return outcome.hits
+}
+
+/** `POST /v1/vector_stores/{id}/search` once the store was found: OpenAI's page of results. */
+export async function searchVectorStore(
+  deps: SearchDeps,
+  caller: Caller,
+  store: SearchableStore,
+  body: SearchRequest,
+): Promise<SearchResultsPage> {
+  const queries = typeof body.query === 'string' ? [body.query] : body.query
+  const hits = await retrieve(deps, caller, store, {
+    queries,
+    mode: body.mode ?? 'hybrid',
+    limit: body.max_num_results ?? deps.defaultTopK,
+    filter: body.filters as Filter | undefined,
+    scoreThreshold: body.ranking_options?.score_threshold ?? 0,
+  })
   return {
     object: 'vector_store.search_results.page',
     search_query: queries,
-    data: outcome.hits.map((hit) => ({
+    data: hits.map((hit) => ({
       file_id: hit.file_id,
       filename: hit.filename,
       score: hit.score,
