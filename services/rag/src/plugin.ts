@@ -7,9 +7,9 @@ import { ragErrors } from './errors.ts'
 import { fileBatchRoutes } from './file-batches/routes.ts'
 import { fileRoutes } from './files/routes.ts'
 import { createIngestRelay } from './ingest-events/outbox.ts'
+import { registerSearch } from './search/register.ts'
 import { vectorStoreFileRoutes } from './vector-store-files/routes.ts'
 import { vectorStoreRoutes } from './vector-stores/routes.ts'
-import { registerSearch } from './search/register.ts'
 
 /**
  * Rag: files, vector stores and their ingestion, search and cited answers. Order: the database
