@@ -9,6 +9,8 @@ export interface Caller {
   orgId: string
   userId: string
   keyId: string | null
+  /** The scopes of the API key the caller came through; null for a session (limited by role alone). */
+  keyScopes: string[] | null
   role: Role
   /** Member of the operator org. */
   operator: boolean
@@ -68,6 +70,7 @@ export async function authorize(
     orgId: identity.orgId,
     userId: identity.userId,
     keyId: identity.keyId,
+    keyScopes: identity.keyId === null ? null : identity.scopes,
     role: membership.role,
     operator: membership.operator,
     requestId,

@@ -14,6 +14,11 @@ export function atLeast(role: Role, minimum: Role): boolean {
   return roles.indexOf(role) >= roles.indexOf(minimum)
 }
 
+/** The roles above `role`: whoever holds one is out of its reach (their keys above all). */
+export function rolesAbove(role: Role): Role[] {
+  return roles.slice(roles.indexOf(role) + 1)
+}
+
 /**
  * What a route needs. Reads need `admin:read` (or `admin:write`) on an API key; writes need
  * `admin:write`. A session without a key (OIDC) is limited by its role alone.

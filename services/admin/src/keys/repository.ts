@@ -1,3 +1,4 @@
+import type { Role } from '../access/roles.ts'
 import { iso, isoOf, type Queryable } from '../db/sql.ts'
 import type { ApiKey } from './schemas.ts'
 
@@ -109,13 +110,16 @@ export const keysRepository = {
   async list(
     db: Queryable,
     orgId: string,
-    filter: { userId?: string | undefined; includeRevoked: boolean },
+    filter: { userId?: string | undefined; includeRevoked: boolean; hiddenRoles?: readonly Role[] },
   ): Promise<ApiKey[]> {
+    // hiddenRoles: keys of the org's members holding one of these roles are left out.
     const { rows } = await db.query<KeyRow>(
-      `SELECT ${columns} FROM api_keys
+      `SELECT ${columns} FROM api_keys k
         WHERE org_id = $1 AND ($2::text IS NULL OR user_id = $2) AND ($3 OR revoked_at IS NULL)
+          AND NOT EXISTS (SELECT 1 FROM memberships m
+                           WHERE m.org_id = $1 AND m.user_id = k.user_id AND m.role = ANY($4::text[]))
         ORDER BY created_at DESC, id`,
-      [orgId, filter.userId ?? null, filter.includeRevoked],
+      [orgId, filter.userId ?? null, filter.includeRevoked, filter.hiddenRoles ?? []],
     )
     return rows.map(toApiKey)
   },

@@ -1,7 +1,7 @@
 import { KeyResolution, ResolveKeyBody } from '@switchyard/contracts'
 import type { KitServer } from '@switchyard/kit'
 import { Type } from 'typebox'
-import { atLeast, resolveKeysScope } from '../access/roles.ts'
+import { atLeast, resolveKeysScope, rolesAbove } from '../access/roles.ts'
 import type { AdminDeps } from '../deps.ts'
 import { adminErrors } from '../errors.ts'
 import { keysRepository } from './repository.ts'
@@ -38,6 +38,7 @@ export function keysRoutes(app: KitServer, deps: AdminDeps): void {
         data: await keysRepository.list(pool, caller.orgId, {
           userId,
           includeRevoked: request.query.includeRevoked,
+          hiddenRoles: rolesAbove(caller.role),
         }),
       }
     },

@@ -14,8 +14,9 @@ import { generateApiKey } from './secrets.ts'
 const reservedScopePrefix = 'internal:'
 
 /**
- * A key the caller may see: admins and owners see every key of their org, others only their own.
- * Another org's key, or someone else's for a member, is "not found".
+ * A key the caller may see: admins and owners see the keys of their org's members whose role is
+ * not above their own (an admin never holds an owner's key), others only their own. Another
+ * org's key, or one out of reach, is "not found".
  */
 export async function visibleKey(
   db: Queryable,
@@ -24,10 +25,38 @@ export async function visibleKey(
   options: { lock?: boolean } = {},
 ): Promise<ApiKey> {
   const key = await keysRepository.get(db, caller.orgId, keyId, options)
-  if (key === null || (!atLeast(caller.role, 'admin') && key.userId !== caller.userId)) {
-    throw new adminErrors.NotFound('API key', keyId)
-  }
+  const reachable =
+    key !== null &&
+    (key.userId === caller.userId ||
+      (atLeast(caller.role, 'admin') && !(await isAbove(db, caller, key.userId))))
+  if (!reachable) throw new adminErrors.NotFound('API key', keyId)
   return key
+}
+
+/** Whether `userId` holds a role above the caller's in the caller's org (a former member does not). */
+async function isAbove(db: Queryable, caller: Caller, userId: string): Promise<boolean> {
+  const member = await usersRepository.get(db, caller.orgId, userId)
+  return member !== null && !atLeast(caller.role, member.role)
+}
+
+/**
+ * A key made through an API key carries no scope that key lacks (`x:*` covers `x:anything`), so
+ * a narrow key cannot mint a wider one. A session (no key) is limited by its role alone.
+ */
+function withinCallerScopes(caller: Caller, scopes: string[]): void {
+  const held = caller.keyScopes
+  if (held === null) return
+  const covered = (scope: string) =>
+    held.some((h) => h === scope || (h.endsWith(':*') && scope.startsWith(h.slice(0, -1))))
+  const beyond = scopes.filter((scope) => !covered(scope))
+  if (beyond.length > 0) {
+    throw Object.assign(
+      new adminErrors.Forbidden(
+        `A key cannot carry scopes the credentials creating it lack: ${beyond.join(', ')}`,
+      ),
+      { param: 'scopes' },
+    )
+  }
 }
 
 /** Inserts a key for `userId` in the scope's org and writes its audit entry. */
@@ -81,14 +110,18 @@ export async function createKey(
       },
     )
   }
+  withinCallerScopes(caller, body.scopes)
   if (body.expiresAt !== undefined && Date.parse(body.expiresAt) <= Date.now()) {
     throw Object.assign(new adminErrors.InvalidRequest('expiresAt must be in the future'), {
       param: 'expiresAt',
     })
   }
   return applyChange(deps, actorOf(caller), async (scope) => {
-    if ((await usersRepository.get(scope.db, caller.orgId, userId)) === null) {
-      throw new adminErrors.NotFound('User', userId)
+    const owner = await usersRepository.get(scope.db, caller.orgId, userId)
+    if (owner === null) throw new adminErrors.NotFound('User', userId)
+    // Its secret would let the caller act as someone their role does not reach.
+    if (!atLeast(caller.role, owner.role)) {
+      throw new adminErrors.Forbidden(`Keys of a ${owner.role} are made by a ${owner.role} or above`)
     }
     return insertKey(scope, caller.orgId, {
       userId,
@@ -118,6 +151,8 @@ export async function rotateKey(
     const old = await visibleKey(scope.db, caller, keyId, { lock: true })
     if (old.status !== 'active')
       throw new adminErrors.Conflict(`The key ${keyId} is ${old.status}; only an active key can be rotated`)
+    // The rotator receives the new secret: it is a new key made by them.
+    withinCallerScopes(caller, old.scopes)
     const created = await insertKey(scope, caller.orgId, {
       userId: old.userId,
       name: old.name,
