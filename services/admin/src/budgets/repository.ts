@@ -25,18 +25,17 @@ const toBudget = (row: BudgetRow): Budget => ({
   updatedAt: isoOf(row.updated_at),
 })
 
-/** Budgets with what the ledger says was spent in their current UTC day or month. */
+/**
+ * Budgets with what their subject spent this UTC day or month: the total the ledger insert keeps
+ * (`spend_totals`), one indexed row per budget rather than a sum over the ledger.
+ */
 const budgetsQuery = `
   SELECT b.id, b.org_id, b.scope, b.subject_id, b.amount_usd::text, b.period, b.created_at, b.updated_at,
-         coalesce((
-           SELECT sum(l.cost_usd) FROM usage_ledger l
-            WHERE l.org_id = b.org_id
-              AND l.started_at >= date_trunc(b.period, now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
-              AND (b.scope = 'org'
-                   OR (b.scope = 'user' AND l.user_id = b.subject_id)
-                   OR (b.scope = 'key' AND l.key_id = b.subject_id))
-         ), 0)::text AS spent_usd
-    FROM budgets b`
+         coalesce(t.spent_usd, 0)::text AS spent_usd
+    FROM budgets b
+    LEFT JOIN spend_totals t
+      ON t.org_id = b.org_id AND t.scope = b.scope AND t.subject_id = b.subject_id AND t.period = b.period
+     AND t.period_start = date_trunc(b.period, now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'`
 
 /** Budgets of one org: every function takes the org id, and every statement filters on it. */
 export const budgetsRepository = {

@@ -23,15 +23,31 @@ export interface ReportFilter {
 /** The usage ledger: rows come from llm.usage.v1 events; reports read one org's. */
 export const ledgerRepository = {
   /**
-   * Records one event. The envelope id is the key: a redelivered event changes nothing.
-   * Returns whether it was new. The org is the event's own (usage arrives for every org).
+   * Records one event and adds its cost to the spend totals of its org, user and key for its UTC
+   * day and month, in one statement (so one transaction): the totals never miss a ledger row nor
+   * count one twice. The envelope id is the key: a redelivered event changes nothing. Returns
+   * whether it was new. The org is the event's own (usage arrives for every org).
    */
   async record(db: Queryable, eventId: string, usage: LlmUsageV1): Promise<boolean> {
     const { rowCount } = await db.query(
-      `INSERT INTO usage_ledger (event_id, org_id, request_id, user_id, key_id, model, deployment, provider,
-         input_tokens, output_tokens, cost_usd, latency_ms, ttft_ms, status, error_code, attempts, stream, started_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
-       ON CONFLICT (event_id) DO NOTHING`,
+      `WITH recorded AS (
+         INSERT INTO usage_ledger (event_id, org_id, request_id, user_id, key_id, model, deployment, provider,
+           input_tokens, output_tokens, cost_usd, latency_ms, ttft_ms, status, error_code, attempts, stream, started_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+         ON CONFLICT (event_id) DO NOTHING
+         RETURNING org_id, user_id, key_id, cost_usd, started_at
+       )
+       INSERT INTO spend_totals AS t (org_id, scope, subject_id, period, period_start, spent_usd)
+       SELECT r.org_id, s.scope, s.subject_id, p.period,
+              date_trunc(p.period, r.started_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', r.cost_usd
+         FROM recorded r
+        CROSS JOIN (VALUES ('day'), ('month')) AS p (period)
+        CROSS JOIN LATERAL (VALUES ('org', r.org_id), ('user', r.user_id), ('key', r.key_id)) AS s (scope, subject_id)
+        WHERE s.subject_id IS NOT NULL
+        -- Rows locked in one global order: concurrent events of one org cannot deadlock.
+        ORDER BY 2, 3, 4
+       ON CONFLICT (org_id, scope, subject_id, period, period_start)
+       DO UPDATE SET spent_usd = t.spent_usd + excluded.spent_usd`,
       [
         eventId,
         usage.orgId,
