@@ -40,6 +40,8 @@ export const RuntimeConfig = Type.Object({
   SWITCHYARD_PEER_CONNECTIONS: Type.Integer({ minimum: 1, default: 128 }),
   /** PostgreSQL (with pgvector) for a single target that needs SQL: postgres://user:pass@host:5432/db */
   DATABASE_URL: Type.Optional(Url({ protocols: ['postgres', 'postgresql'] })),
+  /** Milliseconds after which PostgreSQL cancels any one statement on the pool (0: never); migrations are exempt. */
+  DATABASE_STATEMENT_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 30_000 }),
   /** Redis for shared state of a single target: redis://host:6379/0 */
   REDIS_URL: Type.Optional(Url({ protocols: ['redis', 'rediss'] })),
   /**

@@ -92,6 +92,9 @@ export async function migrate(
 
   const client = await pool.connect()
   try {
+    // A migration (a backfill) and the wait for another migrator's lock may outlast any request:
+    // no statement timeout on this session; reset below before the client returns to the pool.
+    await client.query('SET statement_timeout = 0')
     const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [
       MIGRATION_LOCK_KEY,
     ])
@@ -105,7 +108,12 @@ export async function migrate(
       await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY])
     }
   } finally {
-    client.release()
+    // A client whose reset failed is destroyed rather than pooled without its timeout.
+    const reset = await client.query('RESET statement_timeout').then(
+      () => true,
+      () => false,
+    )
+    client.release(!reset)
   }
 }
 

@@ -141,7 +141,8 @@ async function startWith(
 
     // The database opens on its own thread while the rest is built: a first start's initdb is the
     // slowest step. Its closers are registered now, so it still closes last.
-    const opening = plan.sql && openSql(plan.sql, closers, logger, reusable)
+    const opening =
+      plan.sql && openSql(plan.sql, closers, logger, config.DATABASE_STATEMENT_TIMEOUT_MS, reusable)
     opening?.catch(() => {}) // awaited below; this only keeps an early failure from counting as unhandled
     sqlOpening = opening
     const bus = plan.bus && (await openBus(plan.bus, closers, logger, metrics))
@@ -310,7 +311,7 @@ export async function migrateTarget(
   const logger = createLogger({ name: 'switchyard-migrate', level: config.SWITCHYARD_LOG_LEVEL })
   const closers = createClosers(logger)
   try {
-    const sql = await openSql(plan.sql, closers, logger)
+    const sql = await openSql(plan.sql, closers, logger, config.DATABASE_STATEMENT_TIMEOUT_MS)
     return {
       plan,
       reports: await migrate(sql.pool, plan.services, {
@@ -357,6 +358,7 @@ function openSql(
   plan: SqlPlan,
   closers: Closers,
   logger: Logger,
+  statementTimeoutMs: number,
   early?: LocalPostgresOpening,
 ): Promise<Sql> {
   // `early` (already checked to be this dir, and already among the closers) or a new one.
@@ -370,6 +372,10 @@ function openSql(
       connectionString: local ? (await local).url : (plan as { url: string }).url,
       // The socket refuses connections past its limit, so the pool never opens more.
       max: local ? PGLITE_MAX_CONNECTIONS : 10,
+      // Set at connection start, so every statement of every service has it: a runaway query is
+      // cancelled by the server instead of holding a connection. PGlite accepts the setting but
+      // does not enforce it, so it is left out there.
+      ...(!local && { options: `-c statement_timeout=${statementTimeoutMs}` }),
     })
     // An idle client losing its server emits 'error' on the pool; unhandled, it would end the process.
     pool.on('error', (err) => logger.warn({ err }, 'idle PostgreSQL connection failed'))
