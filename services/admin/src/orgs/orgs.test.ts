@@ -138,23 +138,6 @@ describe('orgs', () => {
 })
 
 describe('members and roles', () => {
-  test('an existing user joins another org by email, as the same user', async () => {
-    const email = uniqueEmail('shared')
-    const inAcme = await admin.request(acme.owner, 'POST', '/admin/v1/users', { email, role: 'viewer' })
-    const other = await admin.createOrg('Other')
-    const inOther = await admin.request(other.owner, 'POST', '/admin/v1/users', {
-      email: email.toUpperCase(),
-      role: 'admin',
-    })
-    expect(inOther.statusCode).toBe(201)
-    expect(inOther.json().userId).toBe(inAcme.json().userId)
-    // Each org sees its own role for them.
-    expect(inAcme.json().role).toBe('viewer')
-    expect(inOther.json().role).toBe('admin')
-    const twice = await admin.request(acme.owner, 'POST', '/admin/v1/users', { email, role: 'member' })
-    expect(twice.statusCode).toBe(409)
-  })
-
   test('only owners grant or take the owner role; admins manage the rest', async () => {
     const promote = await admin.request(acmeAdmin, 'POST', '/admin/v1/users', {
       email: uniqueEmail('o'),

@@ -10,7 +10,7 @@ import type { CreatedOrg } from './schemas.ts'
 export const ownerKeyScopes = [adminScopes.read, adminScopes.write]
 
 /**
- * An org, its first owner (an existing user with that email joins; otherwise one is created) and
+ * An org, its first owner (always a new user with that email) and
  * an owner API key, audited in the new org. Shared by bootstrap and `POST /admin/v1/orgs`.
  */
 export async function createOrgWithOwner(
@@ -22,15 +22,13 @@ export async function createOrgWithOwner(
     name: input.name,
     operator: input.operator,
   })
-  let userId = (await usersRepository.findUserByEmail(scope.db, input.ownerEmail))?.id
-  if (userId === undefined) {
-    userId = newId('user')
-    await usersRepository.insertUser(scope.db, {
-      id: userId,
-      email: input.ownerEmail,
-      name: input.ownerName ?? null,
-    })
-  }
+  // A new user, as for any add: a user of another org with this address is not joined or shown.
+  const userId = newId('user')
+  await usersRepository.insertUser(scope.db, {
+    id: userId,
+    email: input.ownerEmail,
+    name: input.ownerName ?? null,
+  })
   const owner = await usersRepository.addMembership(scope.db, org.id, userId, 'owner')
   await scope.audit(
     {

@@ -21,8 +21,8 @@ const toMember = (row: MemberRow): Member => ({
 const memberColumns = 'u.id AS user_id, u.email, u.name, m.role, m.created_at'
 
 /**
- * Members of one org. Users are shared by orgs, so they are reached through memberships, filtered
- * by org id; only `findUserByEmail` and `insertUser` touch users alone (to join an existing person).
+ * Members of one org. Users carry no org id, so they are reached through memberships, filtered by
+ * org id; only `insertUser` touches users alone (an add always makes a new user).
  */
 export const usersRepository = {
   async list(db: Queryable, orgId: string): Promise<Member[]> {
@@ -43,11 +43,22 @@ export const usersRepository = {
     return rows[0] ? toMember(rows[0]) : null
   },
 
-  async findUserByEmail(db: Queryable, email: string): Promise<{ id: string } | null> {
-    const { rows } = await db.query<{ id: string }>('SELECT id FROM users WHERE lower(email) = lower($1)', [
-      email,
-    ])
-    return rows[0] ?? null
+  /**
+   * The member of this org with that address (any case), if any. A user of another org with the
+   * same address is not looked at: an add never reaches, joins or reveals them.
+   */
+  async findMemberByEmail(db: Queryable, orgId: string, email: string): Promise<Member | null> {
+    const { rows } = await db.query<MemberRow>(
+      `SELECT ${memberColumns} FROM memberships m JOIN users u ON u.id = m.user_id
+        WHERE m.org_id = $1 AND lower(u.email) = lower($2)`,
+      [orgId, email],
+    )
+    return rows[0] ? toMember(rows[0]) : null
+  },
+
+  /** Holds adds of this address to this org one at a time until the transaction ends. */
+  async lockEmail(db: Queryable, orgId: string, email: string): Promise<void> {
+    await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`member:${orgId}:${email.toLowerCase()}`])
   },
 
   async insertUser(db: Queryable, user: { id: string; email: string; name: string | null }): Promise<void> {

@@ -44,7 +44,7 @@ export function usersRoutes(app: KitServer, deps: AdminDeps): void {
     {
       config: { adminAccess: { role: 'admin', write: true } },
       schema: {
-        summary: 'Add a member (an existing user joins by email)',
+        summary: 'Add a member: a new user of this org with that email',
         body: AddMemberBody,
         response: { 201: Member },
       },
@@ -53,17 +53,13 @@ export function usersRoutes(app: KitServer, deps: AdminDeps): void {
       const { caller, body } = request
       mayAssign(caller, body.role)
       const member = await applyChange(deps, actorOf(caller), async (scope) => {
-        let userId = (await usersRepository.findUserByEmail(scope.db, body.email))?.id
-        if (userId === undefined) {
-          userId = newId('user')
-          await usersRepository.insertUser(scope.db, {
-            id: userId,
-            email: body.email,
-            name: body.name ?? null,
-          })
-        } else if (await usersRepository.get(scope.db, caller.orgId, userId)) {
+        // Only this org's members are looked at: a user elsewhere with this address is neither
+        // joined nor shown, and the answer is the same whether or not one exists.
+        await usersRepository.lockEmail(scope.db, caller.orgId, body.email)
+        if (await usersRepository.findMemberByEmail(scope.db, caller.orgId, body.email))
           throw new adminErrors.Conflict(`${body.email} is already a member`)
-        }
+        const userId = newId('user')
+        await usersRepository.insertUser(scope.db, { id: userId, email: body.email, name: body.name ?? null })
         const added = await usersRepository.addMembership(scope.db, caller.orgId, userId, body.role)
         await scope.audit({
           action: 'user.add',

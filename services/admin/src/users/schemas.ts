@@ -17,7 +17,7 @@ export const UserParams = Type.Object({ userId: Type.String({ minLength: 1, maxL
 
 export const AddMemberBody = Type.Object(
   {
-    /** An existing user joins with this email; otherwise a user is created. */
+    /** The new member's address: unique in this org; a user of another org with it is not touched. */
     email: Email,
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     role: Role,
