@@ -1,7 +1,8 @@
 import { type AdminConfigKind, type AdminConfigV1, adminConfigV1 } from '@switchyard/contracts'
-import type { EventBus } from '@switchyard/events'
+import { type EventBus, EventValidationError } from '@switchyard/events'
 import type { Logger } from 'pino'
 import type { Queryable } from '../db/sql.ts'
+import { adminErrors } from '../errors.ts'
 
 /**
  * Records an admin.config.v1 event inside the caller's transaction: the version is taken from the
@@ -14,6 +15,14 @@ export async function enqueueConfigEvent(
   orgId: string | null,
   payload: Record<string, unknown>,
 ): Promise<number> {
+  const json = JSON.stringify(payload)
+  const bytes = Buffer.byteLength(json)
+  // Refused now, while the change can still be rolled back, rather than committed and never announced.
+  if (bytes > maxPayloadBytes) {
+    throw new adminErrors.Conflict(
+      `This change cannot be announced: its ${kind} event would be ${bytes} bytes, over the ${maxPayloadBytes} limit`,
+    )
+  }
   const { rows } = await db.query<{ version: string }>(
     `INSERT INTO config_versions (kind, scope, version) VALUES ($1, $2, 1)
      ON CONFLICT (kind, scope) DO UPDATE SET version = config_versions.version + 1
@@ -25,10 +34,13 @@ export async function enqueueConfigEvent(
     kind,
     orgId,
     version,
-    JSON.stringify(payload),
+    json,
   ])
   return version
 }
+
+/** Largest payload an event may carry: half of Kafka's default 1 MB, leaving room for the envelope. */
+export const maxPayloadBytes = 512 * 1024
 
 /** Partition key: one (kind, org)'s changes arrive in order. */
 export const configEventKey = (kind: string, orgId: string | null) => `${kind}:${orgId ?? 'platform'}`
@@ -55,7 +67,15 @@ export function createConfigRelay(options: {
   let running: Promise<void> | null = null
   let again = false
 
+  /**
+   * One pass over the outbox, oldest first. A row that fails for now holds back the later rows of
+   * its own (kind, org) stream only (their order matters: a later version supersedes it), never
+   * another org's. A row the bus refuses for good (EventValidationError: over the size limit) is
+   * set aside with its error, and its stream goes on: nothing could ever publish it.
+   */
   const runOnce = async () => {
+    const held = new Set<string>()
+    let after = '0'
     for (;;) {
       const { rows } = await db.query<{
         id: string
@@ -65,20 +85,42 @@ export function createConfigRelay(options: {
         payload: Record<string, unknown>
       }>(
         `SELECT id::text, kind, org_id, version::text, payload FROM config_outbox
-          WHERE published_at IS NULL ORDER BY id LIMIT 100`,
+          WHERE published_at IS NULL AND set_aside_at IS NULL AND id > $1::bigint ORDER BY id LIMIT 100`,
+        [after],
       )
-      if (rows.length === 0) return
       for (const row of rows) {
+        const key = configEventKey(row.kind, row.org_id)
+        if (held.has(key)) continue
         const event: AdminConfigV1 = {
           kind: row.kind,
           orgId: row.org_id,
           version: Number(row.version),
           payload: row.payload,
         }
-        await bus.publish(adminConfigV1, configEventKey(row.kind, row.org_id), event)
+        try {
+          await bus.publish(adminConfigV1, key, event)
+        } catch (error) {
+          const refused = error instanceof EventValidationError
+          if (!refused) held.add(key)
+          await db.query(
+            `UPDATE config_outbox SET attempts = attempts + 1, last_error = $2,
+                    set_aside_at = CASE WHEN $3 THEN now() END WHERE id = $1`,
+            [row.id, error instanceof Error ? error.message : String(error), refused],
+          )
+          if (refused) {
+            logger.error(
+              { err: error, kind: row.kind, orgId: row.org_id, version: event.version, outboxId: row.id },
+              'admin.config.v1 event refused by the bus; set aside',
+            )
+          } else {
+            logger.warn({ err: error, key }, 'admin.config.v1 publish failed; the relay will retry')
+          }
+          continue
+        }
         await db.query('UPDATE config_outbox SET published_at = now() WHERE id = $1', [row.id])
       }
       if (rows.length < 100) return
+      after = rows[rows.length - 1]?.id as string
     }
   }
 
