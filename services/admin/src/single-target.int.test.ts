@@ -14,8 +14,8 @@ import pg from 'pg'
 import { pino } from 'pino'
 import { afterAll, beforeAll, expect, test, vi } from 'vitest'
 import { resolveKeysScope } from './access/roles.ts'
+import { usage } from './admin-under-test.ts'
 import { adminService } from './service.ts'
-import { usage } from './test-support.ts'
 
 const database = `switchyard_admin_target_${randomUUID().replaceAll('-', '')}`
 const ownerEmail = `owner-${randomUUID()}@example.com`

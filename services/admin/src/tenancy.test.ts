@@ -2,7 +2,7 @@
 // (never "forbidden": an id's existence elsewhere is not disclosed), and B's data is unchanged.
 import type { Identity } from '@switchyard/contracts'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { type AdminUnderTest, gateway, type OrgFixture, startAdmin, usage } from './test-support.ts'
+import { type AdminUnderTest, gateway, type OrgFixture, startAdmin, usage } from './admin-under-test.ts'
 
 let admin: AdminUnderTest
 let a: OrgFixture

@@ -7,7 +7,6 @@ import { llmRouterService } from '@switchyard/llm-router'
 import type { Switchyard } from '@switchyard/runtime'
 import {
   type AuthHeaders,
-  alice,
   buildTestApp,
   type FakeUpstream,
   recordEvents,

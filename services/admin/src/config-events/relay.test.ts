@@ -2,8 +2,8 @@ import type { AdminConfigV1 } from '@switchyard/contracts'
 import type { EventBus } from '@switchyard/events'
 import { pino } from 'pino'
 import { afterAll, beforeAll, expect, test } from 'vitest'
+import { type AdminUnderTest, startAdmin } from '../admin-under-test.ts'
 import { asTransactional, transaction } from '../db/sql.ts'
-import { type AdminUnderTest, startAdmin } from '../test-support.ts'
 import { createConfigRelay, enqueueConfigEvent } from './outbox.ts'
 
 let admin: AdminUnderTest

@@ -1,6 +1,6 @@
 import type { Identity } from '@switchyard/contracts'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { type AdminUnderTest, gateway, type OrgFixture, startAdmin } from '../test-support.ts'
+import { type AdminUnderTest, gateway, type OrgFixture, startAdmin } from '../admin-under-test.ts'
 import { hashApiKey } from './secrets.ts'
 
 let admin: AdminUnderTest

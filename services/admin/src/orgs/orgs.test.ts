@@ -1,9 +1,15 @@
 import type { Identity } from '@switchyard/contracts'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import {
+  type AdminUnderTest,
+  gateway,
+  type OrgFixture,
+  startAdmin,
+  uniqueEmail,
+} from '../admin-under-test.ts'
 import { bootstrapAdmin, bootstrapOnStart } from '../bootstrap/bootstrap.ts'
 import { bootstrapCommand } from '../bootstrap/command.ts'
-import { type AdminUnderTest, gateway, type OrgFixture, startAdmin, uniqueEmail } from '../test-support.ts'
 
 let admin: AdminUnderTest
 let acme: OrgFixture

@@ -1,6 +1,6 @@
 import type { Identity } from '@switchyard/contracts'
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { type AdminUnderTest, type OrgFixture, startAdmin } from '../test-support.ts'
+import { type AdminUnderTest, type OrgFixture, startAdmin } from '../admin-under-test.ts'
 
 let admin: AdminUnderTest
 let acme: OrgFixture

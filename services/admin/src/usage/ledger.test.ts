@@ -2,7 +2,7 @@ import type { Identity, LlmUsageV1 } from '@switchyard/contracts'
 import type { EventEnvelope } from '@switchyard/events'
 import { pino } from 'pino'
 import { afterAll, beforeAll, expect, test, vi } from 'vitest'
-import { type AdminUnderTest, type OrgFixture, startAdmin, usage } from '../test-support.ts'
+import { type AdminUnderTest, type OrgFixture, startAdmin, usage } from '../admin-under-test.ts'
 import { createUsageHandler } from './consumer.ts'
 
 let admin: AdminUnderTest

@@ -1,7 +1,8 @@
-// Shared by admin's unit tests (not exported): admin through the harness of @switchyard/testing
-// (the runtime's start path: PGlite, the in-process bus, migrations applied) beside a stand-in
+// Admin as its tests see it (not exported): composed by buildTestApp from @switchyard/testing (the
+// runtime's start path: PGlite, the in-process bus, migrations applied) beside a stand-in
 // llm-router that holds the same SQL pool and bus, so a test can publish usage, read
-// admin.config.v1 and look into the database; and admin's own fixtures (orgs, members, usage).
+// admin.config.v1 and look into the database. What is admin's own: its fixtures (the bootstrapped
+// operator, orgs, members, usage events) and a request helper that signs as any identity.
 import {
   type AdminConfigV1,
   adminConfigV1,
