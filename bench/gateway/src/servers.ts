@@ -71,6 +71,7 @@ async function serve(
         string
       >,
     }),
+    now: Date.now,
   })
   return app
 }

@@ -68,6 +68,11 @@ export interface ServiceContext<Config = unknown> {
    * Pass it to that service's client from `@switchyard/contracts`.
    */
   dispatcher: Dispatcher
+  /**
+   * The time in milliseconds since the epoch: `Date.now` unless the runtime was given another (a
+   * test's fake clock). Caches and deadlines read it, so a test moves time instead of waiting.
+   */
+  now: () => number
 }
 
 /** A service's Fastify plugin; the runtime passes its ServiceContext as the options. */

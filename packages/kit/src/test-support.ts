@@ -62,5 +62,6 @@ export function testContext<Config>(
     state: createMemoryState(),
     serviceUrl: (name) => `http://${name}.invalid`,
     dispatcher: new Agent(),
+    now: Date.now,
   }
 }

@@ -72,6 +72,8 @@ export interface StartOptions {
    * start() owns it from here: used if the plan wants PGlite in that dir, closed otherwise.
    */
   localPostgres?: LocalPostgresOpening
+  /** Every service's `ctx.now`. Default: Date.now; tests pass a fake clock's. */
+  now?: () => number
 }
 
 /** What names a target and where its config comes from; the rest of StartOptions is for start only. */
@@ -261,6 +263,7 @@ async function startWith(
           calls: service.calls,
           urls: plan.peers.urls,
         }),
+        now: options.now ?? Date.now,
       }
       await registerService(app, service, context)
     }

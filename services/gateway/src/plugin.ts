@@ -66,6 +66,7 @@ export const gatewayPlugin: ServicePlugin<GatewayConfig> = async (app, options) 
     negativeTtlMs: config.GATEWAY_KEY_NEGATIVE_TTL_MS,
     maxEntries: config.GATEWAY_KEY_CACHE_MAX_ENTRIES,
     maxInFlight: config.GATEWAY_KEY_LOOKUPS_IN_FLIGHT,
+    now: options.now,
   })
   const oidc =
     config.GATEWAY_OIDC_ISSUER === undefined
@@ -161,7 +162,7 @@ export const gatewayPlugin: ServicePlugin<GatewayConfig> = async (app, options) 
 
   const deps: ForwardDeps = {
     dispatcher: options.dispatcher,
-    mint: createTokenMinter(signer, { reuseMs: config.GATEWAY_TOKEN_REUSE_MS }),
+    mint: createTokenMinter(signer, { reuseMs: config.GATEWAY_TOKEN_REUSE_MS, now: options.now }),
     originOf: options.serviceUrl,
     timeoutMs: config.GATEWAY_UPSTREAM_TIMEOUT_MS,
     operatorOrgs: new Set(config.GATEWAY_OPERATOR_ORGS),

@@ -21,6 +21,8 @@ export interface TestAppOptions {
   target?: string
   /** The listener on a free loopback port (`url`); default false, for inject only. */
   listen?: boolean
+  /** Every service's `ctx.now`: pass a `fakeClock().now` to move time instead of waiting. Default Date.now. */
+  now?: () => number
 }
 
 /** Headers of a request the gateway forwarded: an internal token for the caller. */
@@ -68,6 +70,7 @@ export async function buildTestApp(options: TestAppOptions): Promise<TestApp> {
       },
       homeDir: root,
       listen: options.listen ?? false,
+      ...(options.now !== undefined && { now: options.now }),
     })
   } catch (error) {
     await rm(root, { recursive: true, force: true })
