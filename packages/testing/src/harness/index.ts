@@ -1,3 +1,5 @@
+export { type AnsweringStandIn, answeringStandIn } from './answering-stand-in.ts'
+export { asEnv } from './as-env.ts'
 export { type AuthHeaders, buildTestApp, type TestApp, type TestAppOptions } from './build-test-app.ts'
 export { type FakeClock, fakeClock } from './fake-clock.ts'
 export {
