@@ -1,7 +1,7 @@
 import { countPromptTokens, countTokens, defaultReply, startFakeOpenAI } from '@switchyard/testing'
 import OpenAI from 'openai'
 import { describe, expect, onTestFinished, test } from 'vitest'
-import { errorBody, oneModel, startRouter } from '../test-support.ts'
+import { errorBody, oneModel, startRouter } from '../router-under-test.ts'
 
 async function openaiUpstream() {
   const upstream = await startFakeOpenAI({ models: ['upstream-chat'] })

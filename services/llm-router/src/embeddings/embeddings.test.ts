@@ -1,6 +1,6 @@
 import { countTokens, fakeEmbedding, startFakeOpenAI } from '@switchyard/testing'
 import { expect, onTestFinished, test } from 'vitest'
-import { errorBody, expectVectorClose, oneModel, startRouter } from '../test-support.ts'
+import { errorBody, expectVectorClose, oneModel, startRouter } from '../router-under-test.ts'
 
 async function embeddingRouter() {
   const upstream = await startFakeOpenAI({ models: ['bge-small'] })

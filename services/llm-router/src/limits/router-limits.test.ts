@@ -1,6 +1,6 @@
 import { alice, startFakeOpenAI } from '@switchyard/testing'
 import { expect, onTestFinished, test } from 'vitest'
-import { errorBody, oneModel, startRouter } from '../test-support.ts'
+import { errorBody, oneModel, startRouter } from '../router-under-test.ts'
 
 async function upstream() {
   const fake = await startFakeOpenAI({ models: ['m'] })

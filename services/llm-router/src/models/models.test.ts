@@ -1,7 +1,7 @@
 import OpenAI from 'openai'
 import { expect, test } from 'vitest'
 import { buildCatalog } from '../catalog/load.ts'
-import { startRouter } from '../test-support.ts'
+import { startRouter } from '../router-under-test.ts'
 import { providers } from '../upstreams/registry.ts'
 
 const deployment = (id: string) => ({ id, provider: 'openai', baseUrl: 'http://127.0.0.1:9/v1', model: id })

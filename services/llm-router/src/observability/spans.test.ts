@@ -1,7 +1,7 @@
 import { type Attributes, type Span, type SpanStatus, type Tracer, trace } from '@opentelemetry/api'
 import { countPromptTokens, countTokens, startFakeOpenAI } from '@switchyard/testing'
 import { expect, onTestFinished, test, vi } from 'vitest'
-import { startRouter } from '../test-support.ts'
+import { startRouter } from '../router-under-test.ts'
 
 /** A tracer that records what the router sets: enough of the API for a span's life. */
 function recordingTracer() {

@@ -2,7 +2,7 @@ import { createServiceError } from '@switchyard/kit'
 import { countPromptTokens, countTokens, startFakeOpenAI } from '@switchyard/testing'
 import OpenAI from 'openai'
 import { expect, onTestFinished, test, vi } from 'vitest'
-import { startRouter } from '../test-support.ts'
+import { startRouter } from '../router-under-test.ts'
 import type { Admission, AdmissionRequest } from './admission.ts'
 
 const prompt = 'twelve characters!!'

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { startFakeOpenAI } from '@switchyard/testing'
 import OpenAI from 'openai'
 import { describe, expect, onTestFinished, test } from 'vitest'
-import { errorBody, startRouter } from '../test-support.ts'
+import { errorBody, startRouter } from '../router-under-test.ts'
 import { tokenCounter } from '../usage/tokens.ts'
 
 const messages = [{ role: 'user' as const, content: 'count the stars tonight' }]

@@ -12,7 +12,7 @@ import { getInfra, restartKafka, startFakeOpenAI } from '@switchyard/testing'
 import { pino } from 'pino'
 import { Registry } from 'prom-client'
 import { expect, onTestFinished, test, vi } from 'vitest'
-import { oneModel, startRouter } from '../test-support.ts'
+import { oneModel, startRouter } from '../router-under-test.ts'
 
 const { kafkaBrokers } = getInfra()
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })

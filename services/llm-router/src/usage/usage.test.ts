@@ -1,6 +1,6 @@
 import { alice, countPromptTokens, countTokens, startFakeOpenAI } from '@switchyard/testing'
 import { expect, onTestFinished, test } from 'vitest'
-import { startRouter } from '../test-support.ts'
+import { startRouter } from '../router-under-test.ts'
 import { promptText, tokenCounter } from './tokens.ts'
 
 const messages = [{ role: 'user' as const, content: 'name three rivers' }]

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type OpenAI from 'openai'
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { startSharedRouter } from '../../test-support.ts'
+import { startSharedRouter } from '../../router-under-test.ts'
 
 const repo = fileURLToPath(new URL('../../../../../', import.meta.url))
 const modelPath = join(

@@ -6,7 +6,7 @@ import {
   startFakeOllama,
 } from '@switchyard/testing'
 import { describe, expect, onTestFinished, test } from 'vitest'
-import { expectVectorClose, startRouter } from '../../test-support.ts'
+import { expectVectorClose, startRouter } from '../../router-under-test.ts'
 
 async function ollamaUpstream() {
   const upstream = await startFakeOllama({ models: ['llama3.2', 'nomic-embed'] })

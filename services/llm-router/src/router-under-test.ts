@@ -1,26 +1,19 @@
-// Shared by the llm-router's tests (not exported): the service on a real port behind the kit's
-// server, an in-process bus whose usage events the test can read, and the official `openai`
-// client pointed at it with an internal token as its apiKey.
+// The llm-router as its tests see it (not exported): composed by buildTestApp from
+// @switchyard/testing (the runtime's start: an in-process bus, memory state), served on a real
+// port, with the official `openai` client pointed at it. What is the router's own: its catalog and
+// config given as its environment, the seams its plugin takes beside the runtime's context (an
+// Admission, a bus of the test's, a metrics registry of the test's, the ModelRouter it builds) and
+// the llm.usage.v1 events it publishes.
 import { type Identity, type LlmUsageV1, llmUsageV1 } from '@switchyard/contracts'
-import { createInProcessBus, type EventBus } from '@switchyard/events'
-import {
-  createInternalTokenSigner,
-  createInternalTokenVerifier,
-  createServer,
-  generateInternalKeyPair,
-  registerService,
-  type ServiceContext,
-} from '@switchyard/kit'
-import { createMemoryState } from '@switchyard/state'
-import { alice } from '@switchyard/testing'
+import type { EventBus } from '@switchyard/events'
+import { defineService } from '@switchyard/kit'
+import { alice, asEnv, buildTestApp } from '@switchyard/testing'
 import OpenAI from 'openai'
-import { pino } from 'pino'
 import { Registry } from 'prom-client'
-import { Agent } from 'undici'
 import { expect, onTestFinished, vi } from 'vitest'
 import type { LlmRouterConfig } from './config.ts'
 import type { Admission } from './pipeline/admission.ts'
-import type { LlmRouterExtras } from './plugin.ts'
+import type { LlmRouterOptions } from './plugin.ts'
 import type { ModelRouter } from './routing/router.ts'
 import { llmRouterService } from './service.ts'
 
@@ -33,7 +26,7 @@ export interface RouterUnderTest {
   headersFor(identity: Identity): Promise<Record<string, string>>
   router: ModelRouter
   metrics: Registry
-  /** The in-process bus the router publishes usage on and hears admin.config.v1 from. */
+  /** The bus the router publishes usage on and hears admin.config.v1 from. */
   bus: EventBus
   /** Every llm.usage.v1 event published so far. */
   usage: LlmUsageV1[]
@@ -43,8 +36,9 @@ export interface RouterUnderTest {
 
 export interface StartRouterOptions {
   admission?: Admission
+  /** Config keys beyond the catalog, as values (objects and lists as the environment spells them). */
   config?: Partial<LlmRouterConfig>
-  /** A bus of the caller's (who closes it); `usage` then stays empty: read the bus yourself. */
+  /** A bus of the caller's (who closes it), in place of the runtime's; `usage` then stays empty: read the bus yourself. */
   bus?: EventBus
 }
 
@@ -66,69 +60,65 @@ export async function startSharedRouter(
   catalog: Record<string, unknown>,
   options: StartRouterOptions = {},
 ): Promise<RouterUnderTest & { close(): Promise<void> }> {
-  const keys = generateInternalKeyPair()
-  const signer = createInternalTokenSigner({ privateKey: keys.privateKey })
-  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })
-  const metrics = new Registry()
-  const app = await createServer({
-    name: 'llm-router',
-    logger,
-    metrics,
-    identity: createInternalTokenVerifier({ publicKey: keys.publicKey }),
-  })
-  const ownBus = options.bus === undefined ? createInProcessBus({ logger }) : undefined
-  const bus = options.bus ?? (ownBus as EventBus)
-  const usage: LlmUsageV1[] = []
-  await ownBus?.subscribe(llmUsageV1, 'test-ledger', async (event) => {
-    usage.push(event.data)
-  })
-  const state = createMemoryState()
+  let context: LlmRouterOptions | undefined
   let router: ModelRouter | undefined
-  const config: LlmRouterConfig = {
-    LLM_ROUTER_MODELS: catalog,
-    LLM_ROUTER_METRICS_ORGS: [alice.orgId],
-    LLM_ROUTER_HEALTH_SYNC_MS: 1_000,
-    LLM_ROUTER_LOCAL_MODEL: '',
-    LLM_ROUTER_PROBE_INTERVAL_MS: 0,
-    ...options.config,
-  }
-  const context: ServiceContext<LlmRouterConfig> & LlmRouterExtras = {
-    config,
-    logger,
-    metrics,
-    bus,
-    state,
-    serviceUrl: (name) => `http://${name}.invalid`,
-    dispatcher: new Agent(),
-    onRouter: (built) => {
-      router = built
+  const usage: LlmUsageV1[] = []
+  // The real service, handed the test's seams with the runtime's context.
+  const service = defineService({
+    ...llmRouterService,
+    plugin: async (app, ctx) => {
+      context = {
+        ...ctx,
+        // Its own: the runtime's registry is the process's, and would count the file's earlier tests.
+        metrics: new Registry(),
+        ...(options.bus && { bus: options.bus }),
+        ...(options.admission && { admission: options.admission }),
+        onRouter: (built) => {
+          router = built
+        },
+      }
+      // Subscribed before the plugin registers: no usage event can come before it.
+      if (!options.bus)
+        await ctx.bus.subscribe(llmUsageV1, 'test-ledger', async (event) => {
+          usage.push(event.data)
+        })
+      await llmRouterService.plugin(app, context)
     },
-    ...(options.admission ? { admission: options.admission } : {}),
-  }
-  await registerService(app, llmRouterService, context)
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  const address = app.server.address()
-  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`
-  const token = await signer.sign(alice)
+  })
+  const testApp = await buildTestApp({
+    services: { 'llm-router': service },
+    env: asEnv({
+      LLM_ROUTER_MODELS: catalog,
+      LLM_ROUTER_METRICS_ORGS: [alice.orgId],
+      LLM_ROUTER_LOCAL_MODEL: 'off',
+      ...options.config,
+    }),
+  })
+  const url = await testApp.serve('llm-router').catch(async (error: unknown) => {
+    await testApp.close()
+    throw error
+  })
+  const ctx = context as LlmRouterOptions
+  const { authorization } = await testApp.headers(alice)
   return {
     url,
-    openai: new OpenAI({ baseURL: `${url}/v1`, apiKey: token, maxRetries: 0 }),
-    headers: { authorization: `Bearer ${token}` },
-    headersFor: async (identity) => ({ authorization: `Bearer ${await signer.sign(identity)}` }),
+    openai: new OpenAI({
+      baseURL: `${url}/v1`,
+      apiKey: authorization.slice('Bearer '.length),
+      maxRetries: 0,
+    }),
+    headers: { authorization },
+    headersFor: (identity) => testApp.headers(identity),
     router: router as ModelRouter,
-    metrics,
-    bus,
+    metrics: ctx.metrics,
+    bus: ctx.bus,
     usage,
     async usageEvents(count) {
       await vi.waitFor(() => expect(usage.length).toBeGreaterThanOrEqual(count), { timeout: 5_000 })
       await new Promise((resolve) => setTimeout(resolve, 50))
       return usage
     },
-    async close() {
-      await app.close()
-      await ownBus?.close()
-      await state.close()
-    },
+    close: () => testApp.close(),
   }
 }
 
