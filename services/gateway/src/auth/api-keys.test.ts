@@ -1,7 +1,7 @@
 import type { KeyResolution } from '@switchyard/contracts'
 import { fakeClock, jsonBody } from '@switchyard/testing'
 import { describe, expect, test, vi } from 'vitest'
-import { apiKey, startGateway, withKey } from '../test-support.ts'
+import { apiKey, startGateway, withKey } from '../gateway-under-test.ts'
 import { createApiKeyCache, type KeyLookup } from './api-keys.ts'
 
 const unauthenticated = (message: string) => ({
@@ -61,16 +61,19 @@ describe('API keys through the gateway', () => {
   })
 
   test('an unknown key is refused from the negative cache until its TTL passes', async () => {
-    const negativeTtlMs = 300
+    const negativeTtlMs = 5_000
     const gateway = await startGateway({ GATEWAY_KEY_NEGATIVE_TTL_MS: negativeTtlMs })
     const { key, resolution } = apiKey()
     const call = () => fetch(`${gateway.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } })
     expect((await call()).status).toBe(401)
     expect((await call()).status).toBe(401)
     expect(gateway.lookups()).toHaveLength(1)
-    // admin learns of the key (it was just created); once the negative entry expires it works.
+    // admin learns of the key (it was just created): refused until the negative entry expires.
     gateway.keys.set(key, resolution)
-    await new Promise((resolve) => setTimeout(resolve, negativeTtlMs + 50))
+    gateway.clock.advance(negativeTtlMs)
+    expect((await call()).status).toBe(401)
+    expect(gateway.lookups()).toHaveLength(1)
+    gateway.clock.advance(1)
     expect((await call()).status).toBe(200)
     expect(gateway.lookups()).toHaveLength(2)
   })
@@ -95,12 +98,15 @@ describe('API keys through the gateway', () => {
 
   test('a key is cached no longer than its expiry (a rotated key, until its grace deadline)', async () => {
     const gateway = await startGateway({ GATEWAY_KEY_CACHE_TTL_MS: 600_000 })
-    const expiresInMs = 400
-    const caller = withKey(gateway, { expiresAt: new Date(Date.now() + expiresInMs).toISOString() })
-    expect((await fetch(`${gateway.url}/v1/models`, { headers: caller.headers })).status).toBe(200)
+    const expiresInMs = 60_000
+    const caller = withKey(gateway, { expiresAt: new Date(gateway.clock.now() + expiresInMs).toISOString() })
+    const call = () => fetch(`${gateway.url}/v1/models`, { headers: caller.headers })
+    expect((await call()).status).toBe(200)
     gateway.keys.delete(caller.key)
-    await new Promise((resolve) => setTimeout(resolve, expiresInMs + 50))
-    expect((await fetch(`${gateway.url}/v1/models`, { headers: caller.headers })).status).toBe(401)
+    gateway.clock.advance(expiresInMs)
+    expect((await call()).status).toBe(200) // still cached, up to its expiry exactly
+    gateway.clock.advance(1)
+    expect((await call()).status).toBe(401)
     expect(gateway.lookups()).toHaveLength(2)
   })
 

@@ -4,7 +4,7 @@ import { jsonBody } from '@switchyard/testing'
 import { type CryptoKey, exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose'
 import { describe, expect, onTestFinished, test } from 'vitest'
 import type { GatewayConfig } from '../config.ts'
-import { startGateway } from '../test-support.ts'
+import { startGateway } from '../gateway-under-test.ts'
 
 interface SigningKey {
   kid: string

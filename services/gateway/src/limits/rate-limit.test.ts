@@ -2,7 +2,7 @@ import { createMemoryState } from '@switchyard/state'
 import { jsonBody } from '@switchyard/testing'
 import { pino } from 'pino'
 import { describe, expect, onTestFinished, test } from 'vitest'
-import { startGateway, withKey } from '../test-support.ts'
+import { startGateway, withKey } from '../gateway-under-test.ts'
 import { fixedWindowStore } from './rate-limit.ts'
 
 describe('rate limits', () => {

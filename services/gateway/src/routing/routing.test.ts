@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http'
 import { jsonBody } from '@switchyard/testing'
 import { describe, expect, test } from 'vitest'
-import { startGateway, withKey } from '../test-support.ts'
+import { startGateway, startGatewayOverHttp, withKey } from '../gateway-under-test.ts'
 import { routeTable } from './route-table.ts'
 
 /** A request path under each table entry, and the service it must reach. */
@@ -198,7 +198,7 @@ describe('streams and deadlines', () => {
 
   test('a body over the limit is a 413, whether its length is declared or it comes chunked', async () => {
     const limit = 1_000
-    const gateway = await startGateway({ GATEWAY_BODY_LIMIT_BYTES: limit })
+    const gateway = await startGatewayOverHttp({ GATEWAY_BODY_LIMIT_BYTES: limit })
     const caller = withKey(gateway)
     const declared = await fetch(`${gateway.url}/v1/embeddings`, {
       method: 'POST',
