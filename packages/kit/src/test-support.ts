@@ -1,5 +1,7 @@
 // Shared by the kit's own tests (not exported): a server with a fresh key pair, registry and a
-// logger whose lines the test can read.
+// logger whose lines the test can read. Not @switchyard/testing's harness: that package depends on
+// the kit (and the runtime above it), so the kit using it would make a workspace cycle; hence its
+// own alice too.
 import type { Identity } from '@switchyard/contracts'
 import { createMemoryState } from '@switchyard/state'
 import { pino } from 'pino'
