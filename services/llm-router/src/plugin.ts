@@ -40,7 +40,7 @@ export type LlmRouterOptions = ServiceContext<LlmRouterConfig> & LlmRouterExtras
 export const llmRouterPlugin: ServicePlugin<LlmRouterConfig> = async (app, options: LlmRouterOptions) => {
   const { config, logger } = options
   const providers = options.providers ?? registry
-  const router = new ModelRouter({ providers, state: options.state, logger })
+  const router = new ModelRouter({ providers, state: options.state, logger, now: options.now })
   const operatorCatalog = initialCatalog(config, providers, logger)
   router.applyCatalog(operatorCatalog)
   // Always built, even with no section: admin may announce budgets at any time.

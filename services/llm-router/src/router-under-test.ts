@@ -40,6 +40,8 @@ export interface StartRouterOptions {
   config?: Partial<LlmRouterConfig>
   /** A bus of the caller's (who closes it), in place of the runtime's; `usage` then stays empty: read the bus yourself. */
   bus?: EventBus
+  /** The router's `ctx.now` (a `fakeClock().now`): cooldowns then end when the test moves it. Default Date.now. */
+  now?: () => number
 }
 
 /** The router for one test: closed when the test finishes. */
@@ -93,6 +95,7 @@ export async function startSharedRouter(
       LLM_ROUTER_LOCAL_MODEL: 'off',
       ...options.config,
     }),
+    ...(options.now && { now: options.now }),
   })
   const url = await testApp.serve('llm-router').catch(async (error: unknown) => {
     await testApp.close()

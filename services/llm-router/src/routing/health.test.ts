@@ -63,7 +63,7 @@ describe('passive health', () => {
     const one = health(now, state).h
     const two = health(now, state).h
     const entry = one.recordFailure('d', { rateLimited: false })
-    await new Promise((resolve) => setTimeout(resolve, 10))
+    await expect.poll(() => state.values.get('llm-router:health:d')).not.toBeNull()
     expect(two.cooling('d')).toBeUndefined()
     await two.sync(['d'])
     expect(two.cooling('d')?.until).toBe(entry.until)
