@@ -1,3 +1,5 @@
+import type { Identity } from '@switchyard/contracts'
+import { alice as aliceCaller, bob as bobCaller, eve } from '@switchyard/testing'
 import { describe, expect, onTestFinished, test } from 'vitest'
 import type { ChatStore, Conversation, Message, NewConversation, NewMessage, Owner } from './chat-store.ts'
 import { createTimeIdGenerator, newConversationId, timeOf } from './ids.ts'
@@ -8,9 +10,11 @@ export interface ChatStoreFixture {
   cleanup?(): Promise<void>
 }
 
-const alice: Owner = { orgId: 'org_acme', userId: 'user_alice' }
-const bob: Owner = { orgId: 'org_acme', userId: 'user_bob' }
-const mallory: Owner = { orgId: 'org_evil', userId: 'user_alice' }
+/** The platform's test callers, as a store sees them: eve has alice's user id in another org. */
+const ownerOf = ({ orgId, userId }: Identity): Owner => ({ orgId, userId })
+const alice = ownerOf(aliceCaller)
+const bob = ownerOf(bobCaller)
+const mallory = ownerOf(eve)
 
 /** One message partition per second: a few seconds of messages cross several buckets. */
 const TINY_BUCKET_MS = 1_000

@@ -1,6 +1,6 @@
-import { type AdminConfigV1, adminConfigV1, type Identity } from '@switchyard/contracts'
+import { type AdminConfigV1, adminConfigV1 } from '@switchyard/contracts'
 import { createMemoryState } from '@switchyard/state'
-import { alice, startFakeOpenAI } from '@switchyard/testing'
+import { alice, bob, eve, startFakeOpenAI } from '@switchyard/testing'
 import { pino } from 'pino'
 import { expect, onTestFinished, test, vi } from 'vitest'
 import { buildCatalog } from '../catalog/load.ts'
@@ -56,8 +56,6 @@ test("a budget change from admin applies to its org's requests only, and a later
     oneModel('priced', { provider: 'openai', baseUrl: fake.url, model: 'm' }, { pricing }),
     { config: { LLM_ROUTER_LIMITS: {} } },
   )
-  const bob: Identity = { ...alice, userId: 'user_bob', keyId: 'key_2' }
-  const aliceElsewhere: Identity = { ...alice, orgId: 'org_other' }
   // One micro-dollar a day: any request's worst case is more.
   const tiny = { users: { [alice.userId]: { amountUsd: 0.000001, period: 'day' } } }
   await router.bus.publish(adminConfigV1, `budget:${alice.orgId}`, {
@@ -75,7 +73,7 @@ test("a budget change from admin applies to its org's requests only, and a later
     )
   })
   expect((await chat(router.url, await router.headersFor(bob), 'priced')).status).toBe(200)
-  expect((await chat(router.url, await router.headersFor(aliceElsewhere), 'priced')).status).toBe(200)
+  expect((await chat(router.url, await router.headersFor(eve), 'priced')).status).toBe(200)
 
   await router.bus.publish(adminConfigV1, `budget:${alice.orgId}`, {
     kind: 'budget',
