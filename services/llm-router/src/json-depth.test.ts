@@ -1,6 +1,6 @@
 import { startFakeOllama, startFakeOpenAI } from '@switchyard/testing'
 import { describe, expect, onTestFinished, test } from 'vitest'
-import { errorBody, startRouter } from './test-support.ts'
+import { errorBody, startRouter } from './router-under-test.ts'
 
 const messages = [{ role: 'user' as const, content: 'count the stars tonight' }]
 

@@ -2,7 +2,7 @@
 // whose role is above their own, and a key made through an API key carries no scope that key lacks.
 import type { Identity } from '@switchyard/contracts'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { type AdminUnderTest, gateway, type OrgFixture, startAdmin } from '../test-support.ts'
+import { type AdminUnderTest, gateway, type OrgFixture, startAdmin } from '../admin-under-test.ts'
 
 let admin: AdminUnderTest
 let acme: OrgFixture

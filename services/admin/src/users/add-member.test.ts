@@ -1,7 +1,7 @@
 // Adding a member by email never reaches a user of another org: the answer is the same whether or
 // not the address is in use elsewhere, and nothing of that user is shown or joined.
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { type AdminUnderTest, type OrgFixture, startAdmin, uniqueEmail } from '../test-support.ts'
+import { type AdminUnderTest, type OrgFixture, startAdmin, uniqueEmail } from '../admin-under-test.ts'
 
 let admin: AdminUnderTest
 let a: OrgFixture

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { jsonBody, KEY_RESOLUTION_PATH } from '@switchyard/testing'
 import { expect, test } from 'vitest'
-import { startGateway, withKey } from '../test-support.ts'
+import { startGateway, withKey } from '../gateway-under-test.ts'
 
 const failuresPerIp = 20
 const lookupsInFlight = 4

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest'
-import { startGateway, withKey } from '../test-support.ts'
+import { startGateway, withKey } from '../gateway-under-test.ts'
 
 test("the deployment that answered is named to the operator org's callers only, whatever a key's scopes", async () => {
   const gateway = await startGateway({ GATEWAY_OPERATOR_ORGS: ['org_operator'] })

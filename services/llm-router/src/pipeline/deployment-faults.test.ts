@@ -1,6 +1,6 @@
 import { startFakeOpenAI } from '@switchyard/testing'
 import { describe, expect, onTestFinished, test } from 'vitest'
-import { errorBody, startRouter } from '../test-support.ts'
+import { errorBody, startRouter } from '../router-under-test.ts'
 
 const messages = [{ role: 'user' as const, content: 'count the stars tonight' }]
 // What OpenAI answers a wrong key with: it quotes the key's first and last characters.

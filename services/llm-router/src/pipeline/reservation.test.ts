@@ -1,6 +1,6 @@
 import { startFakeOpenAI } from '@switchyard/testing'
 import { describe, expect, onTestFinished, test } from 'vitest'
-import { errorBody, oneModel, startRouter } from '../test-support.ts'
+import { errorBody, oneModel, startRouter } from '../router-under-test.ts'
 import { imageTokens } from '../usage/tokens.ts'
 
 async function routerWithTpm(tpm: number, deployment: Record<string, unknown> = {}) {
