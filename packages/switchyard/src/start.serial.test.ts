@@ -25,7 +25,12 @@ test('switchyard start comes up with no external service in under 10 s, answers 
   expect(ready.status).toBe(200)
   const report = (await ready.json()) as { status: string; checks: Record<string, { status: string }> }
   expect(report.status).toBe('ready')
-  expect(Object.keys(report.checks).sort()).toEqual(['bus:in-process', 'sql:pglite', 'state:memory'])
+  expect(Object.keys(report.checks).sort()).toEqual([
+    'bus:in-process',
+    'objects:folder',
+    'sql:pglite',
+    'state:memory',
+  ])
 
   const asScraper = { authorization: `Bearer ${metricsToken}` }
   const metrics = await (await fetch(`${first.url}/metrics`, { headers: asScraper })).text()
