@@ -1,5 +1,5 @@
 // Runs PGlite and its Postgres-protocol socket on a worker thread (see pglite.ts for why).
-// Protocol: workerData { dataDir?, template?, maxConnections } in; { ready, url } or { failed, message } out;
+// Protocol: workerData { dataDir?, template?, maxConnections, socketPath } in; { ready } or { failed, message } out;
 // a 'close' message stops the socket, closes the database (flushing it to disk), answers 'closed'.
 import { access, mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -8,10 +8,11 @@ import { PGlite } from '@electric-sql/pglite'
 import { vector } from '@electric-sql/pglite-pgvector'
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
 
-const { dataDir, template, maxConnections } = workerData as {
+const { dataDir, template, maxConnections, socketPath } = workerData as {
   dataDir?: string
   template?: string
   maxConnections: number
+  socketPath: string
 }
 const port = parentPort
 if (!port) throw new Error('pglite-worker.ts runs as a worker thread')
@@ -32,7 +33,7 @@ try {
     ...(loadDataDir ? { loadDataDir } : {}),
     extensions: { vector },
   })
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections })
+  const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections })
   await server.start()
   port.on('message', async (message) => {
     if (message !== 'close') return
@@ -41,7 +42,7 @@ try {
     port.postMessage({ closed: true })
     port.close()
   })
-  port.postMessage({ ready: true, url: `postgres://postgres@${server.getServerConn()}/postgres` })
+  port.postMessage({ ready: true })
 } catch (error) {
   const message = error instanceof Error ? error.message : String(error)
   port.postMessage({ failed: true, message: template ? `${message} (template ${template})` : message })

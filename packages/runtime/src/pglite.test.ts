@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
@@ -71,3 +71,29 @@ test('a new database comes from the install template, or from initdb without one
     await again.close()
   }
 }, 120_000)
+
+test('another local user cannot connect to the local database', async () => {
+  const local = await startLocalPostgres({ dataDir: join(await tempDir(), 'pglite') })
+  onTestFinished(() => local.close())
+  const { hostname, port } = new URL(local.url)
+  const socketDir = decodeURIComponent(hostname)
+  // Where the socket is: a path (a unix socket in its folder) or a TCP address.
+  const target = socketDir.startsWith('/')
+    ? { path: join(socketDir, `.s.PGSQL.${port || 5432}`) }
+    : { host: socketDir, port: Number(port) }
+  // As root the test can be someone else: `nobody` tries to open a connection.
+  const probe = `const s = require('net').connect(${JSON.stringify(target)});
+    s.on('connect', () => { console.log('connected'); s.destroy() });
+    s.on('error', (e) => console.log(e.code))`
+  const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {}
+  const child = spawn(process.execPath, ['-e', probe], asNobody)
+  let out = ''
+  child.stdout.on('data', (chunk) => {
+    out += chunk
+  })
+  await new Promise((resolve) => child.once('exit', resolve))
+  if (process.getuid?.() === 0) expect(out.trim()).toBe('EACCES')
+  // Whoever runs it, the socket is in a folder only its owner can enter.
+  expect(socketDir.startsWith('/')).toBe(true)
+  expect((await stat(socketDir)).mode & 0o777).toBe(0o700)
+})

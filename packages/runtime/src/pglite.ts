@@ -1,6 +1,7 @@
 import { once } from 'node:events'
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { findTemplate } from './pglite-template.ts'
 
@@ -19,7 +20,7 @@ export interface LocalPostgresOpening {
 }
 
 export interface LocalPostgres {
-  /** postgres:// URL of the local socket, for `pg`. */
+  /** postgres:// URL of the local unix socket (its folder as the host), for `pg`. */
   url: string
   /** Stops the socket, then closes the database (flushing it to `dataDir`). */
   close(): Promise<void>
@@ -32,11 +33,12 @@ export interface StartLocalPostgresOptions {
   template?: false
 }
 
-type WorkerMessage = { ready: true; url: string } | { failed: true; message: string } | { closed: true }
+type WorkerMessage = { ready: true } | { failed: true; message: string } | { closed: true }
 
 /**
- * PGlite with pgvector, served over the Postgres wire protocol on 127.0.0.1 and a free port, so the
- * same `pg` code runs against it as against PostgreSQL.
+ * PGlite with pgvector, served over the Postgres wire protocol, so the same `pg` code runs against it
+ * as against PostgreSQL. PGlite checks no password, so it listens on a unix socket in a folder only
+ * this user can enter (mkdtemp makes it 0700), never on TCP: another local user cannot connect.
  *
  * It lives on a worker thread: PGlite executes each query synchronously in WebAssembly, which on the
  * main thread would stall every HTTP request while a query runs; and opening it (for a new database,
@@ -45,9 +47,20 @@ type WorkerMessage = { ready: true; url: string } | { failed: true; message: str
  */
 export async function startLocalPostgres(options: StartLocalPostgresOptions = {}): Promise<LocalPostgres> {
   const template = options.template === false ? undefined : await findTemplate()
-  const unlock = options.dataDir ? await lockDataDir(options.dataDir) : async () => {}
+  const locked = options.dataDir ? await lockDataDir(options.dataDir) : async () => {}
+  const socketDir = await mkdtemp(join(tmpdir(), 'switchyard-pglite-'))
+  const unlock = async () => {
+    await rm(socketDir, { recursive: true, force: true })
+    await locked()
+  }
   const worker = new Worker(new URL('./pglite-worker.ts', import.meta.url), {
-    workerData: { dataDir: options.dataDir, template, maxConnections: PGLITE_MAX_CONNECTIONS },
+    workerData: {
+      dataDir: options.dataDir,
+      template,
+      maxConnections: PGLITE_MAX_CONNECTIONS,
+      // The name `pg` looks for in a socket folder, at the default port.
+      socketPath: join(socketDir, '.s.PGSQL.5432'),
+    },
   })
   const exited = once(worker, 'exit').then(([code]) => code as number)
   const first = (await Promise.race([
@@ -64,7 +77,7 @@ export async function startLocalPostgres(options: StartLocalPostgresOptions = {}
   }
   let closing: Promise<void> | undefined
   return {
-    url: first.url,
+    url: `postgres://postgres@${encodeURIComponent(socketDir)}/postgres`,
     close() {
       closing ??= (async () => {
         worker.postMessage('close')
