@@ -91,7 +91,13 @@ export interface ServiceDefinition<S extends TSchema = TSchema> {
    * `ctx.dispatcher` reaches these and refuses any other.
    */
   calls: readonly ServiceName[]
+  /** Backends the runtime hands it (readiness checks these); `needsFor` may choose among them. */
   needs: readonly Backend[]
+  /**
+   * Backends it uses given its loaded config, when the config chooses (chat's CHAT_STORE picks
+   * Cassandra or PostgreSQL); the runtime plans with this instead of `needs`. Absent: `needs`.
+   */
+  needsFor?(config: Static<S>): readonly Backend[]
   /** Absolute path of the folder of `NNN-name.sql` migrations, applied by `switchyard migrate`. */
   migrationsDir?: string
   /**

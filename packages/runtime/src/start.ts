@@ -33,6 +33,7 @@ import type { TObject } from 'typebox'
 import { type Closers, createClosers } from './closers.ts'
 import { RuntimeConfig } from './config.ts'
 import { type MigrationReport, migrate } from './migrate.ts'
+import { withChosenNeeds } from './needs.ts'
 import { type LocalPostgresOpening, PGLITE_MAX_CONNECTIONS, startLocalPostgres } from './pglite.ts'
 import {
   type CassandraPlan,
@@ -327,9 +328,10 @@ export async function migrateTarget(
 }
 
 function targetOf(options: TargetOptions) {
+  const target = options.target ?? 'all'
   return {
-    target: options.target ?? 'all',
-    services: options.services,
+    target,
+    services: withChosenNeeds(options.services, target, options.env),
     homeDir: options.homeDir ?? homedir(),
   }
 }

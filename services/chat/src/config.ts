@@ -22,6 +22,12 @@ export const ChatConfig = Type.Object({
   CHAT_DEFAULT_CONTEXT_WINDOW: Type.Integer({ minimum: 256, default: 8192 }),
   /** Longest message a user may send (and longest system prompt), in characters. */
   CHAT_MAX_MESSAGE_CHARS: Type.Integer({ minimum: 1, default: 32_000 }),
+  /**
+   * Where a chat on its own keeps the history: `cassandra` (the default, as before this key existed)
+   * or `postgres` (DATABASE_URL; `switchyard migrate --target=chat` creates its tables). One process
+   * always uses its embedded PostgreSQL.
+   */
+  CHAT_STORE: Type.Union([Type.Literal('cassandra'), Type.Literal('postgres')], { default: 'cassandra' }),
   /** Keyspace of the Cassandra store (single-target shape); created with its tables at start when missing. */
   CHAT_CASSANDRA_KEYSPACE: Type.String({ pattern: '^[a-z][a-z0-9_]{0,47}$', default: 'switchyard_chat' }),
   /** Replication factor of the keyspace when chat creates it (NetworkTopologyStrategy in the local DC). */

@@ -11,6 +11,8 @@ export const chatService = defineService({
   // cassandra: the history (SQL in one process, with these migrations); state: event logs,
   // generation leases and stop flags, caches; bus: chat.messages.v1.
   needs: ['cassandra', 'state', 'bus'],
+  // CHAT_STORE=postgres: the history in PostgreSQL (these migrations) when chat runs on its own too.
+  needsFor: (config) => [config.CHAT_STORE === 'postgres' ? 'sql' : 'cassandra', 'state', 'bus'],
   migrationsDir,
   plugin: chatPlugin,
 })
