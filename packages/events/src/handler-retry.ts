@@ -26,9 +26,17 @@ export interface RunHandlerOptions {
   canRetry?(): boolean
   /** Runs during the backoff, e.g. a Kafka heartbeat so a long retry does not cost the partition. */
   whileWaiting?(): Promise<void>
+  /**
+   * A failure this says is transient (a database briefly away, a timeout) spends no attempt: the
+   * handler is retried, with the same capped backoff, until it succeeds or `canRetry` says stop.
+   */
+  isTransient?(error: unknown): boolean
 }
 
-/** Runs `handle` until it resolves or the attempts are spent. Throws only what `whileWaiting` throws. */
+/**
+ * Runs `handle` until it resolves or the attempts are spent (transient failures spend none).
+ * Throws only what `whileWaiting` throws.
+ */
 export async function runHandler(
   handle: () => Promise<void>,
   options: RunHandlerOptions,
@@ -36,23 +44,28 @@ export async function runHandler(
   const attempts = Math.max(1, Math.floor(options.policy.attempts))
   let backoff = options.policy.backoffMs
   let lastError: unknown
-  for (let attempt = 1; attempt <= attempts; attempt++) {
-    if (attempt > 1) {
+  // `spent` counts the attempts that failed for good; `made` every call, for onError and outcomes.
+  let spent = 0
+  let made = 0
+  while (spent < attempts) {
+    if (made > 0) {
       if (options.canRetry && !options.canRetry())
-        return { status: 'abandoned', attempts: attempt - 1, error: lastError }
+        return { status: 'abandoned', attempts: made, error: lastError }
       await sleep(backoff)
       backoff = Math.min(backoff * 2, options.policy.maxBackoffMs)
       if (options.whileWaiting) await options.whileWaiting()
       if (options.canRetry && !options.canRetry())
-        return { status: 'abandoned', attempts: attempt - 1, error: lastError }
+        return { status: 'abandoned', attempts: made, error: lastError }
     }
+    made++
     try {
       await handle()
-      return { status: 'handled', attempts: attempt }
+      return { status: 'handled', attempts: made }
     } catch (error) {
       lastError = error
-      options.onError(error, attempt)
+      options.onError(error, made)
+      if (!options.isTransient?.(error)) spent++
     }
   }
-  return { status: 'failed', attempts, error: lastError }
+  return { status: 'failed', attempts: made, error: lastError }
 }

@@ -16,6 +16,7 @@ import {
 } from './event-bus.ts'
 import { defaultRetryPolicy, type RetryPolicy, runHandler } from './handler-retry.ts'
 import { createBusMetrics } from './metrics.ts'
+import { isTransientFailure } from './transient-failure.ts'
 
 export interface InProcessBusOptions {
   logger: Logger
@@ -147,6 +148,7 @@ export function createInProcessBus(options: InProcessBusOptions): EventBus {
       {
         policy,
         canRetry: () => !member.closed,
+        isTransient: isTransientFailure,
         onError(error, attempt) {
           metrics.handlerFailed(group.topic.name, group.name)
           logger.warn(

@@ -13,3 +13,4 @@ export {
 export type { RetryPolicy } from './handler-retry.ts'
 export { createInProcessBus, type InProcessBusOptions } from './in-process-bus.ts'
 export { createKafkaBus, type KafkaBusOptions, type KafkaConsumerOptions } from './kafka-bus.ts'
+export { isTransientFailure } from './transient-failure.ts'

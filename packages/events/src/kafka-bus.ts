@@ -33,6 +33,7 @@ import { isLeaderPending, isTransient, kafkaLogCreator, withTimeout } from './ka
 import { decodeEvent, encodeEvent, headersOf } from './kafka-codec.ts'
 import { createBusMetrics } from './metrics.ts'
 import { type Outbox, type OutboxRecord, openOutbox } from './outbox.ts'
+import { isTransientFailure } from './transient-failure.ts'
 
 /** Consumer-group tuning; the defaults favour quick joins and short shutdowns. */
 export interface KafkaConsumerOptions {
@@ -433,7 +434,12 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
     let consumer: Consumer | undefined
     let restartTimer: NodeJS.Timeout | undefined
 
-    async function handleMessage({ partition, message, heartbeat }: EachMessagePayload): Promise<void> {
+    async function handleMessage({
+      partition,
+      message,
+      heartbeat,
+      pause,
+    }: EachMessagePayload): Promise<void> {
       const headers = headersOf(message.headers)
       const decoded = decodeEvent(topic, message, headers)
       const source = { partition, offset: message.offset }
@@ -451,20 +457,36 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
         return
       }
       const { envelope } = decoded
-      const outcome = await runHandler(
-        () => (trace ? trace.run(headers, () => handler(envelope)) : handler(envelope)),
-        {
-          policy,
-          whileWaiting: heartbeat,
-          onError(error, attempt) {
-            metrics.handlerFailed(topic.name, group)
-            log.warn({ err: error, eventId: envelope.id, attempt }, 'event handler failed')
+      // While a transient failure is waited out the partition is paused: nothing behind this
+      // event is fetched for it, and its offset stays where it is until the handler succeeds.
+      let resume: (() => void) | undefined
+      let outcome: Awaited<ReturnType<typeof runHandler>>
+      try {
+        outcome = await runHandler(
+          () => (trace ? trace.run(headers, () => handler(envelope)) : handler(envelope)),
+          {
+            policy,
+            whileWaiting: heartbeat,
+            canRetry: () => !closed,
+            isTransient: isTransientFailure,
+            onError(error, attempt) {
+              metrics.handlerFailed(topic.name, group)
+              const transient = isTransientFailure(error)
+              if (transient && !resume) resume = pause()
+              log.warn({ err: error, eventId: envelope.id, attempt, transient }, 'event handler failed')
+            },
           },
-        },
-      )
+        )
+      } finally {
+        resume?.()
+      }
       if (outcome.status === 'handled') {
         metrics.consumed(topic.name, group)
         return
+      }
+      if (outcome.status === 'abandoned') {
+        // Closing mid-retry: not consumed, so not committed; the next consumer of the partition gets it.
+        throw new BusClosedError()
       }
       await deadLetter(topic, group, envelope.key, {
         topic: topic.name,
