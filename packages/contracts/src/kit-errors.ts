@@ -7,6 +7,7 @@ export const kitErrorCodes = {
   Validation: 'KIT_ERR_VALIDATION',
   InvalidJson: 'KIT_ERR_INVALID_JSON',
   Unauthenticated: 'KIT_ERR_UNAUTHENTICATED',
+  MissingScope: 'KIT_ERR_MISSING_SCOPE',
   NotFound: 'KIT_ERR_NOT_FOUND',
   BodyTooLarge: 'KIT_ERR_BODY_TOO_LARGE',
   UnsupportedMediaType: 'KIT_ERR_UNSUPPORTED_MEDIA_TYPE',

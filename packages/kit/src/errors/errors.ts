@@ -92,6 +92,11 @@ export const kitErrors = {
     '%s',
     401,
   ),
+  MissingScope: createServiceError<typeof kitErrorCodes.MissingScope, [string]>(
+    kitErrorCodes.MissingScope,
+    'This needs the scope %s, which these credentials lack',
+    403,
+  ),
   NotFound: createServiceError<typeof kitErrorCodes.NotFound, [string, string]>(
     kitErrorCodes.NotFound,
     'Invalid URL (%s %s)',

@@ -1,4 +1,4 @@
-import type { Identity } from '@switchyard/contracts'
+import { grantsScope, type Identity } from '@switchyard/contracts'
 import type { FastifyInstance } from 'fastify'
 import { isServiceError, kitErrors } from '../errors/errors.ts'
 import type { InternalTokenVerifier } from './internal-token.ts'
@@ -16,15 +16,30 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The route answers without an internal token (health, metrics, docs, the gateway's own edge). */
     public?: boolean
+    /**
+     * Scopes the caller's identity must hold, all of them (`x:*` covers `x:anything`), checked
+     * right after the token: a 403 `KIT_ERR_MISSING_SCOPE` otherwise. Declared beside the route's
+     * schema; the vocabulary is `scopes` from @switchyard/contracts.
+     */
+    scopes?: readonly string[]
   }
 }
 
 const bearer = /^Bearer[ ]+([A-Za-z0-9._~+/-]+=*)[ ]*$/i
 
+/** The first scope of `needed` the identity lacks, as the 403 to answer; undefined when it has all. */
+function missingScope(identity: Identity, needed: readonly string[] | undefined) {
+  if (needed === undefined) return undefined
+  const missing = needed.find((scope) => !grantsScope(identity.scopes, scope))
+  return missing === undefined ? undefined : new kitErrors.MissingScope(missing)
+}
+
 /**
  * Every route requires a valid internal token in `Authorization: Bearer <token>` (the form the
- * `openai` client sends its apiKey in) unless its config says `public: true`. Unknown routes
- * answer 404 without one: hiding which paths exist is not worth a confusing 401.
+ * `openai` client sends its apiKey in) unless its config says `public: true`, and the scopes its
+ * config lists. Unknown routes answer 404 without one: hiding which paths exist is not worth a
+ * confusing 401. The scope check is here, not in a hook of its own: it needs the identity, and
+ * it runs before the body is read, so a caller without the scope learns nothing of the schema.
  */
 export function installAuthentication(app: FastifyInstance, verifier: InternalTokenVerifier): void {
   app.decorateRequest('identity', null as unknown as Identity)
@@ -43,17 +58,18 @@ export function installAuthentication(app: FastifyInstance, verifier: InternalTo
         ),
       )
     }
+    const needed = request.routeOptions.config.scopes
     const known = verifier.known?.(token)
     if (known !== undefined) {
       request.identity = known
       request.internalToken = token
-      return done()
+      return done(missingScope(known, needed))
     }
     verifier.verify(token).then(
       (identity) => {
         request.identity = identity
         request.internalToken = token
-        done()
+        done(missingScope(identity, needed))
       },
       (error: unknown) =>
         done(
