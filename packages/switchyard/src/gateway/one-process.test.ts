@@ -25,7 +25,7 @@ const pricing = { inputPerMillion: 2, outputPerMillion: 6 }
 let upstream: FakeUpstream
 let switchyard: Switchyard
 let testApp: TestApp
-/** The bootstrapped owner's API key (scopes admin:read, admin:write). */
+/** The bootstrapped owner's API key (an owner's role defaults: every scope). */
 let ownerKey: string
 
 beforeAll(async () => {
@@ -144,4 +144,28 @@ test('a key revoked through the gateway stops working at once (key-revoked over 
     async () => expect((await fetch(`${switchyard.url}/v1/models`, { headers: asKey })).status).toBe(401),
     { timeout: 1_000, interval: 10 },
   )
+})
+
+test('an admin:read-only key reads the admin API but cannot spend at the router (403 KIT_ERR_MISSING_SCOPE)', async () => {
+  const created = await fetch(`${switchyard.url}/admin/v1/keys`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ownerKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'auditor', scopes: ['admin:read'] }),
+  })
+  expect(created.status).toBe(201)
+  const { secret } = (await created.json()) as { secret: string }
+  const asAuditor = { authorization: `Bearer ${secret}`, 'content-type': 'application/json' }
+  expect((await fetch(`${switchyard.url}/admin/v1/keys`, { headers: asAuditor })).status).toBe(200)
+  const requestsBefore = upstream.requests.length
+  const spend = await fetch(`${switchyard.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: asAuditor,
+    body: JSON.stringify({ model, messages: [{ role: 'user', content: 'spend for me' }] }),
+  })
+  expect(spend.status).toBe(403)
+  expect((await jsonBody(spend)).error).toMatchObject({
+    code: 'KIT_ERR_MISSING_SCOPE',
+    type: 'permission_error',
+  })
+  expect(upstream.requests.length).toBe(requestsBefore)
 })

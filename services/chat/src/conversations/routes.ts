@@ -1,3 +1,4 @@
+import { scopes } from '@switchyard/contracts'
 import type { KitServer } from '@switchyard/kit'
 import type { ChatDeps } from '../deps.ts'
 import {
@@ -21,6 +22,7 @@ export function conversationRoutes(app: KitServer, deps: ChatDeps): void {
   app.post(
     '/v1/conversations',
     {
+      config: { scopes: [scopes.chatWrite, scopes.llmUse] },
       schema: {
         summary: 'Start a conversation',
         body: NewConversation,
@@ -37,6 +39,7 @@ export function conversationRoutes(app: KitServer, deps: ChatDeps): void {
   app.get(
     '/v1/conversations',
     {
+      config: { scopes: [scopes.chatRead] },
       schema: {
         summary: 'Your conversations, most recently active first',
         querystring: ListQuery,
@@ -56,6 +59,7 @@ export function conversationRoutes(app: KitServer, deps: ChatDeps): void {
   app.get(
     '/v1/conversations/:conversationId',
     {
+      config: { scopes: [scopes.chatRead] },
       schema: {
         summary: 'One conversation',
         params: ConversationParams,
@@ -69,6 +73,7 @@ export function conversationRoutes(app: KitServer, deps: ChatDeps): void {
   app.patch(
     '/v1/conversations/:conversationId',
     {
+      config: { scopes: [scopes.chatWrite, scopes.llmUse] },
       schema: {
         summary: 'Rename, change model or system prompt, or switch branch',
         params: ConversationParams,
@@ -86,7 +91,10 @@ export function conversationRoutes(app: KitServer, deps: ChatDeps): void {
 
   app.delete(
     '/v1/conversations/:conversationId',
-    { schema: { summary: 'Delete a conversation and its messages', params: ConversationParams } },
+    {
+      config: { scopes: [scopes.chatWrite] },
+      schema: { summary: 'Delete a conversation and its messages', params: ConversationParams },
+    },
     async (request, reply) => {
       await deleteConversation(deps, request.identity, request.params.conversationId)
       return reply.code(204).send()

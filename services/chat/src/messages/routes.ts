@@ -1,3 +1,4 @@
+import { scopes } from '@switchyard/contracts'
 import type { KitServer } from '@switchyard/kit'
 import { ConversationParams, ListQuery } from '../conversations/schemas.ts'
 import type { ChatDeps } from '../deps.ts'
@@ -29,6 +30,7 @@ export function messageRoutes(app: KitServer, deps: ChatDeps): void {
   app.get(
     '/v1/conversations/:conversationId/messages',
     {
+      config: { scopes: [scopes.chatRead] },
       schema: {
         summary: 'Messages of every branch, newest first',
         params: ConversationParams,
@@ -45,6 +47,7 @@ export function messageRoutes(app: KitServer, deps: ChatDeps): void {
   app.post(
     '/v1/conversations/:conversationId/messages',
     {
+      config: { scopes: [scopes.chatWrite, scopes.llmUse] },
       schema: {
         summary: 'Send a message; the answer streams back (SSE)',
         params: ConversationParams,
@@ -62,7 +65,10 @@ export function messageRoutes(app: KitServer, deps: ChatDeps): void {
 
   app.get(
     '/v1/conversations/:conversationId/messages/:messageId',
-    { schema: { summary: 'One message', params: MessageParams, response: { 200: MessageView } } },
+    {
+      config: { scopes: [scopes.chatRead] },
+      schema: { summary: 'One message', params: MessageParams, response: { 200: MessageView } },
+    },
     async (request) => {
       const { conversationId, messageId } = request.params
       return toMessageView((await requireMessage(deps, request.identity, conversationId, messageId)).message)
@@ -72,6 +78,7 @@ export function messageRoutes(app: KitServer, deps: ChatDeps): void {
   app.get(
     '/v1/conversations/:conversationId/messages/:messageId/stream',
     {
+      config: { scopes: [scopes.chatRead] },
       schema: {
         summary: "An answer's events (SSE): all of them, or those after the Last-Event-ID header",
         params: MessageParams,
@@ -92,6 +99,7 @@ export function messageRoutes(app: KitServer, deps: ChatDeps): void {
   app.post(
     '/v1/conversations/:conversationId/messages/:messageId/regenerate',
     {
+      config: { scopes: [scopes.chatWrite, scopes.llmUse] },
       schema: {
         summary: 'A new answer to the same question, as a sibling branch (SSE)',
         params: MessageParams,
@@ -110,6 +118,7 @@ export function messageRoutes(app: KitServer, deps: ChatDeps): void {
   app.post(
     '/v1/conversations/:conversationId/messages/:messageId/edit',
     {
+      config: { scopes: [scopes.chatWrite, scopes.llmUse] },
       schema: {
         summary: 'Edit a user message: a sibling with the new text, and its answer (SSE)',
         params: MessageParams,
@@ -129,6 +138,7 @@ export function messageRoutes(app: KitServer, deps: ChatDeps): void {
   app.post(
     '/v1/conversations/:conversationId/messages/:messageId/stop',
     {
+      config: { scopes: [scopes.chatWrite] },
       schema: {
         summary: 'Stop an answer being generated; the text so far is kept',
         params: MessageParams,

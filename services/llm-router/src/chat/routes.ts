@@ -1,4 +1,4 @@
-import { ChatCompletionRequest } from '@switchyard/contracts'
+import { ChatCompletionRequest, scopes } from '@switchyard/contracts'
 import type { KitServer } from '@switchyard/kit'
 import { handleLlmRequest, type LlmKind } from '../pipeline/lifecycle.ts'
 import type { PipelineDeps } from '../pipeline/request.ts'
@@ -36,6 +36,7 @@ export function chatRoutes(app: KitServer, deps: PipelineDeps): void {
         summary: 'Create a chat completion (OpenAI-compatible)',
         body: ChatCompletionRequest,
       },
+      config: { scopes: [scopes.llmUse] },
     },
     (request, reply) => handleLlmRequest(deps, chatCompletion, request, reply),
   )

@@ -1,4 +1,4 @@
-import { EmbeddingsRequest } from '@switchyard/contracts'
+import { EmbeddingsRequest, scopes } from '@switchyard/contracts'
 import type { KitServer } from '@switchyard/kit'
 import { handleLlmRequest, type LlmKind } from '../pipeline/lifecycle.ts'
 import type { PipelineDeps } from '../pipeline/request.ts'
@@ -32,6 +32,7 @@ export function embeddingsRoutes(app: KitServer, deps: PipelineDeps): void {
     '/v1/embeddings',
     {
       schema: { summary: 'Create embeddings (OpenAI-compatible)', body: EmbeddingsRequest },
+      config: { scopes: [scopes.llmUse] },
     },
     (request, reply) => handleLlmRequest(deps, embeddings, request, reply),
   )

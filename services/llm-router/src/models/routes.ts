@@ -1,3 +1,4 @@
+import { scopes } from '@switchyard/contracts'
 import type { KitServer } from '@switchyard/kit'
 import { llmRouterErrors } from '../errors.ts'
 import type { ModelRouter } from '../routing/router.ts'
@@ -6,14 +7,15 @@ import type { ModelRouter } from '../routing/router.ts'
 export function modelsRoutes(app: KitServer, router: ModelRouter): void {
   app.get(
     '/v1/models',
-    { schema: { summary: 'List the models (aliases) callers may use' } },
+    { schema: { summary: 'List the models (aliases) callers may use' }, config: { scopes: [scopes.llmUse] } },
     async (_request, reply) => reply.type('application/json; charset=utf-8').send(router.modelsBody()),
   )
 }
 
 /** `GET /v1/models/{model}`; ids may hold slashes (`meta-llama/...`), hence the wildcard. */
 export function modelRoutes(app: KitServer, router: ModelRouter): void {
-  app.get('/v1/models/*', { schema: { summary: 'Retrieve one model (alias)' } }, async (request) => {
+  const options = { schema: { summary: 'Retrieve one model (alias)' }, config: { scopes: [scopes.llmUse] } }
+  app.get('/v1/models/*', options, async (request) => {
     const id = decodeURIComponent((request.params as { '*': string })['*'])
     const alias = router.alias(id)
     if (alias === undefined || !alias.alias.listed) {

@@ -1,3 +1,4 @@
+import { scopes } from '@switchyard/contracts'
 import type { KitServer } from '@switchyard/kit'
 import { callerOf } from '../access.ts'
 import { transaction } from '../db.ts'
@@ -34,6 +35,7 @@ export function fileBatchRoutes(app: KitServer, deps: RagDeps): void {
   app.post(
     '/v1/vector_stores/:vector_store_id/file_batches',
     {
+      config: { scopes: [scopes.filesWrite] },
       schema: {
         summary: 'Attach several files at once: answers in_progress; ingestion runs in the background',
         params: VectorStoreParams,
@@ -80,7 +82,10 @@ export function fileBatchRoutes(app: KitServer, deps: RagDeps): void {
 
   app.get(
     '/v1/vector_stores/:vector_store_id/file_batches/:batch_id',
-    { schema: { summary: 'One file batch', params: FileBatchParams, response: { 200: FileBatchView } } },
+    {
+      config: { scopes: [scopes.filesRead] },
+      schema: { summary: 'One file batch', params: FileBatchParams, response: { 200: FileBatchView } },
+    },
     async (request) =>
       toFileBatchView(
         await requireBatch(request.identity, request.params.vector_store_id, request.params.batch_id),
@@ -90,6 +95,7 @@ export function fileBatchRoutes(app: KitServer, deps: RagDeps): void {
   app.post(
     '/v1/vector_stores/:vector_store_id/file_batches/:batch_id/cancel',
     {
+      config: { scopes: [scopes.filesWrite] },
       schema: {
         summary: 'Cancel a batch: its files still in progress stop and become cancelled',
         params: FileBatchParams,
@@ -108,6 +114,7 @@ export function fileBatchRoutes(app: KitServer, deps: RagDeps): void {
   app.get(
     '/v1/vector_stores/:vector_store_id/file_batches/:batch_id/files',
     {
+      config: { scopes: [scopes.filesRead] },
       schema: {
         summary: "A batch's files",
         params: FileBatchParams,

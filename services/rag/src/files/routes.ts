@@ -1,3 +1,4 @@
+import { scopes } from '@switchyard/contracts'
 import type { KitServer } from '@switchyard/kit'
 import type { RagDeps } from '../deps.ts'
 import { ragErrors } from '../errors.ts'
@@ -17,6 +18,7 @@ export function fileRoutes(app: KitServer, deps: RagDeps): void {
   app.post(
     '/v1/files',
     {
+      config: { scopes: [scopes.filesWrite] },
       schema: {
         summary: 'Upload a file (multipart: `file` and `purpose`)',
         consumes: ['multipart/form-data'],
@@ -94,7 +96,10 @@ export function fileRoutes(app: KitServer, deps: RagDeps): void {
 
   app.get(
     '/v1/files',
-    { schema: { summary: "The org's files", querystring: FileListQuery, response: { 200: FileList } } },
+    {
+      config: { scopes: [scopes.filesRead] },
+      schema: { summary: "The org's files", querystring: FileListQuery, response: { 200: FileList } },
+    },
     async (request) => {
       const page = await filesRepository.list(pool, request.identity.orgId, request.query)
       return listOf(page.rows.map(toFileView), page.hasMore)
@@ -103,13 +108,19 @@ export function fileRoutes(app: KitServer, deps: RagDeps): void {
 
   app.get(
     '/v1/files/:file_id',
-    { schema: { summary: 'One file', params: FileParams, response: { 200: FileView } } },
+    {
+      config: { scopes: [scopes.filesRead] },
+      schema: { summary: 'One file', params: FileParams, response: { 200: FileView } },
+    },
     async (request) => toFileView(await requireFile(deps, request.identity.orgId, request.params.file_id)),
   )
 
   app.get(
     '/v1/files/:file_id/content',
-    { schema: { summary: "The file's original bytes", params: FileParams } },
+    {
+      config: { scopes: [scopes.filesRead] },
+      schema: { summary: "The file's original bytes", params: FileParams },
+    },
     async (request, reply) => {
       const file = await requireFile(deps, request.identity.orgId, request.params.file_id)
       const body = await objects.get(file.object_key)
@@ -120,6 +131,7 @@ export function fileRoutes(app: KitServer, deps: RagDeps): void {
   app.delete(
     '/v1/files/:file_id',
     {
+      config: { scopes: [scopes.filesWrite] },
       schema: {
         summary: 'Delete a file, its chunks in every vector store, and its original',
         params: FileParams,

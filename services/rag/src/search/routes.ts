@@ -1,3 +1,4 @@
+import { scopes } from '@switchyard/contracts'
 import type { KitServer } from '@switchyard/kit'
 import { SearchParams, SearchRequest, SearchResultsPage } from './schemas.ts'
 import { findSearchableStore, type SearchDeps, searchVectorStore } from './service.ts'
@@ -10,6 +11,7 @@ export function searchRoutes(app: KitServer, deps: SearchDeps, notFound: (id: st
   app.post(
     '/v1/vector_stores/:vector_store_id/search',
     {
+      config: { scopes: [scopes.filesRead, scopes.llmUse] },
       schema: {
         summary: 'Search a vector store (OpenAI-compatible; `mode` is Switchyard’s extension)',
         params: SearchParams,

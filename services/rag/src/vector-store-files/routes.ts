@@ -1,3 +1,4 @@
+import { scopes } from '@switchyard/contracts'
 import type { KitServer } from '@switchyard/kit'
 import { callerOf } from '../access.ts'
 import { transaction } from '../db.ts'
@@ -27,6 +28,7 @@ export function vectorStoreFileRoutes(app: KitServer, deps: RagDeps): void {
   app.post(
     '/v1/vector_stores/:vector_store_id/files',
     {
+      config: { scopes: [scopes.filesWrite] },
       schema: {
         summary: 'Attach a file: answers at once, in_progress; ingestion runs in the background',
         params: VectorStoreParams,
@@ -60,6 +62,7 @@ export function vectorStoreFileRoutes(app: KitServer, deps: RagDeps): void {
   app.get(
     '/v1/vector_stores/:vector_store_id/files',
     {
+      config: { scopes: [scopes.filesRead] },
       schema: {
         summary: "A vector store's files, in the order they were attached",
         params: VectorStoreParams,
@@ -77,6 +80,7 @@ export function vectorStoreFileRoutes(app: KitServer, deps: RagDeps): void {
   app.get(
     '/v1/vector_stores/:vector_store_id/files/:file_id',
     {
+      config: { scopes: [scopes.filesRead] },
       schema: {
         summary: 'One file of a vector store, with its status and progress',
         params: VectorStoreFileParams,
@@ -95,6 +99,7 @@ export function vectorStoreFileRoutes(app: KitServer, deps: RagDeps): void {
   app.post(
     '/v1/vector_stores/:vector_store_id/files/:file_id',
     {
+      config: { scopes: [scopes.filesWrite] },
       schema: {
         summary: "Replace a vector store file's attributes",
         params: VectorStoreFileParams,
@@ -119,6 +124,7 @@ export function vectorStoreFileRoutes(app: KitServer, deps: RagDeps): void {
   app.delete(
     '/v1/vector_stores/:vector_store_id/files/:file_id',
     {
+      config: { scopes: [scopes.filesWrite] },
       schema: {
         summary: 'Detach a file: its chunks go, the file stays',
         params: VectorStoreFileParams,

@@ -1,3 +1,4 @@
+import { scopes } from '@switchyard/contracts'
 import type { KitServer } from '@switchyard/kit'
 import { callerOf } from '../access.ts'
 import { transaction } from '../db.ts'
@@ -25,6 +26,7 @@ export function vectorStoreRoutes(app: KitServer, deps: RagDeps): void {
   app.post(
     '/v1/vector_stores',
     {
+      config: { scopes: [scopes.filesWrite] },
       schema: { summary: 'Create a vector store', body: NewVectorStore, response: { 200: VectorStoreView } },
     },
     async (request) => {
@@ -55,6 +57,7 @@ export function vectorStoreRoutes(app: KitServer, deps: RagDeps): void {
   app.get(
     '/v1/vector_stores',
     {
+      config: { scopes: [scopes.filesRead] },
       schema: {
         summary: 'The vector stores you can use',
         querystring: VectorStoreListQuery,
@@ -70,6 +73,7 @@ export function vectorStoreRoutes(app: KitServer, deps: RagDeps): void {
   app.get(
     '/v1/vector_stores/:vector_store_id',
     {
+      config: { scopes: [scopes.filesRead] },
       schema: { summary: 'One vector store', params: VectorStoreParams, response: { 200: VectorStoreView } },
     },
     async (request) =>
@@ -79,6 +83,7 @@ export function vectorStoreRoutes(app: KitServer, deps: RagDeps): void {
   app.post(
     '/v1/vector_stores/:vector_store_id',
     {
+      config: { scopes: [scopes.filesWrite] },
       schema: {
         summary: 'Modify a vector store (a new chunking_strategy re-chunks its files)',
         params: VectorStoreParams,
@@ -122,6 +127,7 @@ export function vectorStoreRoutes(app: KitServer, deps: RagDeps): void {
   app.delete(
     '/v1/vector_stores/:vector_store_id',
     {
+      config: { scopes: [scopes.filesWrite] },
       schema: {
         summary: 'Delete a vector store with its chunks (its files stay)',
         params: VectorStoreParams,

@@ -1,3 +1,4 @@
+import { scopes } from '@switchyard/contracts'
 import { type KitServer, openEventStream } from '@switchyard/kit'
 import { SearchParams } from '../schemas.ts'
 import { findSearchableStore } from '../service.ts'
@@ -12,6 +13,7 @@ export function answerRoutes(app: KitServer, deps: AnswerDeps, notFound: (id: st
   app.post(
     '/v1/vector_stores/:vector_store_id/answer',
     {
+      config: { scopes: [scopes.filesRead, scopes.llmUse] },
       schema: {
         summary:
           'Answer a question from a vector store, with checked citations (SSE, or JSON with stream: false)',
