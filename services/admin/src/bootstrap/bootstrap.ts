@@ -16,7 +16,7 @@ export interface BootstrapResult {
   orgId: string
   userId: string
   keyId: string
-  /** The owner's API key (scopes admin:read, admin:write). Shown once: it is stored hashed. */
+  /** The owner's API key (no scope list: every scope an owner gets). Shown once: it is stored hashed. */
   key: string
 }
 

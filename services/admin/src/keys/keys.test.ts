@@ -1,4 +1,4 @@
-import type { Identity } from '@switchyard/contracts'
+import { type Identity, roleScopes, scopes } from '@switchyard/contracts'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { type AdminUnderTest, gateway, type OrgFixture, startAdmin } from '../admin-under-test.ts'
 import { hashApiKey } from './secrets.ts'
@@ -253,9 +253,44 @@ describe('roles and scopes', () => {
       name: 'y',
     })
     expect(write.statusCode).toBe(403)
-    // The owner key from org creation carries both admin scopes.
+    // The owner key from org creation names no scopes: it has an owner's, every one of them.
     const ownerKey = await resolve(acme.ownerKey)
-    expect(ownerKey.json().scopes).toEqual(['admin:read', 'admin:write'])
+    expect(ownerKey.json().scopes).toEqual([...roleScopes.owner])
+  })
+
+  test('a key made without a scope list resolves to its role defaults, as the role is now', async () => {
+    const someone = await admin.addMember(acme, 'viewer')
+    const created = await createKey(acme.owner, { userId: someone.userId })
+    const listed = await admin.request(acme.owner, 'GET', `/admin/v1/keys/${created.key.id}`)
+    expect(listed.json().scopes).toEqual([])
+    // A viewer reads and spends nothing: no chat:write, no llm:use.
+    expect((await resolve(created.secret)).json().scopes).toEqual([...roleScopes.viewer])
+    expect(roleScopes.viewer).not.toContain(scopes.llmUse)
+    const promoted = await admin.request(acme.owner, 'PATCH', `/admin/v1/users/${someone.userId}`, {
+      role: 'member',
+    })
+    expect(promoted.statusCode).toBe(200)
+    expect((await resolve(created.secret)).json().scopes).toEqual([...roleScopes.member])
+    expect(roleScopes.member).toContain(scopes.llmUse)
+  })
+
+  test('a narrow key cannot mint or rotate a key without a list (it would get the role defaults)', async () => {
+    const narrow = await createKey(acme.owner, { scopes: ['admin:read', 'admin:write'] })
+    const viaNarrow: Identity = {
+      orgId: acme.orgId,
+      userId: acme.ownerId,
+      keyId: narrow.key.id,
+      scopes: ['admin:read', 'admin:write'],
+    }
+    const minted = await admin.request(viaNarrow, 'POST', '/admin/v1/keys', { name: 'wide' })
+    expect(minted.statusCode).toBe(403)
+    expect(minted.json().error).toMatchObject({ code: 'ADMIN_ERR_FORBIDDEN', param: 'scopes' })
+    expect(minted.json().error.message).toContain(scopes.llmUse)
+    const rotated = await admin.request(viaNarrow, 'POST', `/admin/v1/keys/${narrow.key.id}/rotate`, {})
+    expect(rotated.statusCode).toBe(201)
+    const wide = await createKey(acme.owner)
+    const rotateWide = await admin.request(viaNarrow, 'POST', `/admin/v1/keys/${wide.key.id}/rotate`, {})
+    expect(rotateWide.statusCode).toBe(403)
   })
 
   test('internal scopes cannot be given to an API key', async () => {

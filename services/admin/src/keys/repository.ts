@@ -65,7 +65,10 @@ export interface ResolvedKey {
   orgId: string
   userId: string
   keyId: string
+  /** As stored: empty for a key made without a list (its user's role defaults apply). */
   scopes: string[]
+  /** Its user's role in the org now. */
+  role: Role
   /** The earlier of its expiry and its rotation grace deadline: the gateway may cache until then. */
   expiresAt: Date | null
   lastUsedAt: Date | null
@@ -164,11 +167,12 @@ export const keysRepository = {
       org_id: string
       user_id: string
       scopes: string[]
+      role: Role
       expires_at: Date | null
       grace_until: Date | null
       last_used_at: Date | null
     }>(
-      `SELECT k.id, k.org_id, k.user_id, k.scopes, k.expires_at, k.grace_until, k.last_used_at
+      `SELECT k.id, k.org_id, k.user_id, k.scopes, m.role, k.expires_at, k.grace_until, k.last_used_at
          FROM api_keys k
          JOIN orgs o ON o.id = k.org_id AND o.deleted_at IS NULL
          JOIN memberships m ON m.org_id = k.org_id AND m.user_id = k.user_id
@@ -185,6 +189,7 @@ export const keysRepository = {
       userId: row.user_id,
       keyId: row.id,
       scopes: row.scopes,
+      role: row.role,
       expiresAt: deadlines.length > 0 ? new Date(Math.min(...deadlines.map((d) => d.getTime()))) : null,
       lastUsedAt: row.last_used_at,
     }

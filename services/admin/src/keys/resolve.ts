@@ -1,6 +1,7 @@
-import type { KeyResolution } from '@switchyard/contracts'
+import { type KeyResolution, roleScopes } from '@switchyard/contracts'
 import { LRUCache } from 'lru-cache'
 import type { Logger } from 'pino'
+import type { Role } from '../access/roles.ts'
 import type { Queryable } from '../db/sql.ts'
 import { adminErrors } from '../errors.ts'
 import { keysRepository } from './repository.ts'
@@ -56,9 +57,15 @@ export function createKeyResolver(options: {
         orgId: key.orgId,
         userId: key.userId,
         keyId: key.keyId,
-        scopes: key.scopes,
+        // A key made without a scope list has its user's role defaults, as of now.
+        scopes: effectiveScopes(key.scopes, key.role),
         expiresAt: key.expiresAt?.toISOString() ?? null,
       }
     },
   }
+}
+
+/** What a key grants: its own list, or, when it names none, the defaults of its user's role. */
+export function effectiveScopes(stored: readonly string[], role: Role): string[] {
+  return stored.length > 0 ? [...stored] : [...roleScopes[role]]
 }

@@ -1,3 +1,4 @@
+import { grantsScope } from '@switchyard/contracts'
 import type { Caller } from '../access/caller.ts'
 import { atLeast } from '../access/roles.ts'
 import { applyChange, type ChangeScope } from '../db/change.ts'
@@ -7,6 +8,7 @@ import { type AdminDeps, actorOf } from '../deps.ts'
 import { adminErrors } from '../errors.ts'
 import { usersRepository } from '../users/repository.ts'
 import { keysRepository } from './repository.ts'
+import { effectiveScopes } from './resolve.ts'
 import type { ApiKey, CreatedApiKey, CreateKeyBody, RotateKeyBody } from './schemas.ts'
 import { generateApiKey } from './secrets.ts'
 
@@ -46,9 +48,7 @@ async function isAbove(db: Queryable, caller: Caller, userId: string): Promise<b
 function withinCallerScopes(caller: Caller, scopes: string[]): void {
   const held = caller.keyScopes
   if (held === null) return
-  const covered = (scope: string) =>
-    held.some((h) => h === scope || (h.endsWith(':*') && scope.startsWith(h.slice(0, -1))))
-  const beyond = scopes.filter((scope) => !covered(scope))
+  const beyond = scopes.filter((scope) => !grantsScope(held, scope))
   if (beyond.length > 0) {
     throw Object.assign(
       new adminErrors.Forbidden(
@@ -110,7 +110,6 @@ export async function createKey(
       },
     )
   }
-  withinCallerScopes(caller, body.scopes)
   if (body.expiresAt !== undefined && Date.parse(body.expiresAt) <= Date.now()) {
     throw Object.assign(new adminErrors.InvalidRequest('expiresAt must be in the future'), {
       param: 'expiresAt',
@@ -123,6 +122,8 @@ export async function createKey(
     if (!atLeast(caller.role, owner.role)) {
       throw new adminErrors.Forbidden(`Keys of a ${owner.role} are made by a ${owner.role} or above`)
     }
+    // A key without a list gets its user's role defaults: the caller must hold those too.
+    withinCallerScopes(caller, effectiveScopes(body.scopes, owner.role))
     return insertKey(scope, caller.orgId, {
       userId,
       name: body.name,
@@ -152,7 +153,8 @@ export async function rotateKey(
     if (old.status !== 'active')
       throw new adminErrors.Conflict(`The key ${keyId} is ${old.status}; only an active key can be rotated`)
     // The rotator receives the new secret: it is a new key made by them.
-    withinCallerScopes(caller, old.scopes)
+    const holder = await usersRepository.get(scope.db, caller.orgId, old.userId)
+    withinCallerScopes(caller, holder === null ? old.scopes : effectiveScopes(old.scopes, holder.role))
     const created = await insertKey(scope, caller.orgId, {
       userId: old.userId,
       name: old.name,

@@ -1,4 +1,3 @@
-import { adminScopes } from '../access/roles.ts'
 import type { ChangeScope } from '../db/change.ts'
 import { newId } from '../db/ids.ts'
 import { insertKey } from '../keys/service.ts'
@@ -6,8 +5,11 @@ import { usersRepository } from '../users/repository.ts'
 import { orgsRepository } from './repository.ts'
 import type { CreatedOrg } from './schemas.ts'
 
-/** Scopes of the key a new org's first owner gets: the admin API, nothing else. */
-export const ownerKeyScopes = [adminScopes.read, adminScopes.write]
+/**
+ * Scopes of the key a new org's first owner gets: none listed, so the owner's role defaults (every
+ * scope): the key the README's first chat uses. Until migration 012 it was the admin API only.
+ */
+export const ownerKeyScopes: string[] = []
 
 /**
  * An org, its first owner (always a new user with that email) and
