@@ -68,6 +68,8 @@ describe('fitContext', () => {
 /** The part of a ChatStore History reads, over an array, counting the reads. */
 function messagesStore(messages: Message[]) {
   const reads = { get: 0, list: 0 }
+  /** Every message id the store answered, in order. */
+  const read: string[] = []
   const newestFirst = [...messages].sort((a, b) => (ticksOf(b.id) > ticksOf(a.id) ? 1 : -1))
   const unused = () => Promise.reject(new Error('not used by History'))
   const store: ChatStore = {
@@ -81,16 +83,19 @@ function messagesStore(messages: Message[]) {
     ping: async () => true,
     async getMessage(_conversationId, id) {
       reads.get++
-      return messages.find((m) => m.id === id) ?? null
+      const found = messages.find((m) => m.id === id) ?? null
+      if (found) read.push(found.id)
+      return found
     },
     async listMessages(_conversationId, { limit, before }) {
       reads.list++
       const from = before === undefined ? 0 : newestFirst.findIndex((m) => m.id === before) + 1
       const items = newestFirst.slice(from, from + limit)
+      read.push(...items.map((m) => m.id))
       return { items, more: from + limit < newestFirst.length }
     },
   }
-  return { store, reads }
+  return { store, reads, read }
 }
 
 /** A chain q1, a1, q2, a2... of `pairs` exchanges, each message `words` words long, plus a sibling. */
@@ -157,6 +162,27 @@ describe('History', () => {
     const all = await h.branch('c', leaf.id, 100_000)
     expect(all.turns).toHaveLength(12)
     expect(reads.get + reads.list).toBeGreaterThan(afterSmall)
+  })
+
+  test('the walk reads only the active branch: no row of a long abandoned branch beside it', async () => {
+    // q1 a1, then an abandoned branch of 150 exchanges after a1, then the active branch q2 a2 after
+    // a1 too: every abandoned row is newer than a1 and older than q2, between the leaf and its root.
+    const trunk = chain(1, 3)
+    const a1 = trunk[1] as Message
+    const abandoned = chain(150, 3)
+    ;(abandoned[0] as Message).parentId = a1.id
+    const active = chain(1, 3).map((m) => ({ ...m, content: `active ${m.content}` }))
+    ;(active[0] as Message).parentId = a1.id
+    const messages = [...trunk, ...abandoned, ...active]
+    const { store, read } = messagesStore(messages)
+    const leaf = active[1] as Message
+    const branch = await history(store).branch('c', leaf.id, 100_000)
+    expect(branch.complete).toBe(true)
+    const expected = [leaf, active[0], a1, trunk[0]].map((m) => (m as Message).id)
+    expect(branch.turns.map((t) => t.id)).toEqual(expected)
+    const abandonedIds = new Set(abandoned.map((m) => m.id))
+    expect(read.filter((id) => abandonedIds.has(id))).toEqual([])
+    expect(read).toEqual(expected)
   })
 
   test('remember caches an answer with its branch; a branch with an answer still streaming is not cached', async () => {

@@ -144,34 +144,30 @@ export class History {
   }
 
   /**
-   * Follows parent ids from the leaf, reading pages of messages newest first: a parent is always
-   * older than its child, so the walk only moves forward through the pages.
+   * Follows parent ids from the leaf, one point read per message: only the branch's own rows are
+   * read. (Paging newest first read every row in between too: an abandoned branch of a thousand
+   * messages beside the active one cost a thousand rows per walk.)
    */
   async #walk(
     conversationId: string,
     leafId: string,
     budget: number,
   ): Promise<{ branch: Branch; final: boolean }> {
-    const leaf = await this.#o.store.getMessage(conversationId, leafId)
-    if (leaf === null) return { branch: { turns: [], complete: true }, final: false }
-    const turns = [toTurn(leaf)]
-    let final = leaf.status !== 'streaming'
-    let tokens = estimateTokens(leaf.content)
-    let want = leaf.parentId
-    let before = leaf.id
-    while (want !== null && tokens < budget) {
-      const page = await this.#o.store.listMessages(conversationId, { limit: 100, before })
-      for (const message of page.items) {
-        if (message.id !== want) continue
-        turns.push(toTurn(message))
-        if (message.status === 'streaming') final = false
-        tokens += estimateTokens(message.content)
-        want = message.parentId
-        if (want === null || tokens >= budget) break
+    const turns: Turn[] = []
+    let final = true
+    let tokens = 0
+    let want: string | null = leafId
+    while (want !== null && (turns.length === 0 || tokens < budget)) {
+      const message = await this.#o.store.getMessage(conversationId, want)
+      if (message === null) {
+        // A leaf that is gone is no branch; a missing ancestor ends the walk short (incomplete).
+        if (turns.length === 0) return { branch: { turns: [], complete: true }, final: false }
+        break
       }
-      const last = page.items.at(-1)
-      if (!page.more || last === undefined) break
-      before = last.id
+      turns.push(toTurn(message))
+      if (message.status === 'streaming') final = false
+      tokens += estimateTokens(message.content)
+      want = message.parentId
     }
     return { branch: { turns, complete: want === null }, final }
   }
