@@ -10,6 +10,7 @@ import type { Registry } from 'prom-client'
 import type { Static, TSchema } from 'typebox'
 import type { Dispatcher } from 'undici'
 import type { InternalTokenSigner } from './identity/internal-token.ts'
+import type { ReadinessCheck } from './observability/health.ts'
 
 /** Backends a service may ask the runtime for; readiness checks exactly these. */
 export type Backend = 'sql' | 'bus' | 'state' | 'cassandra' | 'objects'
@@ -73,6 +74,12 @@ export interface ServiceContext<Config = unknown> {
    * test's fake clock). Caches and deadlines read it, so a test moves time instead of waiting.
    */
   now: () => number
+  /**
+   * Adds a check of the service's own to /readyz (its server's, and in one process the listener's),
+   * for a condition the backend checks cannot see: chat's "writes reach quorum in its keyspace".
+   * Call it while registering. Present whenever the runtime starts the service.
+   */
+  addReadinessCheck?(name: string, check: ReadinessCheck): void
 }
 
 /** A service's Fastify plugin; the runtime passes its ServiceContext as the options. */

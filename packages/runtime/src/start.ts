@@ -183,22 +183,28 @@ async function startWith(
     const token = config.SWITCHYARD_METRICS_TOKEN
     // A single target runs in production: its API docs are opt-in there.
     const docs = config.SWITCHYARD_DOCS ?? plan.target === 'all'
-    const server = (name: ServiceName | 'switchyard', backends: readonly Backend[]) =>
-      createServer({
+    // Each server's checks, by server: a service adds its own while registering.
+    const readinessOf = new Map<KitServer, Record<string, ReadinessCheck>>()
+    const server = async (name: ServiceName | 'switchyard', backends: readonly Backend[]) => {
+      const readiness: Record<string, ReadinessCheck> = Object.fromEntries(
+        backends.flatMap((backend) => {
+          const check = checks[backend]
+          return check ? [check] : []
+        }),
+      )
+      const app = await createServer({
         name,
         logger,
         metrics,
         metricsAccess: token === undefined ? 'off' : { token },
         docs,
         identity: verifier,
-        readiness: Object.fromEntries(
-          backends.flatMap((backend) => {
-            const check = checks[backend]
-            return check ? [check] : []
-          }),
-        ),
+        readiness,
         shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
       })
+      readinessOf.set(app, readiness)
+      return app
+    }
 
     // One listener. In one process it is the gateway's server: the gateway's public routes and a
     // service's own (both have /v1/chat/completions) live on different servers, and every other
@@ -265,6 +271,12 @@ async function startWith(
           urls: plan.peers.urls,
         }),
         now: options.now ?? Date.now,
+        addReadinessCheck: (name, check) => {
+          for (const on of new Set([app, started])) {
+            const readiness = readinessOf.get(on)
+            if (readiness) readiness[`${service.name}:${name}`] = check
+          }
+        },
       }
       await registerService(app, service, context)
     }

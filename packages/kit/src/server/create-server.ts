@@ -37,7 +37,10 @@ export interface CreateServerOptions {
   docs?: boolean
   /** Checks the internal token on every non-public route. */
   identity: InternalTokenVerifier
-  /** Run in parallel by GET /readyz, e.g. `{ postgres: () => pool.query('select 1').then(() => true) }`. */
+  /**
+   * Run in parallel by GET /readyz, e.g. `{ postgres: () => pool.query('select 1').then(() => true) }`.
+   * Read at each run: a check added to this object later (a service's own) runs from then on.
+   */
   readiness?: Record<string, ReadinessCheck>
   /** Per readiness check, in milliseconds. Default 2 000. */
   readinessTimeoutMs?: number
