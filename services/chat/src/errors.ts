@@ -79,6 +79,11 @@ export const chatErrors = {
     'Last-Event-ID %s does not name an event of this message (expected <messageId>:<sequence>)',
     400,
   ),
+  StoreUnavailable: createServiceError(
+    'CHAT_ERR_STORE_UNAVAILABLE',
+    'The chat history cannot be written now: too few of its replicas are up',
+    503,
+  ),
   StreamExpired: createServiceError<'CHAT_ERR_STREAM_EXPIRED', [string]>(
     'CHAT_ERR_STREAM_EXPIRED',
     'The events of message %s are no longer kept; read the message instead',

@@ -1,4 +1,5 @@
-import { type Client, types } from 'cassandra-driver'
+import { type ArrayOrObject, type Client, type QueryOptions, types } from 'cassandra-driver'
+import { storeErrorOf } from './cassandra-errors.ts'
 import type {
   ChatStore,
   Conversation,
@@ -108,7 +109,17 @@ class BoundedMap<K, V> extends Map<K, V> {
   }
 }
 
-export function createCassandraChatStore({ client, keyspace: ks }: CassandraChatStoreOptions): ChatStore {
+export function createCassandraChatStore({
+  client: driver,
+  keyspace: ks,
+}: CassandraChatStoreOptions): ChatStore {
+  // Every statement through one place, so too few replicas is the caller's 503, not a 500.
+  const client = {
+    execute: (query: string, params?: ArrayOrObject, options?: QueryOptions) =>
+      driver.execute(query, params, options).catch((error: unknown) => Promise.reject(storeErrorOf(error))),
+    batch: (queries: { query: string; params?: ArrayOrObject }[], options?: QueryOptions) =>
+      driver.batch(queries, options).catch((error: unknown) => Promise.reject(storeErrorOf(error))),
+  }
   const q = {
     insertConversation: `INSERT INTO ${ks}.conversations (id, org_id, user_id, title, model, system_prompt, prompt_ref, bucket_ms, created_at, last_activity_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     insertByUser: `INSERT INTO ${ks}.conversations_by_user (org_id, user_id, last_activity_at, id) VALUES (?, ?, ?, ?)`,
