@@ -10,6 +10,7 @@ import { messageRoutes } from './messages/routes.ts'
 import { ModelCatalog } from './models/models.ts'
 import { PromptResolver } from './prompts/resolve.ts'
 import { createCassandraChatStore, ensureCassandraSchema } from './store/cassandra.ts'
+import { canReachQuorum, localDataCenterOf, quorumReport, requireQuorum } from './store/cassandra-quorum.ts'
 import type { ChatStore } from './store/chat-store.ts'
 import { createPostgresChatStore } from './store/postgres.ts'
 
@@ -22,11 +23,17 @@ export const chatPlugin: ServicePlugin<ChatConfig> = async (app, ctx) => {
   const { config, logger, state, bus } = ctx
   let store: ChatStore
   if (ctx.cassandra) {
-    await ensureCassandraSchema(ctx.cassandra, {
+    const client = ctx.cassandra
+    const quorum = {
       keyspace: config.CHAT_CASSANDRA_KEYSPACE,
+      dataCenter: localDataCenterOf(client),
       replicationFactor: config.CHAT_CASSANDRA_REPLICATION_FACTOR,
-    })
-    store = createCassandraChatStore({ client: ctx.cassandra, keyspace: config.CHAT_CASSANDRA_KEYSPACE })
+    }
+    // Before anything is created: a keyspace whose writes cannot reach quorum refuses the start.
+    await requireQuorum(client, quorum)
+    await ensureCassandraSchema(client, { ...quorum, localDataCenter: quorum.dataCenter })
+    store = createCassandraChatStore({ client, keyspace: config.CHAT_CASSANDRA_KEYSPACE })
+    ctx.addReadinessCheck?.('cassandra-quorum', () => quorumReport(client, quorum).then(canReachQuorum))
   } else if (ctx.sql) {
     store = createPostgresChatStore(ctx.sql)
   } else {
