@@ -47,6 +47,19 @@ export const ChatConfig = Type.Object({
   CHAT_SAVE_INTERVAL_MS: Duration({ default: '250ms', minimum: 1 }),
   /** Longest a generation may run before it is cut off. */
   CHAT_GENERATION_TIMEOUT_MS: Duration({ default: '10m', minimum: 1_000 }),
+  /**
+   * Answers one user may have being generated at once, on every replica together; one more is a
+   * 429 CHAT_ERR_TOO_MANY_GENERATIONS. A slot is held until its answer ends, whether or not the
+   * client stays.
+   */
+  CHAT_MAX_CONCURRENT_GENERATIONS: Type.Integer({ minimum: 1, default: 4 }),
+  /**
+   * Longest wait for the llm-router: a model check's answer, or the response to a generation's
+   * request (the answer then streams for up to CHAT_GENERATION_TIMEOUT_MS).
+   */
+  CHAT_ROUTER_TIMEOUT_MS: Duration({ default: '60s', minimum: 1 }),
+  /** Longest wait for admin's answer to a prompt reference lookup. */
+  CHAT_ADMIN_TIMEOUT_MS: Duration({ default: '5s', minimum: 1 }),
   /** How long the recent turns of a branch stay cached in the shared state. */
   CHAT_CONTEXT_CACHE_TTL_MS: Duration({ default: '30m', minimum: 1_000 }),
   /** Most messages of a branch kept in that cache. */

@@ -84,6 +84,21 @@ export const chatErrors = {
     'The chat history cannot be written now: too few of its replicas are up',
     503,
   ),
+  TooManyGenerations: createServiceError<'CHAT_ERR_TOO_MANY_GENERATIONS', [number]>(
+    'CHAT_ERR_TOO_MANY_GENERATIONS',
+    'You have %d answers being generated; wait for one to finish or stop it',
+    429,
+  ),
+  RouterTimeout: createServiceError<'CHAT_ERR_ROUTER_TIMEOUT', [number]>(
+    'CHAT_ERR_ROUTER_TIMEOUT',
+    'The llm-router did not answer within %d ms',
+    504,
+  ),
+  AdminTimeout: createServiceError<'CHAT_ERR_ADMIN_TIMEOUT', [number]>(
+    'CHAT_ERR_ADMIN_TIMEOUT',
+    'The admin service did not answer within %d ms',
+    504,
+  ),
   StreamExpired: createServiceError<'CHAT_ERR_STREAM_EXPIRED', [string]>(
     'CHAT_ERR_STREAM_EXPIRED',
     'The events of message %s are no longer kept; read the message instead',
@@ -99,4 +114,6 @@ export const chatStreamCodes = {
   interrupted: 'CHAT_ERR_GENERATION_INTERRUPTED',
   /** CHAT_GENERATION_TIMEOUT_MS passed. */
   timeout: 'CHAT_ERR_GENERATION_TIMEOUT',
+  /** The llm-router did not answer the generation's request within CHAT_ROUTER_TIMEOUT_MS. */
+  routerTimeout: 'CHAT_ERR_ROUTER_TIMEOUT',
 } as const

@@ -57,7 +57,15 @@ export const chatPlugin: ServicePlugin<ChatConfig> = async (app, ctx) => {
     logger,
     history,
     // A client per answer, carrying the caller's token: the router accounts the usage to them.
-    llm: (apiKey) => new OpenAI({ apiKey, baseURL: router.baseURL, fetch: router.fetch, maxRetries: 0 }),
+    // Its timeout bounds the wait for the router's response; the answer then streams on.
+    llm: (apiKey) =>
+      new OpenAI({
+        apiKey,
+        baseURL: router.baseURL,
+        fetch: router.fetch,
+        maxRetries: 0,
+        timeout: config.CHAT_ROUTER_TIMEOUT_MS,
+      }),
   })
   const deps: ChatDeps = {
     config,
@@ -73,6 +81,7 @@ export const chatPlugin: ServicePlugin<ChatConfig> = async (app, ctx) => {
       admin,
       logger,
       cacheTtlMs: config.CHAT_LOOKUP_CACHE_TTL_MS,
+      timeoutMs: config.CHAT_ADMIN_TIMEOUT_MS,
     }),
   }
   conversationRoutes(app, deps)

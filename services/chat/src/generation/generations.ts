@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto'
 import type { EventBus } from '@switchyard/events'
 import type { SharedState } from '@switchyard/state'
 import type OpenAI from 'openai'
+import { APIConnectionTimeoutError } from 'openai'
 import type { Logger } from 'pino'
 import type { ChatConfig } from '../config.ts'
-import { chatStreamCodes } from '../errors.ts'
+import { chatErrors, chatStreamCodes } from '../errors.ts'
 import type { ChatStore, Conversation, Message, MessageStatus, Owner } from '../store/chat-store.ts'
 import { type Branch, estimateTokens, type FittedContext, type History, toTurn } from './context.ts'
 import { EventLogWriter, eventLogLimits } from './event-log.ts'
@@ -14,6 +15,14 @@ import { publishMessage } from './publish.ts'
 export const leaseKey = (messageId: string) => `chat:lease:${messageId}`
 /** Set by a stop request on any replica; the generation polls it. */
 export const stopKey = (messageId: string) => `chat:stop:${messageId}`
+
+/** Counts a user's generations running on every replica (CHAT_MAX_CONCURRENT_GENERATIONS). */
+export const runningKey = (owner: Owner) => `chat:running:${owner.orgId}:${owner.userId}`
+
+/** One of a user's concurrent generations: given back once, however many times release is called. */
+export interface Slot {
+  release(): Promise<void>
+}
 
 const LEASE_TTL_MS = 15_000
 const LEASE_REFRESH_MS = 2_000
@@ -32,6 +41,8 @@ export interface GenerationJob {
   maxTokens: number
   /** The caller's internal token: the llm-router sees who asked. */
   apiKey: string
+  /** Taken with `reserve`; the generation gives it back when its answer ends. */
+  slot: Slot
 }
 
 export interface GenerationsOptions {
@@ -68,6 +79,34 @@ export class Generations {
     this.#o = options
   }
 
+  /**
+   * Takes one of the owner's CHAT_MAX_CONCURRENT_GENERATIONS places, before anything is stored.
+   * The counter is shared by every replica; it expires a generation's longest life after it was
+   * created, so the places a vanished replica held come back.
+   * @throws CHAT_ERR_TOO_MANY_GENERATIONS (429)
+   */
+  async reserve(owner: Owner): Promise<Slot> {
+    const { config, state, logger } = this.#o
+    const key = runningKey(owner)
+    const cap = config.CHAT_MAX_CONCURRENT_GENERATIONS
+    const running = await state.values.increment(key, 1, config.CHAT_GENERATION_TIMEOUT_MS + LEASE_TTL_MS)
+    let released = false
+    const slot: Slot = {
+      async release() {
+        if (released) return
+        released = true
+        await state.values
+          .increment(key, -1)
+          .catch((err: unknown) => logger.warn({ err }, 'a generation slot was not given back'))
+      },
+    }
+    if (running > cap) {
+      await slot.release()
+      throw new chatErrors.TooManyGenerations(cap)
+    }
+    return slot
+  }
+
   /** Marks the message as being generated here. Call before storing its placeholder. */
   async claim(messageId: string): Promise<void> {
     await this.#o.state.values.set(leaseKey(messageId), this.#replica, LEASE_TTL_MS)
@@ -96,7 +135,10 @@ export class Generations {
       .catch((err: unknown) =>
         logger.error({ err, messageId: job.assistant.id }, 'generation failed to settle'),
       )
-      .finally(() => this.#running.delete(job.assistant.id))
+      .finally(() => {
+        this.#running.delete(job.assistant.id)
+        return job.slot.release()
+      })
     this.#running.set(job.assistant.id, { controller, done })
   }
 
@@ -208,6 +250,8 @@ export class Generations {
     } catch (err) {
       logger.error({ err, messageId: id }, 'the final answer could not be stored')
     }
+    // Free before the end is announced: a client that saw `done` may ask again at once.
+    await job.slot.release()
     void writer.append('usage', { messageId: id, inputTokens, outputTokens, estimated: usage === null })
     await (error === null
       ? writer.append('done', {
@@ -244,6 +288,13 @@ function describeFailure(
   }
   if (reason === 'timeout') {
     return { type: 'server_error', code: chatStreamCodes.timeout, message: 'The answer took too long' }
+  }
+  if (err instanceof APIConnectionTimeoutError) {
+    return {
+      type: 'server_error',
+      code: chatStreamCodes.routerTimeout,
+      message: 'The llm-router did not answer in time',
+    }
   }
   // The openai client's errors carry the router's code and type (also for an in-band stream error).
   const e = err as { code?: unknown; type?: unknown; message?: unknown; error?: { message?: unknown } }

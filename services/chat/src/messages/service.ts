@@ -5,6 +5,7 @@ import type { Caller, ChatDeps } from '../deps.ts'
 import { chatErrors, chatStreamCodes } from '../errors.ts'
 import { type Branch, fitContext, type Turn } from '../generation/context.ts'
 import { appendTerminal, eventLogLimits, firstEvent } from '../generation/event-log.ts'
+import type { Slot } from '../generation/generations.ts'
 import { publishMessage } from '../generation/publish.ts'
 import { messageCursor, parseMessageCursor } from '../pagination.ts'
 import type { Conversation, Message, MessageStatus, Owner } from '../store/chat-store.ts'
@@ -73,35 +74,48 @@ async function ask(
     throw Object.assign(new chatErrors.BadParent(parentId), { param: 'parentId' })
   }
   await refuseWhileGenerating(deps, parent)
-  const limits = await deps.models.require(conversation.model, caller.token)
-  const system = await systemPromptOf(deps, caller, conversation)
-  const history = await deps.history.branch(conversation.id, parentId, limits.promptBudget)
-  const question: Turn = { id: newMessageId(), parentId, role: 'user', content, usable: true }
-  const branch: Branch = { turns: [question, ...history.turns], complete: history.complete }
-  const context = fitContext({
-    system,
-    turns: [...branch.turns].reverse(),
-    model: conversation.model,
-    budget: limits.promptBudget,
-  })
+  const slot = await deps.generations.reserve(ownerOf(caller.identity))
+  return withSlot(slot, async () => {
+    const limits = await deps.models.require(conversation.model, caller.token)
+    const system = await systemPromptOf(deps, caller, conversation)
+    const history = await deps.history.branch(conversation.id, parentId, limits.promptBudget)
+    const question: Turn = { id: newMessageId(), parentId, role: 'user', content, usable: true }
+    const branch: Branch = { turns: [question, ...history.turns], complete: history.complete }
+    const context = fitContext({
+      system,
+      turns: [...branch.turns].reverse(),
+      model: conversation.model,
+      budget: limits.promptBudget,
+    })
 
-  const user = await deps.store.addMessage({
-    id: question.id,
-    conversationId: conversation.id,
-    parentId,
-    role: 'user',
-    content,
-    status: 'complete',
-    model: null,
-    inputTokens: null,
-    outputTokens: null,
-    finishReason: null,
-    errorCode: null,
+    const user = await deps.store.addMessage({
+      id: question.id,
+      conversationId: conversation.id,
+      parentId,
+      role: 'user',
+      content,
+      status: 'complete',
+      model: null,
+      inputTokens: null,
+      outputTokens: null,
+      finishReason: null,
+      errorCode: null,
+    })
+    await publishMessage(deps.bus, deps.logger, ownerOf(caller.identity), user)
+    // The first message names an untitled conversation.
+    const title = conversation.title === '' ? titleFrom(content) : undefined
+    return answer(deps, caller, conversation, user, branch, context, limits.maxOutputTokens, slot, title)
   })
-  await publishMessage(deps.bus, deps.logger, ownerOf(caller.identity), user)
-  // The first message names an untitled conversation.
-  const title = conversation.title === '' ? titleFrom(content) : undefined
-  return answer(deps, caller, conversation, user, branch, context, limits.maxOutputTokens, title)
+}
+
+/** Runs what leads to a generation; a failure before the generation took the slot gives it back. */
+async function withSlot<T>(slot: Slot, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work()
+  } catch (error) {
+    await slot.release()
+    throw error
+  }
 }
 
 /** Stores the answer's placeholder, points the conversation at it and starts the generation. */
@@ -113,6 +127,7 @@ async function answer(
   branch: Branch,
   context: ReturnType<typeof fitContext>,
   maxTokens: number,
+  slot: Slot,
   title?: string,
 ): Promise<Message> {
   const id = newMessageId()
@@ -145,6 +160,7 @@ async function answer(
     history: branch,
     maxTokens,
     apiKey: caller.token,
+    slot,
   })
   return assistant
 }
@@ -192,16 +208,19 @@ export async function regenerateMessage(
   await refuseWhileGenerating(deps, message)
   const question = await deps.store.getMessage(conversation.id, message.parentId)
   if (question === null) throw new chatErrors.MessageNotFound(message.parentId)
-  const limits = await deps.models.require(conversation.model, caller.token)
-  const system = await systemPromptOf(deps, caller, conversation)
-  const branch = await deps.history.branch(conversation.id, question.id, limits.promptBudget)
-  const context = fitContext({
-    system,
-    turns: [...branch.turns].reverse(),
-    model: conversation.model,
-    budget: limits.promptBudget,
+  const slot = await deps.generations.reserve(ownerOf(caller.identity))
+  return withSlot(slot, async () => {
+    const limits = await deps.models.require(conversation.model, caller.token)
+    const system = await systemPromptOf(deps, caller, conversation)
+    const branch = await deps.history.branch(conversation.id, question.id, limits.promptBudget)
+    const context = fitContext({
+      system,
+      turns: [...branch.turns].reverse(),
+      model: conversation.model,
+      budget: limits.promptBudget,
+    })
+    return answer(deps, caller, conversation, question, branch, context, limits.maxOutputTokens, slot)
   })
-  return answer(deps, caller, conversation, question, branch, context, limits.maxOutputTokens)
 }
 
 /**

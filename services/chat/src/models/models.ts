@@ -32,7 +32,7 @@ export class ModelCatalog {
     this.#o = options
   }
 
-  /** @throws CHAT_ERR_UNKNOWN_MODEL, CHAT_ERR_MODELS_UNAVAILABLE */
+  /** @throws CHAT_ERR_UNKNOWN_MODEL, CHAT_ERR_MODELS_UNAVAILABLE, CHAT_ERR_ROUTER_TIMEOUT */
   async require(alias: string, token: string): Promise<ModelLimits> {
     const { config } = this.#o
     const described = config.CHAT_MODELS[alias]
@@ -52,10 +52,14 @@ export class ModelCatalog {
     const cached = await this.#o.state.values.get(key).catch(() => null)
     if (cached !== null) return cached === '1'
     let status: number
+    const timeoutMs = this.#o.config.CHAT_ROUTER_TIMEOUT_MS
+    const signal = AbortSignal.timeout(timeoutMs)
     try {
-      status = (await this.#o.router.getModel(alias, { token })).status
+      status = (await this.#o.router.getModel(alias, { token, signal })).status
     } catch (err) {
       this.#o.logger.warn({ err, alias }, 'llm-router did not answer a model check')
+      // A router that never answers is a 504 after the timeout, not a request hanging with it.
+      if (signal.aborted) throw new chatErrors.RouterTimeout(timeoutMs)
       throw new chatErrors.ModelsUnavailable(alias)
     }
     // The router answers 404 for an alias it does not list; anything else but 200 is its trouble.

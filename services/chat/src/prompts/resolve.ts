@@ -24,6 +24,8 @@ export interface PromptResolverOptions {
   logger: Logger
   /** How long a resolved template is reused, ms: a moved label shows after at most this. */
   cacheTtlMs: number
+  /** Longest wait for admin's answer, ms. */
+  timeoutMs: number
 }
 
 /**
@@ -37,17 +39,19 @@ export class PromptResolver {
     this.#o = options
   }
 
-  /** @throws CHAT_ERR_BAD_PROMPT_REF, CHAT_ERR_PROMPT_NOT_FOUND, CHAT_ERR_PROMPT_UNAVAILABLE */
+  /** @throws CHAT_ERR_BAD_PROMPT_REF, CHAT_ERR_PROMPT_NOT_FOUND, CHAT_ERR_PROMPT_UNAVAILABLE, CHAT_ERR_ADMIN_TIMEOUT */
   async resolve(ref: string, identity: Identity, token: string): Promise<string> {
     const { name, label } = parsePromptRef(ref)
     const key = `chat:prompt:${identity.orgId}:${ref}`
     const cached = await this.#o.state.values.get(key).catch(() => null)
     if (cached !== null) return cached
     let answer: Awaited<ReturnType<AdminClient['resolvePrompt']>>
+    const signal = AbortSignal.timeout(this.#o.timeoutMs)
     try {
-      answer = await this.#o.admin.resolvePrompt(name, { label }, { token })
+      answer = await this.#o.admin.resolvePrompt(name, { label }, { token, signal })
     } catch (err) {
       this.#o.logger.warn({ err, ref }, 'admin did not answer a prompt lookup')
+      if (signal.aborted) throw new chatErrors.AdminTimeout(this.#o.timeoutMs)
       throw new chatErrors.PromptUnavailable(ref, 'the admin service did not answer')
     }
     if (answer.ok) {
