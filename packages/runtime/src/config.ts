@@ -1,5 +1,6 @@
 import { Duration, Url } from '@switchyard/config'
 import { type Static, Type } from 'typebox'
+import { credentialKeys, tlsKeys } from './backend-security-config.ts'
 
 /**
  * The runtime's own configuration: where it listens, where its local data lives and how to reach the
@@ -17,6 +18,11 @@ export const RuntimeConfig = Type.Object({
   SWITCHYARD_HOST: Type.Optional(Type.String({ minLength: 1 })),
   /** Folder for the PGlite database and the event outbox; a leading `~` is the home directory. */
   SWITCHYARD_DATA_DIR: Type.String({ minLength: 1, default: '~/.switchyard' }),
+  /**
+   * Where the first `start` (all) on an empty database saves the owner API key (mode 0600, its
+   * folder 0700). Unset: `credentials` in SWITCHYARD_DATA_DIR, so `~/.switchyard/credentials`.
+   */
+  SWITCHYARD_CREDENTIALS_FILE: Type.Optional(Type.String({ minLength: 1 })),
   SWITCHYARD_LOG_LEVEL: Type.Union(
     [
       Type.Literal('trace'),
@@ -69,6 +75,12 @@ export const RuntimeConfig = Type.Object({
   /** Both keys, or neither for the SDK's default chain (instance role, IRSA, AWS_* variables). */
   SWITCHYARD_S3_ACCESS_KEY_ID: Type.Optional(Type.String({ minLength: 1 })),
   SWITCHYARD_S3_SECRET_ACCESS_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  // TLS to each backend, and credentials of Kafka and Cassandra (docs/security.md); all off by default.
+  ...tlsKeys('DATABASE', 'PostgreSQL'),
+  ...tlsKeys('REDIS', 'Redis'),
+  ...tlsKeys('KAFKA', 'Kafka'),
+  ...tlsKeys('CASSANDRA', 'Cassandra'),
+  ...credentialKeys,
   /** Ed25519 public key (PEM) that verifies internal tokens; required for a single target. */
   INTERNAL_TOKEN_PUBLIC_KEY: Type.Optional(Type.String({ minLength: 1 })),
   /** Ed25519 private key (PEM) that signs internal tokens; only the gateway needs it. */

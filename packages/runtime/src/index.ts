@@ -8,13 +8,21 @@ export {
   type MigratePlan,
   planMigrate,
   planStart,
+  resolveCredentialsFile,
   type ServiceRegistry,
   type StartPlan,
   type Target,
   UnknownTargetError,
   validTargets,
 } from './plan.ts'
-export { migrateTarget, type StartOptions, type Switchyard, start, type TargetOptions } from './start.ts'
+export {
+  migrateTarget,
+  type StartOptions,
+  type Switchyard,
+  start,
+  type TargetOptions,
+  withTargetDatabase,
+} from './start.ts'
 export {
   createHttpTransport,
   createPeerDispatcher,

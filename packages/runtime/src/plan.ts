@@ -274,6 +274,19 @@ function peerUrls(template: string): Record<ServiceName, string> {
   ) as Record<ServiceName, string>
 }
 
+/**
+ * Where the one-process first start saves the owner key: SWITCHYARD_CREDENTIALS_FILE (`~` expanded),
+ * else `credentials` in the data folder, so a test that sets SWITCHYARD_DATA_DIR never writes home.
+ */
+export function resolveCredentialsFile(config: RuntimeConfig, homeDir: string): string {
+  const file = config.SWITCHYARD_CREDENTIALS_FILE
+  return file === undefined ? join(resolveDataDir(config, homeDir), 'credentials') : expandHome(file, homeDir)
+}
+
+function expandHome(path: string, homeDir: string): string {
+  return path.replace(/^~(?=$|[/\\])/, homeDir)
+}
+
 function resolveDataDir(config: RuntimeConfig, homeDir: string): string {
   return config.SWITCHYARD_DATA_DIR.replace(/^~(?=$|[/\\])/, homeDir)
 }

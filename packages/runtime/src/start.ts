@@ -14,6 +14,7 @@ import {
   registerService,
   type ServiceContext,
   type ServiceDefinition,
+  type SqlPool,
   serveMetrics,
 } from '@switchyard/kit'
 import {
@@ -30,6 +31,7 @@ import pg from 'pg'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import type { TObject } from 'typebox'
+import { type ClientOptions, clientOptions } from './client-options.ts'
 import { type Closers, createClosers } from './closers.ts'
 import { RuntimeConfig } from './config.ts'
 import { type MigrationReport, migrate } from './migrate.ts'
@@ -75,6 +77,8 @@ export interface StartOptions {
   localPostgres?: LocalPostgresOpening
   /** Every service's `ctx.now`. Default: Date.now; tests pass a fake clock's. */
   now?: () => number
+  /** Where log lines go. Default: stdout; a test captures them to assert what is (not) logged. */
+  logDestination?: { write(line: string): void }
 }
 
 /** What names a target and where its config comes from; the rest of StartOptions is for start only. */
@@ -96,6 +100,8 @@ export interface Switchyard {
   /** The origin of the metrics listener (SWITCHYARD_METRICS_PORT), once listening; else undefined. */
   metricsUrl?: string
   plan: StartPlan
+  /** The SQL pool the services share (PGlite or DATABASE_URL), when one is used: for the CLI's first start. */
+  sql?: SqlPool
   /** Closes the listener and with it every other server, then every client it created (PGlite last), then tracing. */
   close(): Promise<void>
 }
@@ -125,10 +131,17 @@ async function startWith(
   const config = loadConfig(RuntimeConfig, options.env)
   const plan = planStart({ ...targetOf(options), config })
   const serviceConfigs = loadServiceConfigs(plan.services, options.env)
+  const clients = clientOptions(config, {
+    postgres: plan.sql?.impl === 'postgres',
+    redisUrl: plan.state?.impl === 'redis' ? plan.state.url : undefined,
+    kafka: plan.bus?.impl === 'kafka',
+    cassandra: plan.cassandra !== null,
+  })
   const logger = createLogger({
     name: plan.target === 'all' ? 'switchyard' : plan.target,
     level: config.SWITCHYARD_LOG_LEVEL,
     pretty: config.SWITCHYARD_LOG_PRETTY,
+    ...(options.logDestination && { destination: options.logDestination }),
   })
   const closers = createClosers(logger)
   // An early database is used only if it is the one the plan wants; first in, so last out.
@@ -145,12 +158,12 @@ async function startWith(
     // The database opens on its own thread while the rest is built: a first start's initdb is the
     // slowest step. Its closers are registered now, so it still closes last.
     const opening =
-      plan.sql && openSql(plan.sql, closers, logger, config.DATABASE_STATEMENT_TIMEOUT_MS, reusable)
+      plan.sql && openSql(plan.sql, closers, logger, config.DATABASE_STATEMENT_TIMEOUT_MS, clients, reusable)
     opening?.catch(() => {}) // awaited below; this only keeps an early failure from counting as unhandled
     sqlOpening = opening
-    const bus = plan.bus && (await openBus(plan.bus, closers, logger, metrics))
-    const state = plan.state && (await openState(plan.state, closers, logger))
-    const cassandra = plan.cassandra && (await openCassandra(plan.cassandra, closers))
+    const bus = plan.bus && (await openBus(plan.bus, closers, logger, metrics, clients))
+    const state = plan.state && (await openState(plan.state, closers, logger, clients))
+    const cassandra = plan.cassandra && (await openCassandra(plan.cassandra, closers, clients))
     const objects = plan.objects && (await openObjects(plan.objects, closers))
     const keys =
       plan.identity.keys === 'ephemeral'
@@ -307,6 +320,7 @@ async function startWith(
       apps,
       url: origin,
       ...(metricsUrl !== undefined && { metricsUrl }),
+      ...(sql && { sql: sql.pool }),
       plan,
       close: () => started.close(),
     }
@@ -327,13 +341,47 @@ export async function migrateTarget(
   const logger = createLogger({ name: 'switchyard-migrate', level: config.SWITCHYARD_LOG_LEVEL })
   const closers = createClosers(logger)
   try {
-    const sql = await openSql(plan.sql, closers, logger, config.DATABASE_STATEMENT_TIMEOUT_MS)
+    const clients = clientOptions(config, {
+      postgres: plan.sql.impl === 'postgres',
+      kafka: false,
+      cassandra: false,
+    })
+    const sql = await openSql(plan.sql, closers, logger, config.DATABASE_STATEMENT_TIMEOUT_MS, clients)
     return {
       plan,
       reports: await migrate(sql.pool, plan.services, {
         onWait: () => logger.info('another migrator holds the lock; waiting'),
       }),
     }
+  } finally {
+    await closers.closeAll()
+  }
+}
+
+/**
+ * Runs `fn` on the database `migrate` writes for `target` (all: the local PGlite, migrated first,
+ * as `start` would; one service: DATABASE_URL as it is), then closes it: the CLI's commands on
+ * admin's tables (`switchyard keys`, `admin bootstrap`). The local PGlite is single-user: while
+ * `start` runs on the same data folder this fails with DataDirInUseError.
+ */
+export async function withTargetDatabase<T>(
+  options: TargetOptions,
+  fn: (sql: SqlPool, plan: MigratePlan) => Promise<T>,
+): Promise<T> {
+  const config = loadConfig(RuntimeConfig, options.env)
+  const plan = planMigrate({ ...targetOf(options), config })
+  if (!plan.sql) throw new ConfigError([{ key: 'target', message: `${plan.target} keeps nothing in SQL` }])
+  const logger = createLogger({ name: 'switchyard-cli', level: config.SWITCHYARD_LOG_LEVEL })
+  const closers = createClosers(logger)
+  try {
+    const clients = clientOptions(config, {
+      postgres: plan.sql.impl === 'postgres',
+      kafka: false,
+      cassandra: false,
+    })
+    const sql = await openSql(plan.sql, closers, logger, config.DATABASE_STATEMENT_TIMEOUT_MS, clients)
+    if (plan.sql.impl === 'pglite') await migrate(sql.pool, plan.services)
+    return await fn(sql.pool, plan)
   } finally {
     await closers.closeAll()
   }
@@ -376,6 +424,7 @@ function openSql(
   closers: Closers,
   logger: Logger,
   statementTimeoutMs: number,
+  clients: Pick<ClientOptions, 'postgres'>,
   early?: LocalPostgresOpening,
 ): Promise<Sql> {
   // `early` (already checked to be this dir, and already among the closers) or a new one.
@@ -392,7 +441,7 @@ function openSql(
       // Set at connection start, so every statement of every service has it: a runaway query is
       // cancelled by the server instead of holding a connection. PGlite accepts the setting but
       // does not enforce it, so it is left out there.
-      ...(!local && { options: `-c statement_timeout=${statementTimeoutMs}` }),
+      ...(!local && { options: `-c statement_timeout=${statementTimeoutMs}`, ...clients.postgres }),
     })
     // An idle client losing its server emits 'error' on the pool; unhandled, it would end the process.
     pool.on('error', (err) => logger.warn({ err }, 'idle PostgreSQL connection failed'))
@@ -411,6 +460,7 @@ async function openBus(
   closers: Closers,
   logger: Logger,
   registry: Registry,
+  clients: Pick<ClientOptions, 'kafka'>,
 ): Promise<EventBus> {
   const bus =
     plan.impl === 'kafka'
@@ -420,6 +470,7 @@ async function openBus(
           logger,
           outboxDir: plan.outboxDir,
           registry,
+          ...clients.kafka,
         })
       : createInProcessBus({ logger, registry })
   closers.add('bus', () => bus.close())
@@ -427,11 +478,18 @@ async function openBus(
 }
 
 /** Connects before the services register: they may prepare their schema at registration. */
-async function openCassandra(plan: CassandraPlan, closers: Closers): Promise<CassandraClient> {
+async function openCassandra(
+  plan: CassandraPlan,
+  closers: Closers,
+  clients: Pick<ClientOptions, 'cassandra'>,
+): Promise<CassandraClient> {
+  const { credentials, sslOptions } = clients.cassandra
   // No keyspace on the client: each service names its own in its statements.
   const client = new CassandraClient({
     contactPoints: plan.contactPoints,
     localDataCenter: plan.localDataCenter,
+    ...(credentials && { credentials }),
+    ...(sslOptions && { sslOptions }),
   })
   closers.add('cassandra', () => client.shutdown())
   await client.connect()
@@ -442,13 +500,14 @@ async function openState(
   plan: NonNullable<StartPlan['state']>,
   closers: Closers,
   logger: Logger,
+  clients: Pick<ClientOptions, 'redis'>,
 ): Promise<SharedState> {
   if (plan.impl === 'memory') {
     const state = createMemoryState()
     closers.add('state', () => state.close())
     return state
   }
-  const redis = await connectRedis(plan.url, plan)
+  const redis = await connectRedis(plan.url, { ...plan, ...clients.redis })
   // ioredis reconnects by itself; without a listener each failed attempt would be an unhandled 'error'.
   redis.on('error', (err) => logger.warn({ err }, 'redis connection error'))
   const state = createRedisState(redis) // owns the client: close() quits it

@@ -1,3 +1,4 @@
+import type { ConnectionOptions } from 'node:tls'
 import { Redis } from 'ioredis'
 
 export interface RedisClientOptions {
@@ -5,6 +6,8 @@ export interface RedisClientOptions {
   commandTimeoutMs: number
   /** How long one connection attempt may take. */
   connectTimeoutMs: number
+  /** TLS (CA, client certificate): set for a `rediss://` URL or a server that requires it. */
+  tls?: ConnectionOptions | undefined
 }
 
 /**
@@ -22,6 +25,7 @@ export async function connectRedis(url: string, options: RedisClientOptions): Pr
     commandTimeout: options.commandTimeoutMs,
     connectTimeout: options.connectTimeoutMs,
     retryStrategy: (attempt) => Math.min(attempt * 100, 2_000),
+    ...(options.tls && { tls: options.tls }),
   })
   // connect() rejects with the first failure; the same failure is also an 'error' event.
   const ignore = () => {}
