@@ -31,7 +31,7 @@ test('--help prints the commands and the targets, and exits 0', async () => {
 
 test.each([
   { argv: [], says: 'Usage:' },
-  { argv: ['frobnicate'], says: "unknown command 'frobnicate'; commands: start, migrate" },
+  { argv: ['frobnicate'], says: "unknown command 'frobnicate'; commands: start, migrate, keys, admin" },
   { argv: ['start', '--tagret=chat'], says: "Unknown option '--tagret'" },
   { argv: ['start', 'now'], says: "unexpected argument 'now'" },
   {

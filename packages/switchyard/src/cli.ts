@@ -1,4 +1,6 @@
+import { homedir } from 'node:os'
 import { parseArgs } from 'node:util'
+import { bootstrapCommand, keysCommand } from '@switchyard/admin'
 import { ConfigError } from '@switchyard/config'
 import {
   DataDirInUseError,
@@ -11,7 +13,10 @@ import {
   validTargets,
 } from '@switchyard/runtime'
 import type { TelemetryHandle } from '@switchyard/telemetry'
+import { adminMain } from './admin.ts'
 import { banner } from './banner.ts'
+import { firstStart, withoutAdminBootstrap } from './first-run.ts'
+import { keysMain } from './keys.ts'
 import { services } from './targets.ts'
 
 /** Exit codes: 0 done, 1 failed (bad config, a backend, a migration), 2 the command line is wrong. */
@@ -27,12 +32,19 @@ Usage:
   switchyard start [--target=<name>]    run every service in one process, or one service
   switchyard migrate [--target=<name>]  apply database migrations (all: the local PGlite;
                                         one service: the PostgreSQL in DATABASE_URL)
+  switchyard keys create|list|revoke    API keys on admin's database, without SQL (below)
+  switchyard admin bootstrap            the first org and owner of an empty database; prints the key
   switchyard --help                     this text
 
 Targets:
   all          every service, one listener, embedded backends: PGlite + pgvector, in-process
                event bus, in-memory state (the default)
 ${targets.length > 0 ? targets.join('\n') : '  (no services registered yet: each adds one line to packages/switchyard/src/targets.ts)'}
+
+Keys and bootstrap work on admin's database: the local data folder (with switchyard stopped), or
+with --target=admin the PostgreSQL in DATABASE_URL. A key is printed once, on stdout.
+  ${keysCommand.usage.replaceAll('\n       ', '\n  ')}
+  ${bootstrapCommand.usage}
 
 A single target uses PostgreSQL, Kafka, Redis and Cassandra for what it needs. Configuration comes
 from the environment (<NAME>_FILE for secrets) and SWITCHYARD_CONFIG_FILE; see packages/runtime/README.md.
@@ -68,7 +80,7 @@ export async function main(argv: string[], io: Io, early: Early = {}): Promise<n
     ;(command === undefined && !values.help ? io.stderr : io.stdout)(usage())
     return command === undefined && !values.help ? exitCodes.usage : exitCodes.ok
   }
-  if (extra.length > 0) {
+  if (extra.length > 0 && !(command !== undefined && command in ownOptions)) {
     io.stderr(`switchyard: unexpected argument '${extra[0]}'\nRun 'switchyard --help' for usage.\n`)
     return exitCodes.usage
   }
@@ -79,11 +91,15 @@ export async function main(argv: string[], io: Io, early: Early = {}): Promise<n
         const running = await start({
           target,
           services,
-          env: io.env,
+          // One process bootstraps itself below, printing and saving the key; a single target as admin says.
+          env: target === 'all' ? withoutAdminBootstrap(io.env) : io.env,
           handleSignals: true,
           ...(early.telemetry && { telemetry: early.telemetry }),
           ...(early.localPostgres && { localPostgres: early.localPostgres }),
         })
+        // Before the banner: once it says listening, the first owner key exists.
+        if (running.plan.shape === 'all' && running.sql && services.admin)
+          await firstStart({ sql: running.sql, env: io.env, homeDir: homedir(), stderr: io.stderr })
         io.stderr(`${banner(running.plan, running.url)}\n`)
         return 'running'
       }
@@ -96,8 +112,12 @@ export async function main(argv: string[], io: Io, early: Early = {}): Promise<n
         }
         return exitCodes.ok
       }
+      case 'keys':
+        return await keysMain(argv.slice(1), io)
+      case 'admin':
+        return await adminMain(argv.slice(1), io)
       default:
-        io.stderr(`switchyard: unknown command '${command}'; commands: start, migrate\n`)
+        io.stderr(`switchyard: unknown command '${command}'; commands: start, migrate, keys, admin\n`)
         return exitCodes.usage
     }
   } catch (error) {
@@ -118,10 +138,15 @@ export async function main(argv: string[], io: Io, early: Early = {}): Promise<n
   }
 }
 
+/** Commands that take options of their own (and positionals after the command); they parse argv again. */
+const ownOptions = { keys: keysCommand.options, admin: bootstrapCommand.options } as const
+
 function parse(argv: string[]) {
+  const own =
+    argv[0] !== undefined && argv[0] in ownOptions ? ownOptions[argv[0] as keyof typeof ownOptions] : {}
   return parseArgs({
     args: argv,
-    options: { target: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: { ...own, target: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
     allowPositionals: true,
     strict: true,
   })

@@ -4,7 +4,10 @@ import { type Static, Type } from 'typebox'
 export const AdminConfig = Type.Object({
   /** Name of the first org, created at start when set with the owner's email and no org exists yet. */
   ADMIN_BOOTSTRAP_ORG: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-  /** Email of that org's first owner; their API key is printed once to the log (warn). */
+  /**
+   * Email of that org's first owner. A single target logs what it made, never the key (mint one with
+   * `switchyard keys create`); `switchyard start` (all) prints it once and saves it (see the README).
+   */
   ADMIN_BOOTSTRAP_OWNER_EMAIL: Type.Optional(Type.String({ minLength: 3, maxLength: 320 })),
   /** How long a rotated key keeps working when the rotate request names no grace period. */
   ADMIN_KEY_ROTATION_GRACE_MS: Duration({ default: '24h', maximum: 30 * 86_400_000 }),

@@ -59,31 +59,41 @@ export async function bootstrapAdmin(sql: SqlPool, options: BootstrapOptions): P
 }
 
 /**
+ * Bootstraps an empty platform; null when an org exists (every later start, or another replica or
+ * process won the race). What to do with the key is the caller's: see bootstrapOnStart, and the
+ * one-process first start in `switchyard start`, which saves it to a file only the user can read.
+ */
+export async function bootstrapIfEmpty(
+  sql: SqlPool,
+  options: BootstrapOptions,
+): Promise<BootstrapResult | null> {
+  if ((await orgsRepository.count(sql)) > 0) return null
+  try {
+    return await bootstrapAdmin(sql, options)
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'ADMIN_ERR_BOOTSTRAP_REFUSED') return null
+    throw error
+  }
+}
+
+/**
  * At start, with ADMIN_BOOTSTRAP_ORG and ADMIN_BOOTSTRAP_OWNER_EMAIL set: bootstraps an empty
- * platform and prints the owner key once, at warn level so it shows at any usual log level. A
- * platform that has an org is left alone (every later start, or another replica won the race).
+ * platform and logs what it made, at warn level so it shows at any usual log level. Never the key:
+ * logs are shipped and kept where secrets must not be. Its secret is lost on purpose; the operator
+ * mints one at a shell with `switchyard keys create`, printed there once.
  */
 export async function bootstrapOnStart(
   sql: SqlPool,
   options: BootstrapOptions,
   logger: Logger,
 ): Promise<BootstrapResult | null> {
-  if ((await orgsRepository.count(sql)) > 0) return null
-  try {
-    const result = await bootstrapAdmin(sql, options)
-    logger.warn(
-      { orgId: result.orgId, userId: result.userId, keyId: result.keyId },
-      [
-        '',
-        '================================================================================',
-        ` Switchyard admin bootstrapped: org "${options.orgName}", owner ${options.ownerEmail}`,
-        ` Owner API key (shown once, never again; store it now): ${result.key}`,
-        '================================================================================',
-      ].join('\n'),
-    )
-    return result
-  } catch (error) {
-    if ((error as { code?: unknown }).code === 'ADMIN_ERR_BOOTSTRAP_REFUSED') return null
-    throw error
-  }
+  const result = await bootstrapIfEmpty(sql, options)
+  if (result === null) return null
+  logger.warn(
+    { orgId: result.orgId, userId: result.userId, keyId: result.keyId },
+    `Switchyard admin bootstrapped: org "${options.orgName}" (${result.orgId}), owner ${options.ownerEmail}. ` +
+      'The owner key is not logged; create one at a shell with ' +
+      `\`switchyard keys create --target=admin --org ${result.orgId} --email ${options.ownerEmail}\``,
+  )
+  return result
 }
