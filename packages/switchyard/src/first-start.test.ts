@@ -1,10 +1,12 @@
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { withTargetDatabase } from '@switchyard/runtime'
 import { expect, onTestFinished, test } from 'vitest'
 import { exitCodes, main } from './cli.ts'
-import { localOwner } from './first-run.ts'
+import { firstStart, localOwner } from './first-run.ts'
 import { sigterm, spawnSwitchyard } from './spawn-switchyard.ts'
+import { services } from './targets.ts'
 
 const keyShape = /sy_[0-9A-Za-z]{8}_[0-9A-Za-z]{40}/g
 
@@ -109,4 +111,30 @@ test('admin bootstrap on an empty data folder prints the owner key on stdout; ba
   const stranger = await run(['keys', 'create', '--email', 'nobody@acme.test'], env)
   expect(stranger.code).toBe(exitCodes.failed)
   expect(stranger.stderr).toContain('is not a member of org')
+}, 120_000)
+
+test('with NODE_ENV=production the first start saves the key without printing it, where SWITCHYARD_CREDENTIALS_FILE says', async () => {
+  const root = await tempRoot()
+  const file = join(root, 'secrets', 'switchyard.env')
+  const env = {
+    NODE_ENV: 'production',
+    SWITCHYARD_DATA_DIR: join(root, 'data'),
+    SWITCHYARD_CREDENTIALS_FILE: file,
+    SWITCHYARD_LOG_LEVEL: 'silent',
+  }
+  await withTargetDatabase({ target: 'all', env, services }, async (sql) => {
+    let printed = ''
+    const stderr = (text: string) => {
+      printed += text
+    }
+    expect(await firstStart({ sql, env, homeDir: root, stderr })).toBe(file)
+    expect(printed).not.toMatch(keyShape)
+    expect(printed).toContain('(not printed with NODE_ENV=production)')
+    const saved = (await readFile(file, 'utf8')).match(keyShape)
+    expect(saved).toHaveLength(1)
+    expect((await stat(file)).mode & 0o777).toBe(0o600)
+    expect((await stat(join(root, 'secrets'))).mode & 0o777).toBe(0o700)
+    // Once an org exists, nothing is made again.
+    expect(await firstStart({ sql, env, homeDir: root, stderr })).toBeNull()
+  })
 }, 120_000)
