@@ -35,7 +35,7 @@ export function fileBatchRoutes(app: KitServer, deps: RagDeps): void {
   app.post(
     '/v1/vector_stores/:vector_store_id/file_batches',
     {
-      config: { scopes: [scopes.filesWrite] },
+      config: { scopes: [scopes.filesWrite, scopes.llmUse] },
       schema: {
         summary: 'Attach several files at once: answers in_progress; ingestion runs in the background',
         params: VectorStoreParams,

@@ -1,8 +1,14 @@
 // The ingestion worker: consumes rag.ingest.v1, and sweeps for files a request left unfinished (its
 // worker died, or it waits for a retry), so a file in progress always ends completed or failed.
-import { type Identity, ragIngestV1 } from '@switchyard/contracts'
+import { type Identity, ragIngestV1, scopes } from '@switchyard/contracts'
 import type { Subscription } from '@switchyard/events'
 import { type IngestDeps, type IngestOutcome, ingestFile } from './ingest.ts'
+
+/**
+ * What the worker's token for the requester carries: embeddings at the router, nothing else. The
+ * routes that start an ingestion required llm:use of the requester.
+ */
+const embedScopes = [scopes.llmUse]
 
 export interface WorkerOptions {
   /** How often the sweeper looks for files whose lease ran out, in ms; 0 never (tests call sweep()). */
@@ -33,7 +39,12 @@ export async function startIngestionWorker(
 
   const subscription: Subscription = await deps.bus.subscribe(ragIngestV1, ingestGroup, async (event) => {
     const { orgId, vectorStoreId, fileId, generation, requestedBy } = event.data
-    const identity: Identity = { orgId, userId: requestedBy.userId, keyId: requestedBy.keyId, scopes: [] }
+    const identity: Identity = {
+      orgId,
+      userId: requestedBy.userId,
+      keyId: requestedBy.keyId,
+      scopes: embedScopes,
+    }
     // Transient failures are not thrown back to the bus (it would dead-letter them after a few
     // tries): the file keeps a lease until its retry time and the sweeper takes it up again.
     await track(ingestFile(deps, { orgId, vectorStoreId, fileId, generation, identity }))
@@ -99,7 +110,12 @@ async function sweepOnce(deps: IngestDeps, options: WorkerOptions): Promise<Inge
   )
   const outcomes: IngestOutcome[] = []
   for (const row of rows) {
-    const identity: Identity = { orgId: row.org_id, userId: row.user_id, keyId: row.key_id, scopes: [] }
+    const identity: Identity = {
+      orgId: row.org_id,
+      userId: row.user_id,
+      keyId: row.key_id,
+      scopes: embedScopes,
+    }
     outcomes.push(
       await ingestFile(deps, {
         orgId: row.org_id,

@@ -28,7 +28,7 @@ export function vectorStoreFileRoutes(app: KitServer, deps: RagDeps): void {
   app.post(
     '/v1/vector_stores/:vector_store_id/files',
     {
-      config: { scopes: [scopes.filesWrite] },
+      config: { scopes: [scopes.filesWrite, scopes.llmUse] },
       schema: {
         summary: 'Attach a file: answers at once, in_progress; ingestion runs in the background',
         params: VectorStoreParams,

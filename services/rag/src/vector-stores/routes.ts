@@ -26,7 +26,7 @@ export function vectorStoreRoutes(app: KitServer, deps: RagDeps): void {
   app.post(
     '/v1/vector_stores',
     {
-      config: { scopes: [scopes.filesWrite] },
+      config: { scopes: [scopes.filesWrite, scopes.llmUse] },
       schema: { summary: 'Create a vector store', body: NewVectorStore, response: { 200: VectorStoreView } },
     },
     async (request) => {
@@ -83,7 +83,7 @@ export function vectorStoreRoutes(app: KitServer, deps: RagDeps): void {
   app.post(
     '/v1/vector_stores/:vector_store_id',
     {
-      config: { scopes: [scopes.filesWrite] },
+      config: { scopes: [scopes.filesWrite, scopes.llmUse] },
       schema: {
         summary: 'Modify a vector store (a new chunking_strategy re-chunks its files)',
         params: VectorStoreParams,
