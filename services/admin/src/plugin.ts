@@ -10,6 +10,7 @@ import type { AdminDeps } from './deps.ts'
 import { createKeyResolver } from './keys/resolve.ts'
 import { keysRoutes, resolveKeyRoutes } from './keys/routes.ts'
 import { catalogRoutes, modelsRoutes } from './models/routes.ts'
+import { oidcSettingsRoutes, resolveMemberRoutes } from './oidc/routes.ts'
 import { orgsRoutes } from './orgs/routes.ts'
 import { promptsRoutes, resolvePromptRoutes } from './prompts/routes.ts'
 import { subscribeUsageLedger } from './usage/consumer.ts'
@@ -46,6 +47,7 @@ export const adminPlugin: ServicePlugin<AdminConfig> = async (app, options: Serv
   installAccessControl(app, pool)
   orgsRoutes(app, deps)
   usersRoutes(app, deps)
+  oidcSettingsRoutes(app, deps)
   keysRoutes(app, deps)
   modelsRoutes(app, deps)
   budgetsRoutes(app, deps)
@@ -56,6 +58,7 @@ export const adminPlugin: ServicePlugin<AdminConfig> = async (app, options: Serv
     app,
     createKeyResolver({ db: pool, lastUsedIntervalMs: config.ADMIN_KEY_LAST_USED_INTERVAL_MS, logger }),
   )
+  resolveMemberRoutes(app, deps)
   catalogRoutes(app, deps)
   resolvePromptRoutes(app, deps)
 

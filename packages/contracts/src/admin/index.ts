@@ -1,4 +1,5 @@
 export * from './client.ts'
 export * from './errors.ts'
 export * from './key-resolution.ts'
+export * from './member-resolution.ts'
 export * from './prompts.ts'

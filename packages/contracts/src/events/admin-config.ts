@@ -2,8 +2,19 @@ import { type Static, Type } from 'typebox'
 import { defineTopic } from '../topic.ts'
 import { OrgId } from './common.ts'
 
-/** What changed: model routes, the price table, a revoked API key, a budget, a prompt's label. */
-export const AdminConfigKind = Type.Enum(['routes', 'prices', 'key-revoked', 'budget', 'prompt-label'])
+/**
+ * What changed: model routes, the price table, a revoked API key, a budget, a prompt's label, a
+ * membership (`member-changed`: `{ userId }` removed or given another role; `{ userId: null }` the
+ * whole org, deleted).
+ */
+export const AdminConfigKind = Type.Enum([
+  'routes',
+  'prices',
+  'key-revoked',
+  'budget',
+  'prompt-label',
+  'member-changed',
+])
 export type AdminConfigKind = Static<typeof AdminConfigKind>
 
 /**

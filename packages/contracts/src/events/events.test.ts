@@ -119,6 +119,6 @@ test('topic names are unique, versioned and dotted', () => {
   expectTypeOf(topics.llmUsageV1.name).toEqualTypeOf<'llm.usage.v1'>()
   expectTypeOf<AdminConfigV1['kind']>().toEqualTypeOf<AdminConfigKind>()
   expectTypeOf<AdminConfigKind>().toEqualTypeOf<
-    'routes' | 'prices' | 'key-revoked' | 'budget' | 'prompt-label'
+    'routes' | 'prices' | 'key-revoked' | 'budget' | 'prompt-label' | 'member-changed'
   >()
 })

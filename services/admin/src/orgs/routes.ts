@@ -104,6 +104,8 @@ export function orgsRoutes(app: KitServer, deps: AdminDeps): void {
           targetId: orgId,
           details: { revokedKeys: revoked },
         })
+        // Every member's OIDC sessions end at the gateways (their keys are revoked above).
+        await scope.announce('member-changed', orgId, { userId: null })
       })
       return reply.code(204).send()
     },

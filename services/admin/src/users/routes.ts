@@ -7,6 +7,7 @@ import { newId } from '../db/ids.ts'
 import { type AdminDeps, actorOf } from '../deps.ts'
 import { adminErrors } from '../errors.ts'
 import { revokeKeysOf } from '../keys/service.ts'
+import { oidcRepository } from '../oidc/repository.ts'
 import { usersRepository } from './repository.ts'
 import { AddMemberBody, Member, UpdateMemberBody, UserParams } from './schemas.ts'
 
@@ -119,6 +120,8 @@ export function usersRoutes(app: KitServer, deps: AdminDeps): void {
           targetId: userId,
           details: { from: before.role, to: member.role },
         })
+        // Gateways cache OIDC members with their role: they drop this one now.
+        await scope.announce('member-changed', caller.orgId, { userId })
         return member
       })
     },
@@ -138,6 +141,7 @@ export function usersRoutes(app: KitServer, deps: AdminDeps): void {
         if (before === null) throw new adminErrors.NotFound('User', userId)
         mayAssign(caller, before.role)
         if (before.role === 'owner') await keepAnOwner(scope, caller.orgId, userId)
+        await oidcRepository.rememberRemoved(scope.db, caller.orgId, userId)
         await usersRepository.remove(scope.db, caller.orgId, userId)
         const revoked = await revokeKeysOf(scope, caller.orgId, { userId })
         await scope.audit({
@@ -146,6 +150,8 @@ export function usersRoutes(app: KitServer, deps: AdminDeps): void {
           targetId: userId,
           details: { email: before.email, role: before.role, revokedKeys: revoked },
         })
+        // Their keys are revoked above; this ends their OIDC sessions at the gateways.
+        await scope.announce('member-changed', caller.orgId, { userId })
       })
       return reply.code(204).send()
     },
