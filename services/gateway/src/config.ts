@@ -34,6 +34,10 @@ export const GatewayConfig = Type.Object({
   GATEWAY_KEY_CACHE_TTL_MS: Duration({ default: '30s', minimum: 1 }),
   /** How long an unknown API key is refused without asking admin again, in milliseconds. */
   GATEWAY_KEY_NEGATIVE_TTL_MS: Duration({ default: '5s', minimum: 1 }),
+  /** How long an OIDC sign-in's membership (and role) is trusted without asking admin again (admin's member-changed drops it at once), in milliseconds. */
+  GATEWAY_MEMBER_CACHE_TTL_MS: Duration({ default: '30s', minimum: 1 }),
+  /** How long an OIDC subject who is not a member is refused without asking admin again, in milliseconds. */
+  GATEWAY_MEMBER_NEGATIVE_TTL_MS: Duration({ default: '5s', minimum: 1 }),
   /** Most API keys held in each of the positive and negative caches. */
   GATEWAY_KEY_CACHE_MAX_ENTRIES: Type.Integer({ minimum: 1, default: 10_000 }),
   /** Most API keys being looked up at admin at once; a request past it is a 503 with Retry-After. */

@@ -11,6 +11,12 @@ export const gatewayErrors = {
     'The token carries no organization (claim %s)',
     403,
   ),
+  /** A valid OIDC token whose subject is not (or no longer) a member of the org it names. */
+  NotAMember: createServiceError<'GATEWAY_ERR_NOT_A_MEMBER', []>(
+    'GATEWAY_ERR_NOT_A_MEMBER',
+    'You are not a member of this organization',
+    403,
+  ),
   /** A path with a `.` or `..` segment, however encoded: refused before it is routed. */
   InvalidPath: createServiceError<'GATEWAY_ERR_INVALID_PATH', []>(
     'GATEWAY_ERR_INVALID_PATH',

@@ -11,6 +11,7 @@ import {
   type AdminConfigV1,
   adminConfigV1,
   type KeyResolution,
+  type MemberResolution,
   type ServiceName,
 } from '@switchyard/contracts'
 import { createInProcessBus } from '@switchyard/events'
@@ -26,12 +27,14 @@ import {
   type AnsweringStandIn,
   answeringStandIn,
   answerKeyResolution,
+  answerMemberResolution,
   asEnv,
   buildTestApp,
   closedPortUrl,
   type FakeClock,
   fakeClock,
   KEY_RESOLUTION_PATH,
+  MEMBER_RESOLUTION_PATH,
   type ReceivedRequest,
   startHttpStandIn,
 } from '@switchyard/testing'
@@ -50,6 +53,12 @@ export interface GatewayUnderTest {
   keys: Map<string, KeyResolution>
   /** Requests admin's stand-in got for key resolution. */
   lookups(): ReceivedRequest[]
+  /** OIDC memberships the stand-in admin resolves, by `memberKey(orgId, subject)`. */
+  members: Map<string, MemberResolution>
+  /** Requests admin's stand-in got for OIDC member resolution. */
+  memberLookups(): ReceivedRequest[]
+  /** Publishes admin's member-changed (userId null: the whole org), as admin does after the change. */
+  memberChanged(orgId: string, userId: string | null): Promise<void>
   /** The gateway's `ctx.now`: its caches expire when the test moves it, never by themselves. */
   clock: FakeClock
   /** Publishes admin's key-revoked, as admin does after revoking. */
@@ -61,12 +70,13 @@ const standInServices = ['llm-router', 'chat', 'rag', 'admin'] as const
 /** The gateway for one test, closed when it finishes. `config` overrides GatewayConfig's defaults. */
 export async function startGateway(config: Partial<GatewayConfig> = {}): Promise<GatewayUnderTest> {
   const keys = new Map<string, KeyResolution>()
+  const members = new Map<string, MemberResolution>()
   const clock = fakeClock()
   const standIns: Partial<Record<ServiceName, AnsweringStandIn>> = {}
   for (const name of standInServices)
     standIns[name] = answeringStandIn(name, name === 'admin' ? { needs: ['bus'] } : {})
   const admin = standIns.admin as AnsweringStandIn
-  admin.answer(answerKeyResolution(keys))
+  admin.answer(answerMemberResolution(members, answerKeyResolution(keys)))
   const testApp = await buildTestApp({
     services: {
       gateway: gatewayService,
@@ -83,6 +93,12 @@ export async function startGateway(config: Partial<GatewayConfig> = {}): Promise
     keys,
     clock,
     lookups: () => admin.received.filter((r) => r.url === KEY_RESOLUTION_PATH),
+    members,
+    memberLookups: () => admin.received.filter((r) => r.url === MEMBER_RESOLUTION_PATH),
+    async memberChanged(orgId, userId) {
+      const event: AdminConfigV1 = { kind: 'member-changed', orgId, version: 1, payload: { userId } }
+      await admin.context().bus.publish(adminConfigV1, `member-changed:${orgId}`, event)
+    },
     async revoke(resolution) {
       const event: AdminConfigV1 = {
         kind: 'key-revoked',

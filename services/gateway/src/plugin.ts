@@ -4,9 +4,10 @@ import cors from '@fastify/cors'
 import { ConfigError } from '@switchyard/config'
 import { createAdminClient, type ServiceName } from '@switchyard/contracts'
 import { kitErrors, type ServicePlugin } from '@switchyard/kit'
-import { createAdminKeyLookup } from './auth/admin-lookup.ts'
+import { createAdminKeyLookup, createAdminMemberLookup } from './auth/admin-lookup.ts'
 import { createApiKeyCache } from './auth/api-keys.ts'
 import { createAuthenticator } from './auth/authenticate.ts'
+import { createMemberCache } from './auth/members.ts'
 import { createOidcVerifier } from './auth/oidc.ts'
 import { subscribeKeyRevocations } from './auth/revocations.ts'
 import type { GatewayConfig } from './config.ts'
@@ -56,19 +57,24 @@ export const gatewayPlugin: ServicePlugin<GatewayConfig> = async (app, options) 
       { key: 'GATEWAY_OIDC_AUDIENCE', message: 'missing; required because GATEWAY_OIDC_ISSUER is set' },
     ])
   }
+  const admin = createAdminClient({ dispatcher: options.dispatcher, origin: options.serviceUrl('admin') })
   const keys = createApiKeyCache({
-    lookup: createAdminKeyLookup({
-      admin: createAdminClient({ dispatcher: options.dispatcher, origin: options.serviceUrl('admin') }),
-      signer,
-      logger,
-    }),
+    lookup: createAdminKeyLookup({ admin, signer, logger }),
     ttlMs: config.GATEWAY_KEY_CACHE_TTL_MS,
     negativeTtlMs: config.GATEWAY_KEY_NEGATIVE_TTL_MS,
     maxEntries: config.GATEWAY_KEY_CACHE_MAX_ENTRIES,
     maxInFlight: config.GATEWAY_KEY_LOOKUPS_IN_FLIGHT,
     now: options.now,
   })
-  const oidc =
+  const members = createMemberCache({
+    lookup: createAdminMemberLookup({ admin, signer, logger }),
+    ttlMs: config.GATEWAY_MEMBER_CACHE_TTL_MS,
+    negativeTtlMs: config.GATEWAY_MEMBER_NEGATIVE_TTL_MS,
+    maxEntries: config.GATEWAY_KEY_CACHE_MAX_ENTRIES,
+    maxInFlight: config.GATEWAY_KEY_LOOKUPS_IN_FLIGHT,
+    now: options.now,
+  })
+  const verifier =
     config.GATEWAY_OIDC_ISSUER === undefined
       ? null
       : createOidcVerifier({
@@ -91,11 +97,11 @@ export const gatewayPlugin: ServicePlugin<GatewayConfig> = async (app, options) 
     windowMs: config.GATEWAY_AUTH_FAILURE_WINDOW_MS,
     logger,
   })
-  const authenticate = createAuthenticator(keys, oidc, failures)
+  const authenticate = createAuthenticator(keys, verifier && { verifier, members }, failures)
   // Subscribed before the first request: a revocation must never find the gateway not listening.
   const revocations = await subscribeKeyRevocations(
     options.bus,
-    keys,
+    { keys, members },
     config.GATEWAY_INSTANCE_ID ?? randomUUID(),
     logger,
   )

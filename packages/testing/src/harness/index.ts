@@ -13,4 +13,10 @@ export {
 export { alice, bob, eve, session } from './identities.ts'
 export { recordEvents } from './record-events.ts'
 export { type StandIn, type StandInOptions, standIn } from './stand-in.ts'
-export { answerKeyResolution, KEY_RESOLUTION_PATH } from './stand-in-admin.ts'
+export {
+  answerKeyResolution,
+  answerMemberResolution,
+  KEY_RESOLUTION_PATH,
+  MEMBER_RESOLUTION_PATH,
+  memberKey,
+} from './stand-in-admin.ts'

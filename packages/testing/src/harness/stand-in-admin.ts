@@ -1,4 +1,10 @@
-import { adminErrorCodes, type KeyResolution, resolveKeysScope } from '@switchyard/contracts'
+import {
+  adminErrorCodes,
+  type KeyResolution,
+  type MemberResolution,
+  resolveKeysScope,
+  resolveMembersScope,
+} from '@switchyard/contracts'
 import { echo, type StandInHandler } from './http-stand-in.ts'
 
 /** admin's internal route that turns a presented API key into its identity. */
@@ -36,5 +42,35 @@ export function answerKeyResolution(keys: ReadonlyMap<string, KeyResolution>): S
       return
     }
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(resolution))
+  }
+}
+
+/** admin's internal route that checks an OIDC sign-in against memberships. */
+export const MEMBER_RESOLUTION_PATH = '/admin/v1/internal/members/resolve'
+
+/** The key of `answerMemberResolution`'s table: an org and an IdP subject. */
+export const memberKey = (orgId: string, subject: string) => `${orgId} ${subject}`
+
+/**
+ * A stand-in admin's answer to OIDC member resolution, from `members` (memberKey(org, subject) ->
+ * what admin answers), with admin's status and error codes; anything else goes to `otherwise`.
+ * Only a caller whose token holds `resolveMembersScope` (the gateway) may resolve.
+ */
+export function answerMemberResolution(
+  members: ReadonlyMap<string, MemberResolution>,
+  otherwise: StandInHandler = echo,
+): StandInHandler {
+  return (request, res) => {
+    if (request.url !== MEMBER_RESOLUTION_PATH) return otherwise(request, res)
+    const refuse = (status: number, type: string, code: string) => {
+      res.writeHead(status, { 'content-type': 'application/json' })
+      res.end(JSON.stringify({ error: { type, message: code, code } }))
+    }
+    if (!request.identity?.scopes.includes(resolveMembersScope))
+      return refuse(403, 'permission_error', adminErrorCodes.MissingScope)
+    const { orgId, subject } = JSON.parse(request.body) as { orgId: string; subject: string }
+    const member = members.get(memberKey(orgId, subject))
+    if (member === undefined) return refuse(403, 'permission_error', adminErrorCodes.NotAMember)
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(member))
   }
 }

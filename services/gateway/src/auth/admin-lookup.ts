@@ -3,13 +3,16 @@ import {
   adminErrorCodes,
   type Identity,
   kitErrorCodes,
+  type MemberResolution,
   resolveKeysScope,
+  resolveMembersScope,
 } from '@switchyard/contracts'
 import type { InternalTokenSigner } from '@switchyard/kit'
 import type { Logger } from 'pino'
 import { gatewayErrors } from '../errors.ts'
 import { createTokenMinter } from '../proxy/tokens.ts'
 import type { KeyLookup } from './api-keys.ts'
+import type { MemberLookup } from './members.ts'
 
 /** Who the gateway is when it asks admin: a service identity with just the scope it needs. */
 export const gatewayIdentity: Identity = {
@@ -54,6 +57,42 @@ export function createAdminKeyLookup(deps: {
     )
       return null
     deps.logger.error({ status: answer.status, code }, 'admin refused to resolve an API key for the gateway')
+    throw new gatewayErrors.AuthUnavailable(`admin answered ${answer.status}`)
+  }
+}
+
+/** Who the gateway is when it checks an OIDC sign-in at admin. */
+export const gatewayMemberIdentity: Identity = { ...gatewayIdentity, scopes: [resolveMembersScope] }
+
+/**
+ * Checks an OIDC sign-in against admin's memberships (`internal:members:resolve`), which may
+ * provision the member on first sight. Only admin's "not a member" means the subject is out;
+ * anything else is answered 503 and never cached, as for keys.
+ */
+export function createAdminMemberLookup(deps: {
+  admin: AdminClient
+  signer: InternalTokenSigner
+  logger: Logger
+  timeoutMs?: number
+}): MemberLookup {
+  const timeoutMs = deps.timeoutMs ?? 5_000
+  const token = createTokenMinter(deps.signer, { reuseMs: 30_000 })
+  return async (signIn) => {
+    let answer: Awaited<ReturnType<AdminClient['resolveMember']>>
+    try {
+      answer = await deps.admin.resolveMember(signIn, {
+        token: await token(gatewayMemberIdentity),
+        signal: AbortSignal.timeout(timeoutMs),
+      })
+    } catch (error) {
+      throw new gatewayErrors.AuthUnavailable('admin cannot be reached', { cause: error })
+    }
+    if (answer.ok) return answer.body satisfies MemberResolution
+    if (answer.error?.code === adminErrorCodes.NotAMember) return null
+    deps.logger.error(
+      { status: answer.status, code: answer.error?.code },
+      'admin refused to resolve an OIDC member for the gateway',
+    )
     throw new gatewayErrors.AuthUnavailable(`admin answered ${answer.status}`)
   }
 }

@@ -2,6 +2,7 @@ import type { Identity } from '@switchyard/contracts'
 import { gatewayErrors } from '../errors.ts'
 import type { AuthFailureLimit } from '../limits/auth-failures.ts'
 import type { ApiKeyCache } from './api-keys.ts'
+import type { MemberCache } from './members.ts'
 import type { OidcVerifier } from './oidc.ts'
 
 const bearer = /^Bearer[ ]+(\S+)[ ]*$/i
@@ -15,13 +16,14 @@ export type Authenticate = (authorization: string | undefined, address: string) 
 
 /**
  * The caller's identity from `Authorization: Bearer <credential>`: a JWT goes to the OIDC
- * verifier, anything shaped like an API key to the key cache. Everything else is a 401. An API
+ * verifier and then to admin's memberships (a 403 for someone not, or no longer, a member),
+ * anything shaped like an API key to the key cache. Everything else is a 401. An API
  * key already known valid passes at once; any other request first meets the per-address limit on
  * failures (`failures`, null: none), and counts against it when it fails.
  */
 export function createAuthenticator(
   keys: ApiKeyCache,
-  oidc: OidcVerifier | null,
+  oidc: { verifier: OidcVerifier; members: MemberCache } | null,
   failures: AuthFailureLimit | null = null,
 ): Authenticate {
   const identify = async (credential: string | undefined, authorization: string | undefined) => {
@@ -35,7 +37,10 @@ export function createAuthenticator(
       )
     if (jwtShape.test(credential)) {
       if (oidc === null) throw new gatewayErrors.Unauthenticated('Invalid token')
-      return oidc.verify(credential)
+      // The token says who signed in; admin says whether they are a member, and as what.
+      const member = await oidc.members.resolve(await oidc.verifier.verify(credential))
+      if (member === null) throw new gatewayErrors.NotAMember()
+      return member
     }
     const identity = apiKeyShape.test(credential) ? await keys.resolve(credential) : null
     if (identity === null) throw new gatewayErrors.Unauthenticated('Invalid API key')

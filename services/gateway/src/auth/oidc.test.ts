@@ -1,6 +1,7 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { jsonBody } from '@switchyard/testing'
+import { type MemberResolution, roleScopes } from '@switchyard/contracts'
+import { answerMemberResolution, jsonBody, memberKey } from '@switchyard/testing'
 import { type CryptoKey, exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose'
 import { describe, expect, onTestFinished, test } from 'vitest'
 import type { GatewayConfig } from '../config.ts'
@@ -78,6 +79,15 @@ async function startIssuer() {
   }
 }
 
+/** What admin answers for user_ada of org_acme, the subject of the issuer's tokens by default. */
+const ada: MemberResolution = {
+  orgId: 'org_acme',
+  userId: 'user_0ada',
+  role: 'member',
+  scopes: [...roleScopes.member],
+  provisioned: false,
+}
+
 async function setup(config: Partial<GatewayConfig> = {}) {
   const idp = await startIssuer()
   const gateway = await startGateway({
@@ -86,24 +96,35 @@ async function setup(config: Partial<GatewayConfig> = {}) {
     GATEWAY_OIDC_JWKS_COOLDOWN_MS: 0,
     ...config,
   })
+  gateway.members.set(memberKey('org_acme', 'user_ada'), ada)
   const call = (token: string) =>
     fetch(`${gateway.url}/v1/conversations`, { headers: { authorization: `Bearer ${token}` } })
   return { idp, gateway, call }
 }
 
 describe('OIDC tokens', () => {
-  test('valid RS256 and ES256 tokens pass, and the service sees the mapped identity', async () => {
+  test('valid RS256 and ES256 tokens pass, and the service sees the member admin knows', async () => {
     const { idp, gateway, call } = await setup()
     for (const kid of ['rsa-1', 'ec-1']) {
-      const res = await call(await idp.token({ roles: ['chat:write', 'rag:read'] }, { key: idp.key(kid) }))
+      const token = await idp.token({ roles: ['chat:write', 'rag:read'] }, { key: idp.key(kid) })
+      const res = await call(token)
       expect(res.status, kid).toBe(200)
+      // Admin's user id and the scopes of the member's role, not the IdP's claims.
       expect(gateway.standIns.chat?.received.at(-1)?.identity).toEqual({
         orgId: 'org_acme',
-        userId: 'user_ada',
+        userId: ada.userId,
         keyId: null,
-        scopes: ['chat:write', 'rag:read'],
+        scopes: ada.scopes,
       })
     }
+    // Admin was asked with what the token says (roles for provisioning; no email: not verified).
+    expect(JSON.parse(gateway.memberLookups()[0]?.body ?? '{}')).toEqual({
+      orgId: 'org_acme',
+      subject: 'user_ada',
+      email: null,
+      name: null,
+      roles: ['chat:write', 'rag:read'],
+    })
   })
 
   test('expired, wrong audience, wrong issuer, unknown kid, tampered and HMAC tokens are 401s', async () => {
@@ -159,23 +180,33 @@ describe('OIDC tokens', () => {
     expect((await call(old)).status).toBe(401)
   })
 
-  test('claim names are configurable (exact names with dots, or paths), and internal scopes never come from an IdP', async () => {
+  test('claim names are configurable (exact names with dots, or paths), and internal roles never reach admin', async () => {
     const { idp, gateway, call } = await setup({
       GATEWAY_OIDC_ORG_CLAIM: 'https://switchyard.dev/org',
       GATEWAY_OIDC_ROLES_CLAIM: 'realm_access.roles',
       GATEWAY_OIDC_USER_CLAIM: 'email',
     })
+    gateway.members.set(memberKey('org_dotted', 'ada@example.com'), { ...ada, orgId: 'org_dotted' })
     const token = await idp.token({
       'https://switchyard.dev/org': 'org_dotted',
       realm_access: { roles: ['admin:read', 'internal:keys:resolve'] },
       email: 'ada@example.com',
+      email_verified: true,
+      name: 'Ada',
     })
     expect((await call(token)).status).toBe(200)
+    expect(JSON.parse(gateway.memberLookups().at(-1)?.body ?? '{}')).toEqual({
+      orgId: 'org_dotted',
+      subject: 'ada@example.com',
+      email: 'ada@example.com',
+      name: 'Ada',
+      roles: ['admin:read'],
+    })
     expect(gateway.standIns.chat?.received.at(-1)?.identity).toEqual({
       orgId: 'org_dotted',
-      userId: 'ada@example.com',
+      userId: ada.userId,
       keyId: null,
-      scopes: ['admin:read'],
+      scopes: ada.scopes,
     })
   })
 
@@ -198,6 +229,85 @@ describe('OIDC tokens', () => {
     expect(down.status).toBe(503)
     expect((await jsonBody(down)).error.code).toBe('GATEWAY_ERR_AUTH_UNAVAILABLE')
     idp.failDiscovery(false)
+    expect((await call(token)).status).toBe(200)
+  })
+})
+
+describe('OIDC members (admin decides who is in)', () => {
+  test('a valid token of someone who is not a member of the org is a 403, and nothing reaches the service', async () => {
+    const { idp, gateway, call } = await setup()
+    const res = await call(await idp.token({ org_id: 'org_elsewhere' }))
+    expect(res.status).toBe(403)
+    expect((await jsonBody(res)).error).toEqual({
+      type: 'permission_error',
+      message: 'You are not a member of this organization',
+      code: 'GATEWAY_ERR_NOT_A_MEMBER',
+    })
+    expect(gateway.standIns.chat?.received).toEqual([])
+  })
+
+  test('a member removed at admin is refused on the next request after member-changed, however long the cache', async () => {
+    const { idp, gateway, call } = await setup({ GATEWAY_MEMBER_CACHE_TTL_MS: 3_600_000 })
+    const token = await idp.token()
+    expect((await call(token)).status).toBe(200)
+    expect((await call(token)).status).toBe(200)
+    // Asked once: the second request was the cache's.
+    expect(gateway.memberLookups()).toHaveLength(1)
+    gateway.members.delete(memberKey('org_acme', 'user_ada'))
+    await gateway.memberChanged('org_acme', ada.userId)
+    const res = await call(token)
+    expect(res.status).toBe(403)
+    expect((await jsonBody(res)).error.code).toBe('GATEWAY_ERR_NOT_A_MEMBER')
+  })
+
+  test('a deleted org ends every member (member-changed with no user), other orgs keep theirs', async () => {
+    const { idp, gateway, call } = await setup({ GATEWAY_MEMBER_CACHE_TTL_MS: 3_600_000 })
+    gateway.members.set(memberKey('org_beta', 'user_ada'), {
+      ...ada,
+      orgId: 'org_beta',
+      userId: 'user_0beta',
+    })
+    const acmeToken = await idp.token()
+    const betaToken = await idp.token({ org_id: 'org_beta' })
+    expect((await call(acmeToken)).status).toBe(200)
+    expect((await call(betaToken)).status).toBe(200)
+    gateway.members.delete(memberKey('org_acme', 'user_ada'))
+    await gateway.memberChanged('org_acme', null)
+    expect((await call(acmeToken)).status).toBe(403)
+    expect((await call(betaToken)).status).toBe(200)
+  })
+
+  test('a role change reaches the services with member-changed; without the event, within the cache TTL', async () => {
+    const { idp, gateway, call } = await setup({ GATEWAY_MEMBER_CACHE_TTL_MS: 30_000 })
+    const token = await idp.token()
+    const seen = () => gateway.standIns.chat?.received.at(-1)?.identity?.scopes
+    expect((await call(token)).status).toBe(200)
+    expect(seen()).toEqual([...roleScopes.member])
+    gateway.members.set(memberKey('org_acme', 'user_ada'), {
+      ...ada,
+      role: 'viewer',
+      scopes: [...roleScopes.viewer],
+    })
+    await gateway.memberChanged('org_acme', ada.userId)
+    expect((await call(token)).status).toBe(200)
+    expect(seen()).toEqual([...roleScopes.viewer])
+    // No event (a bus outage, say): the old answer holds until the TTL, then admin is asked again.
+    gateway.members.delete(memberKey('org_acme', 'user_ada'))
+    expect((await call(token)).status).toBe(200)
+    gateway.clock.advance(30_001)
+    expect((await call(token)).status).toBe(403)
+  })
+
+  test('admin down is a 503 that is not cached', async () => {
+    const { idp, gateway, call } = await setup()
+    const token = await idp.token()
+    gateway.standIns.admin?.answer((_request, res) => {
+      res.writeHead(500).end()
+    })
+    const down = await call(token)
+    expect(down.status).toBe(503)
+    expect((await jsonBody(down)).error.code).toBe('GATEWAY_ERR_AUTH_UNAVAILABLE')
+    gateway.standIns.admin?.answer(answerMemberResolution(gateway.members))
     expect((await call(token)).status).toBe(200)
   })
 })

@@ -1,4 +1,3 @@
-import type { Identity } from '@switchyard/contracts'
 import {
   createRemoteJWKSet,
   type JWTPayload,
@@ -33,9 +32,24 @@ export interface OidcOptions {
 /** The longest wait between two discovery attempts, in milliseconds. */
 const maxDiscoveryRetryMs = 60_000
 
+/**
+ * Who a valid token says signed in. Not yet an identity: admin decides whether the subject is a
+ * member of the org, and with which role (auth/members.ts).
+ */
+export interface OidcSignIn {
+  orgId: string
+  /** The user claim (`sub` by default). */
+  subject: string
+  /** The `email` claim, only when the token says `email_verified: true` (admin links members by it). */
+  email: string | null
+  name: string | null
+  /** The roles claim, without `internal:*` ones; admin maps them to a role when it provisions. */
+  roles: string[]
+}
+
 export interface OidcVerifier {
-  /** The caller behind a valid token; rejects with a 401 (or 403 without an org, 503 without the issuer). */
-  verify(token: string): Promise<Identity>
+  /** Who signed in with a valid token; rejects with a 401 (or 403 without an org, 503 without the issuer). */
+  verify(token: string): Promise<OidcSignIn>
 }
 
 /** Scopes an identity may only get from the platform itself, never from an IdP's role claim. */
@@ -110,7 +124,7 @@ export function createOidcVerifier(options: OidcOptions): OidcVerifier {
       } catch (error) {
         throw verificationFailure(error)
       }
-      return identityFrom(payload, options.claims)
+      return signInFrom(payload, options.claims)
     },
   }
 }
@@ -131,17 +145,27 @@ function verificationFailure(error: unknown): Error {
   return Object.assign(new gatewayErrors.Unauthenticated('Invalid token'), { cause: error })
 }
 
-function identityFrom(payload: JWTPayload, claims: OidcOptions['claims']): Identity {
-  const userId = text(claim(payload, claims.user))
-  if (userId === undefined) throw new gatewayErrors.Unauthenticated(`The token has no ${claims.user} claim`)
+function signInFrom(payload: JWTPayload, claims: OidcOptions['claims']): OidcSignIn {
+  const subject = text(claim(payload, claims.user))
+  if (subject === undefined) throw new gatewayErrors.Unauthenticated(`The token has no ${claims.user} claim`)
+  if (subject.length > 255)
+    throw new gatewayErrors.Unauthenticated(`The token's ${claims.user} claim is too long`)
   const orgId = text(claim(payload, claims.org))
   if (orgId === undefined) throw new gatewayErrors.NoOrg(claims.org)
   const roles = claim(payload, claims.roles)
   const list = Array.isArray(roles) ? roles : typeof roles === 'string' ? roles.split(' ') : []
-  const scopes = [
-    ...new Set(list.filter((r): r is string => typeof r === 'string' && r !== '' && !reservedScope.test(r))),
+  const roleNames = [
+    ...new Set(
+      list.filter(
+        (r): r is string => typeof r === 'string' && r !== '' && r.length <= 200 && !reservedScope.test(r),
+      ),
+    ),
   ]
-  return { orgId, userId, keyId: null, scopes }
+  // An unverified address could be anyone's: admin would link a member by it.
+  const address = payload.email_verified === true ? text(payload.email) : undefined
+  const email = address !== undefined && address.length <= 320 ? address : null
+  const name = text(payload.name)?.slice(0, 200) ?? null
+  return { orgId, subject, email, name, roles: roleNames.slice(0, 100) }
 }
 
 /** A claim by its exact name (`https://example.com/org` has dots), else by a dotted path (`realm_access.roles`). */
