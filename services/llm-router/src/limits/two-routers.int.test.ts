@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { Identity } from '@switchyard/contracts'
+import { type Identity, scopes } from '@switchyard/contracts'
 import { createInternalTokenSigner, generateInternalKeyPair } from '@switchyard/kit'
 import { getInfra, startFakeOpenAI } from '@switchyard/testing'
 import { Redis } from 'ioredis'
@@ -163,7 +163,12 @@ async function burst(clients: OpenAI[]) {
 
 test('two replica processes on one Redis admit exactly the org rpm out of 50 concurrent requests', async () => {
   const rpm = 20
-  const acme: Identity = { orgId: `acme-${randomUUID()}`, userId: 'alice', keyId: 'key-1', scopes: [] }
+  const acme: Identity = {
+    orgId: `acme-${randomUUID()}`,
+    userId: 'alice',
+    keyId: 'key-1',
+    scopes: [scopes.llmUse],
+  }
   orgRedis(acme.orgId)
   const { client, upstream } = await twoRouters({ limits: { defaults: { org: { rpm } } } })
   const clients = await Promise.all(Array.from({ length: 50 }, (_, i) => client(i, acme)))
@@ -187,7 +192,7 @@ test('two replica processes on one Redis admit exactly the org rpm out of 50 con
 
 test('two replica processes on one Redis never spend more than the budget plus one worst case', async () => {
   const orgId = `globex-${randomUUID()}`
-  const carol: Identity = { orgId, userId: 'carol', keyId: 'key-2', scopes: [] }
+  const carol: Identity = { orgId, userId: 'carol', keyId: 'key-2', scopes: [scopes.llmUse] }
   // What the router reserves per request: its prompt estimate plus max_tokens at the alias' prices.
   const worstCase = worstCaseMicros(pricing, estimatePromptTokens(messages), maxTokens)
   const budgetMicros = Math.floor(worstCase * 12.5)
