@@ -91,7 +91,12 @@ export async function runSse(o: SseOptions): Promise<SseResult> {
   const root = await mkdtemp(join(tmpdir(), 'bench-chat-'))
   const keys = generateInternalKeyPair()
   const signer = createInternalTokenSigner({ privateKey: keys.privateKey, ttlSeconds: 3_600 })
-  const identity = { orgId: 'org_bench', userId: 'user_bench', keyId: 'key_bench', scopes: [] }
+  const identity = {
+    orgId: 'org_bench',
+    userId: 'user_bench',
+    keyId: 'key_bench',
+    scopes: ['chat:read', 'chat:write', 'llm:use'],
+  }
   const switchyard = await start({
     listen: true,
     services: { 'llm-router': llmRouterService, chat: chatService },

@@ -109,7 +109,7 @@ async function main(): Promise<void> {
     orgId: 'org_bench',
     userId: 'user_bench',
     keyId: 'key_bench',
-    scopes: [],
+    scopes: ['llm:use'],
   })
   const pool = (url: string) => new Pool(url, { connections: concurrency })
   const targets: Record<Path, Target> = {

@@ -107,7 +107,7 @@ async function gateway(setup: Setup): Promise<KitServer> {
           orgId: 'org_bench',
           userId: 'user_bench',
           keyId: 'key_bench',
-          scopes: [],
+          scopes: ['llm:use'],
           expiresAt: null,
         }),
       )

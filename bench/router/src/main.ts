@@ -71,7 +71,7 @@ const started = performance.now()
 
 // The caller: a key of an org, as the gateway would forward it. One token for the whole run: a
 // service passing its caller's token on looks like this (the kit caches verified tokens).
-const identity = { orgId: 'org_bench', userId: 'user_bench', keyId: 'key_bench', scopes: [] }
+const identity = { orgId: 'org_bench', userId: 'user_bench', keyId: 'key_bench', scopes: ['llm:use'] }
 /** The router's /metrics answers only with this token (SWITCHYARD_METRICS_TOKEN). */
 const metricsToken = 'bench-router-metrics-token'
 const keys = generateInternalKeyPair()
