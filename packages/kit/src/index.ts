@@ -23,6 +23,7 @@ export type { CheckResult, ReadinessCheck, ReadinessReport } from './observabili
 export { type MetricsAccess, serveMetrics } from './observability/metrics.ts'
 export { registerService } from './register-service.ts'
 export { type CreateServerOptions, createServer, type KitServer } from './server/create-server.ts'
+export { hasDotSegment } from './server/dot-segments.ts'
 export { requestIdHeader } from './server/request-id.ts'
 export {
   type Backend,

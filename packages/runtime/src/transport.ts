@@ -5,9 +5,9 @@ import type { IncomingHttpHeaders } from 'node:http'
 import { Readable } from 'node:stream'
 import { context, propagation } from '@opentelemetry/api'
 import type { ServiceName } from '@switchyard/contracts'
+import { hasDotSegment } from '@switchyard/kit'
 import type { FastifyInstance } from 'fastify'
-import { Agent, Dispatcher } from 'undici'
-import { refuseDotSegments } from './dot-segments.ts'
+import { Agent, Dispatcher, errors } from 'undici'
 
 /** A call to a service the caller's definition does not list in `calls`, or to no service at all. */
 export class UndeclaredCallError extends Error {
@@ -110,7 +110,10 @@ export class InProcessDispatcher extends Dispatcher {
       const origin = new URL(String(options.origin))
       const app = this.#appFor(origin.host)
       if (app === undefined) throw notRunning(origin.host)
-      refuseDotSegments(options.path)
+      if (hasDotSegment(options.path))
+        throw new errors.InvalidArgumentError(
+          `invalid request path: dot segments in ${JSON.stringify(options.path)}`,
+        )
       const headers = headersOf(options.headers)
       // Over HTTP undici's instrumentation carries the trace on; here nothing else would.
       propagation.inject(context.active(), headers)

@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream'
 import cors from '@fastify/cors'
 import { ConfigError } from '@switchyard/config'
 import { createAdminClient, type ServiceName } from '@switchyard/contracts'
-import { kitErrors, type ServicePlugin } from '@switchyard/kit'
+import { hasDotSegment, kitErrors, type ServicePlugin } from '@switchyard/kit'
 import { createAdminKeyLookup, createAdminMemberLookup } from './auth/admin-lookup.ts'
 import { createApiKeyCache } from './auth/api-keys.ts'
 import { createAuthenticator } from './auth/authenticate.ts'
@@ -19,7 +19,6 @@ import { installRateLimits } from './limits/rate-limit.ts'
 import { limitBody } from './proxy/body-limit.ts'
 import { type ForwardDeps, forward } from './proxy/forward.ts'
 import { createTokenMinter } from './proxy/tokens.ts'
-import { hasDotSegment } from './routing/dot-segments.ts'
 import { routeTable } from './routing/route-table.ts'
 
 declare module 'fastify' {
@@ -119,7 +118,7 @@ export const gatewayPlugin: ServicePlugin<GatewayConfig> = async (app, options) 
   })
   app.addHook('onRequest', async (request, reply) => {
     reply.headers(security)
-    // Before credentials are checked or the request passed on: see routing/dot-segments.ts.
+    // Before credentials are checked or the request passed on: see kit's hasDotSegment.
     if (hasDotSegment(request.url)) throw new gatewayErrors.InvalidPath()
   })
   if (config.GATEWAY_CORS_ORIGINS.length > 0) {
@@ -161,8 +160,9 @@ export const gatewayPlugin: ServicePlugin<GatewayConfig> = async (app, options) 
   app.addHook('onRequest', async (request, reply) => {
     const upstream = request.routeOptions.config.upstream
     if (upstream === undefined || upstream === null) return
-    const address = clientAddress(request, config.GATEWAY_TRUSTED_PROXY_HOPS)
-    request.identity = await authenticate(request.headers.authorization, address)
+    request.identity = await authenticate(request.headers.authorization, () =>
+      clientAddress(request, config.GATEWAY_TRUSTED_PROXY_HOPS),
+    )
     await enforceRateLimits(request, reply)
   })
 

@@ -11,8 +11,11 @@ const jwtShape = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
 /** What any API key looks like (admin checks its own format): refused without a lookup otherwise. */
 const apiKeyShape = /^[A-Za-z0-9_-]{16,200}$/
 
-/** The caller behind an Authorization header, for a request from the client `address`. */
-export type Authenticate = (authorization: string | undefined, address: string) => Promise<Identity>
+/**
+ * The caller behind an Authorization header. `addressOf` answers the client's address; it is
+ * called only when the failure limit is consulted, so a cached key never parses X-Forwarded-For.
+ */
+export type Authenticate = (authorization: string | undefined, addressOf: () => string) => Promise<Identity>
 
 /**
  * The caller's identity from `Authorization: Bearer <credential>`: a JWT goes to the OIDC
@@ -47,11 +50,12 @@ export function createAuthenticator(
     return identity
   }
 
-  return async (authorization, address) => {
+  return async (authorization, addressOf) => {
     const credential = authorization === undefined ? undefined : bearer.exec(authorization)?.[1]
     const known = credential === undefined ? undefined : keys.cached(credential)
     if (known !== undefined) return known
     if (failures === null) return identify(credential, authorization)
+    const address = addressOf()
     failures.check(address)
     try {
       return await identify(credential, authorization)
