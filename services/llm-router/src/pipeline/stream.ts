@@ -5,7 +5,7 @@
 import type { Usage } from '@switchyard/contracts'
 import type { FastifyReply } from 'fastify'
 import { llmRouterErrors } from '../errors.ts'
-import { RawSseResponse } from '../fast-path/raw-sse-response.ts'
+import { RawSseResponse } from '../fast-path/sse.ts'
 import type { ChatStream } from '../upstreams/provider.ts'
 import { usageOf } from '../usage/tokens.ts'
 import type { Attempt, Caller } from './attempt.ts'

@@ -1,9 +1,9 @@
 // Pass-through of an OpenAI-compatible SSE stream: the upstream's bytes go to the caller as they
 // came, cut only at event boundaries (so an in-band error the router appends never lands inside a
-// half-sent event), less the events the byte scan takes out (fast-path/sse-events.ts). Nothing is
+// half-sent event), less the events the byte scan takes out (fast-path/sse.ts). Nothing is
 // parsed on the way except the usage chunk and an error event, once each.
 import type { Usage } from '@switchyard/contracts'
-import { SseEventFilter } from '../../fast-path/sse-events.ts'
+import { SseEventFilter } from '../../fast-path/sse.ts'
 import { networkError } from '../http.ts'
 import { type ChatStream, UpstreamError } from '../provider.ts'
 

@@ -2,8 +2,7 @@ import type { ChatCompletionRequest, Usage } from '@switchyard/contracts'
 import { bytesRewriter, modelRewriter } from '../../fast-path/rewrite-model.ts'
 import { type ChatCompletionResult, type ChatStream, type UpstreamCall, UpstreamError } from '../provider.ts'
 import { PassThroughChatStream } from './chat-stream.ts'
-import type { OpenAIConnection } from './connection.ts'
-import { onlyFields } from './fields.ts'
+import { type OpenAIConnection, onlyFields } from './connection.ts'
 
 /** Non-streamed chat: the upstream's JSON goes to the caller as text, parsed only for usage, later. */
 export async function chat(

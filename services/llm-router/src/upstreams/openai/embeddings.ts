@@ -1,8 +1,7 @@
 import type { EmbeddingsRequest } from '@switchyard/contracts'
 import { modelRewriter } from '../../fast-path/rewrite-model.ts'
 import { type EmbeddingsResult, type UpstreamCall, UpstreamError } from '../provider.ts'
-import type { OpenAIConnection } from './connection.ts'
-import { onlyFields } from './fields.ts'
+import { type OpenAIConnection, onlyFields } from './connection.ts'
 
 /** Embeddings, passed through; the body is parsed for its usage only after it was sent. */
 export async function embeddings(

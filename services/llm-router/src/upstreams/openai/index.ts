@@ -1,8 +1,7 @@
 import type { Provider } from '../provider.ts'
 import { chat, chatStream } from './chat.ts'
-import { openAIConnection } from './connection.ts'
+import { openAIConnection, openAIOptionIssues } from './connection.ts'
 import { embeddings } from './embeddings.ts'
-import { openAIOptionIssues } from './fields.ts'
 import { listModels } from './models.ts'
 
 /** Any OpenAI-compatible server: vLLM, OpenAI, Ollama's /v1, llama.cpp's server. Bytes pass through. */
