@@ -6,6 +6,7 @@
 export const kitErrorCodes = {
   Validation: 'KIT_ERR_VALIDATION',
   InvalidJson: 'KIT_ERR_INVALID_JSON',
+  NestingTooDeep: 'KIT_ERR_NESTING_TOO_DEEP',
   Unauthenticated: 'KIT_ERR_UNAUTHENTICATED',
   MissingScope: 'KIT_ERR_MISSING_SCOPE',
   NotFound: 'KIT_ERR_NOT_FOUND',

@@ -94,6 +94,11 @@ export const RuntimeConfig = Type.Object({
   SWITCHYARD_METRICS_PORT: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
   /** Interface of the metrics listener: loopback unless the scraper must reach it from elsewhere. */
   SWITCHYARD_METRICS_HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
+  /**
+   * Deepest nesting of arrays and objects a JSON request body may have, the body being level 1;
+   * deeper is a 400 KIT_ERR_NESTING_TOO_DEEP before any handler runs.
+   */
+  SWITCHYARD_MAX_JSON_DEPTH: Type.Integer({ minimum: 8, maximum: 1000, default: 64 }),
   /** Serve the OpenAPI document and UI at /docs. Unset: on for `start` (all), off for a single target. */
   SWITCHYARD_DOCS: Type.Optional(Type.Boolean()),
   /** OTLP/HTTP endpoint for traces; unset turns tracing off. */

@@ -214,6 +214,7 @@ async function startWith(
         identity: verifier,
         readiness,
         shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
+        maxJsonDepth: config.SWITCHYARD_MAX_JSON_DEPTH,
       })
       readinessOf.set(app, readiness)
       return app

@@ -37,11 +37,6 @@ export const LlmRouterConfig = Type.Object({
   LLM_ROUTER_METRICS_ORGS: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
   /** How often deployment cooldowns are read back from the shared state (other replicas' findings). */
   LLM_ROUTER_HEALTH_SYNC_MS: Duration({ default: '1s', minimum: 50 }),
-  /**
-   * Deepest nesting of arrays and objects a request body may have (the body is level 1); deeper is
-   * a 400 LLM_ROUTER_ERR_NESTING_TOO_DEEP, before validation and before any upstream. Default 64.
-   */
-  LLM_ROUTER_MAX_JSON_DEPTH: Type.Optional(Type.Integer({ minimum: 8, maximum: 1000 })),
   /** Interval of active health probes (each deployment's model list); 0 turns them off. */
   LLM_ROUTER_PROBE_INTERVAL_MS: Duration({ default: 0 }),
 })

@@ -13,12 +13,6 @@ export const llmRouterErrors = {
     '%s',
     400,
   ),
-  /** The body nests arrays and objects deeper than LLM_ROUTER_MAX_JSON_DEPTH; `param` is the top-level field. */
-  NestingTooDeep: createServiceError<'LLM_ROUTER_ERR_NESTING_TOO_DEEP', [number, string]>(
-    'LLM_ROUTER_ERR_NESTING_TOO_DEEP',
-    'The request body nests arrays and objects deeper than %s levels (in `%s`).',
-    400,
-  ),
   /** The upstream rejected the request (a 4xx other than 429): its message is passed on. */
   UpstreamBadRequest: createServiceError<'LLM_ROUTER_ERR_UPSTREAM_BAD_REQUEST', [string]>(
     'LLM_ROUTER_ERR_UPSTREAM_BAD_REQUEST',

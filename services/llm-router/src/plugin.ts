@@ -8,7 +8,6 @@ import { chatRoutes } from './chat/routes.ts'
 import type { LlmRouterConfig } from './config.ts'
 import { embeddingsRoutes } from './embeddings/routes.ts'
 import { Reporter } from './fast-path/reporter.ts'
-import { limitJsonDepth } from './json-depth.ts'
 import { createAdmission } from './limits/admission.ts'
 import { modelRoutes, modelsRoutes } from './models/routes.ts'
 import { type Admission, noAdmission } from './pipeline/admission.ts'
@@ -62,8 +61,6 @@ export const llmRouterPlugin: ServicePlugin<LlmRouterConfig> = async (app, optio
     logger,
     reporter: new Reporter(logger),
   }
-  // Before the routes: their bodies are parsed by it.
-  limitJsonDepth(app, config.LLM_ROUTER_MAX_JSON_DEPTH ?? 64)
   chatRoutes(app, deps)
   embeddingsRoutes(app, deps)
   modelsRoutes(app, router)

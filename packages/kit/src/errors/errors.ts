@@ -87,6 +87,12 @@ export const kitErrors = {
     400,
   ),
   InvalidJson: createServiceError(kitErrorCodes.InvalidJson, 'The request body is not valid JSON', 400),
+  /** The body nests arrays and objects deeper than the server's maxJsonDepth; `param` is the top-level field. */
+  NestingTooDeep: createServiceError<typeof kitErrorCodes.NestingTooDeep, [number, string]>(
+    kitErrorCodes.NestingTooDeep,
+    'The request body nests arrays and objects deeper than %s levels (in `%s`).',
+    400,
+  ),
   Unauthenticated: createServiceError<typeof kitErrorCodes.Unauthenticated, [string, { cause: unknown }?]>(
     kitErrorCodes.Unauthenticated,
     '%s',

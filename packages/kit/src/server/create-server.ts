@@ -14,7 +14,7 @@ import { installShutdownDrain } from '../shutdown/graceful-shutdown.ts'
 import { installStreamTracker } from '../streaming/event-stream.ts'
 import { installRequestIdEcho, requestIdFrom } from './request-id.ts'
 import { lazyRequestLogger } from './request-logger.ts'
-import { validatorCompiler } from './validator-compiler.ts'
+import { createValidatorCompiler } from './validator-compiler.ts'
 
 /** The Fastify instance every service plugin is registered on: TypeBox schemas type its routes. */
 export type KitServer = FastifyInstance<
@@ -50,6 +50,8 @@ export interface CreateServerOptions {
   now?: () => number
   /** Largest accepted request body, in bytes. Default 1 MiB. */
   bodyLimit?: number
+  /** Deepest nesting of arrays and objects in a JSON body (the body is level 1). Default 64. */
+  maxJsonDepth?: number
   /** How long `app.close()` lets open streams and requests finish before destroying them, in ms. Default 10 000. */
   shutdownGraceMs?: number
   /** OpenAPI document version. Default '0.1.0'. */
@@ -76,7 +78,7 @@ export async function createServer(options: CreateServerOptions): Promise<KitSer
     // Requests arriving while closing get the kit's 503 in the error shape, not Fastify's own body.
     return503OnClosing: false,
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as KitServer
-  app.setValidatorCompiler(validatorCompiler)
+  app.setValidatorCompiler(createValidatorCompiler(options.maxJsonDepth ?? 64))
 
   installRequestIdEcho(app)
   installErrorHandling(app, bodyLimit)

@@ -69,3 +69,42 @@ describe('validation on a server', () => {
     expect(given.json()).toEqual({ limit: 5 })
   })
 })
+
+describe('nesting depth of a body', () => {
+  /** `{ "free": [[...]] }` whose nesting is `depth` levels, the body being level 1. */
+  const nested = (depth: number) => `{"free":${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}}`
+
+  test('a body at maxJsonDepth is validated as usual; one level more is a 400 naming the field and the limit', async () => {
+    const maxJsonDepth = 12
+    const server = await testServer({ maxJsonDepth })
+    server.app.post('/free', { schema: { body: Type.Object({ free: Type.Unknown() }) } }, async () => ({
+      ok: true,
+    }))
+    const headers = { ...(await server.asUser(alice)), 'content-type': 'application/json' }
+    const atLimit = await server.app.inject({
+      method: 'POST',
+      url: '/free',
+      headers,
+      payload: nested(maxJsonDepth),
+    })
+    expect(atLimit.json()).toEqual({ ok: true })
+    const past = await server.app.inject({
+      method: 'POST',
+      url: '/free',
+      headers,
+      payload: nested(maxJsonDepth + 1),
+    })
+    expect(past.statusCode).toBe(400)
+    expect(past.json().error).toMatchObject({ code: 'KIT_ERR_NESTING_TOO_DEEP', param: 'free' })
+    expect(past.json().error.message).toContain(String(maxJsonDepth))
+  })
+
+  test('the walk stops at the limit: a body nested far past the stack is refused, not a crash', async () => {
+    const server = await testServer()
+    server.app.post('/free', { schema: { body: Type.Object({ free: Type.Unknown() }) } }, async () => ({}))
+    const headers = { ...(await server.asUser(alice)), 'content-type': 'application/json' }
+    const res = await server.app.inject({ method: 'POST', url: '/free', headers, payload: nested(50_000) })
+    expect(res.statusCode).toBe(400)
+    expect(res.json().error.code).toBe('KIT_ERR_NESTING_TOO_DEEP')
+  })
+})

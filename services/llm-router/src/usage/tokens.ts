@@ -71,7 +71,7 @@ export function promptText(messages: readonly ChatMessage[]): string {
 export function estimateTokens(prompt: Prompt): number {
   if ('messages' in prompt) {
     let tokens = estimatePromptTokens(prompt.messages)
-    // Serialisable: the body parser bounds nesting (src/json-depth.ts).
+    // Serialisable: kit's validator bounds a body's nesting (SWITCHYARD_MAX_JSON_DEPTH).
     if (prompt.tools !== undefined) tokens += Math.ceil(JSON.stringify(prompt.tools).length / 4)
     const format = prompt.response_format
     if (format?.type === 'json_schema') tokens += Math.ceil(JSON.stringify(format.json_schema).length / 4)
