@@ -1,5 +1,6 @@
 // The scopes a caller's identity carries, and what each role gets by default. Every service checks
-// the scopes its routes declare (the kit's hook); admin checks its own two and the role.
+// the scopes its routes declare (the kit's hook, with kit's grantsScope); admin checks its own two
+// and the role.
 
 /** Every scope an API key or a session may carry. `x:*` on a key covers every `x:` scope. */
 export const scopes = {
@@ -33,9 +34,4 @@ export const roleScopes: Readonly<Record<'viewer' | 'member' | 'admin' | 'owner'
   member: allScopes,
   admin: allScopes,
   owner: allScopes,
-}
-
-/** Whether `held` grants `needed`: the scope itself, or `x:*` for any `x:` scope. */
-export function grantsScope(held: readonly string[], needed: string): boolean {
-  return held.some((h) => h === needed || (h.endsWith(':*') && needed.startsWith(h.slice(0, -1))))
 }

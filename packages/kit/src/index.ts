@@ -9,6 +9,7 @@ export {
   type ServiceError,
   type ServiceErrorConstructor,
 } from './errors/errors.ts'
+export { grantsScope } from './identity/authenticate.ts'
 export {
   createInternalTokenSigner,
   createInternalTokenVerifier,

@@ -1,4 +1,4 @@
-import { grantsScope, type Identity } from '@switchyard/contracts'
+import type { Identity } from '@switchyard/contracts'
 import type { FastifyInstance } from 'fastify'
 import { isServiceError, kitErrors } from '../errors/errors.ts'
 import type { InternalTokenVerifier } from './internal-token.ts'
@@ -26,6 +26,11 @@ declare module 'fastify' {
 }
 
 const bearer = /^Bearer[ ]+([A-Za-z0-9._~+/-]+=*)[ ]*$/i
+
+/** Whether `held` grants `needed`: the scope itself, or `x:*` for any `x:` scope. */
+export function grantsScope(held: readonly string[], needed: string): boolean {
+  return held.some((h) => h === needed || (h.endsWith(':*') && needed.startsWith(h.slice(0, -1))))
+}
 
 /** The first scope of `needed` the identity lacks, as the 403 to answer; undefined when it has all. */
 function missingScope(identity: Identity, needed: readonly string[] | undefined) {

@@ -1,4 +1,4 @@
-import { grantsScope } from '@switchyard/contracts'
+import { grantsScope } from '@switchyard/kit'
 import type { Caller } from '../access/caller.ts'
 import { atLeast } from '../access/roles.ts'
 import { applyChange, type ChangeScope } from '../db/change.ts'
