@@ -37,6 +37,7 @@ export {
   type SqlQueryable,
 } from './service-definition.ts'
 export { type GracefulShutdownOptions, installGracefulShutdown } from './shutdown/graceful-shutdown.ts'
+export { transaction } from './sql/transaction.ts'
 export {
   type EventStream,
   type EventStreamOptions,

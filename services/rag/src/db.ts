@@ -1,4 +1,4 @@
-import type { SqlClient, SqlPool, SqlQueryable } from '@switchyard/kit'
+import type { SqlPool, SqlQueryable } from '@switchyard/kit'
 import { ragErrors } from './errors.ts'
 
 /** What a repository runs statements on: the pool, or the client of an open transaction. */
@@ -9,27 +9,8 @@ export function asTransactional(sql: SqlPool | undefined): SqlPool {
   return sql
 }
 
-/**
- * Runs `fn` in one transaction on one client: committed if it resolves, rolled back if it throws.
- * A client whose ROLLBACK failed is destroyed rather than returned to the pool mid-transaction.
- */
-export async function transaction<T>(pool: SqlPool, fn: (tx: Queryable) => Promise<T>): Promise<T> {
-  const client: SqlClient = await pool.connect()
-  try {
-    await client.query('BEGIN')
-    const result = await fn(client)
-    await client.query('COMMIT')
-    client.release()
-    return result
-  } catch (error) {
-    const broken = await client.query('ROLLBACK').then(
-      () => false,
-      () => true,
-    )
-    client.release(broken)
-    throw error
-  }
-}
+/** One transaction on one client (kit's): committed if `fn` resolves, rolled back if it throws. */
+export { transaction } from '@switchyard/kit'
 
 /** Seconds since the epoch, as OpenAI's `created_at` fields are, from a timestamptz (pg: Date). */
 export function unixSeconds(value: Date | string): number {
