@@ -3,13 +3,14 @@
 // time. The bus options come from the KAFKA_SASL_* keys through the function start.ts uses.
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { access, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { createConnection, createServer } from 'node:net'
+import { createConnection } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { loadConfig } from '@switchyard/config'
 import { defineTopic } from '@switchyard/contracts'
 import { createKafkaBus } from '@switchyard/events'
+import { freePort } from '@switchyard/test-backends'
 import { pino } from 'pino'
 import { Type } from 'typebox'
 import { afterAll, beforeAll, expect, onTestFinished, test } from 'vitest'
@@ -24,14 +25,6 @@ const user = { name: 'switchyard', password: `scram-${process.pid}` }
 let dir: string
 let broker: ChildProcess | undefined
 let port: number
-
-async function freePort(): Promise<number> {
-  const probe = createServer()
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
-  const { port: free } = probe.address() as { port: number }
-  await new Promise((resolve) => probe.close(resolve))
-  return free
-}
 
 const accepts = (at: number) =>
   new Promise<boolean>((resolve) => {

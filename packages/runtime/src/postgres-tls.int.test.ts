@@ -3,11 +3,11 @@
 // openssl here. The pool options come from DATABASE_TLS_CA_FILE through the function start.ts uses.
 import { execFile } from 'node:child_process'
 import { access, chmod, chown, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { loadConfig } from '@switchyard/config'
+import { freePort, makeTestCertificates } from '@switchyard/test-backends'
 import pg from 'pg'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { postgresOptions } from './client-options.ts'
@@ -25,65 +25,16 @@ let data: string
 let port: number
 let started = false
 
-async function freePort(): Promise<number> {
-  const probe = createServer()
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
-  const { port: free } = probe.address() as { port: number }
-  await new Promise((resolve) => probe.close(resolve))
-  return free
-}
-
 beforeAll(async () => {
   await access(join(bin, 'initdb')) // deploy/local installs it (apt postgresql-15)
   dir = await mkdtemp(join(tmpdir(), 'switchyard-pg-tls-'))
   await chmod(dir, 0o755)
   const file = (name: string) => join(dir, name)
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
-  await run('openssl', [
-    'req',
-    '-x509',
-    ...ec,
-    '-keyout',
-    file('ca.key'),
-    '-out',
-    file('ca.crt'),
-    '-days',
-    '1',
-    '-subj',
-    '/CN=switchyard test CA',
-  ])
   data = file('pg')
   await mkdir(data, { mode: 0o700 })
   if (owner) await chown(data, owner.uid, owner.gid)
   await run(join(bin, 'initdb'), ['-D', data, '-U', 'switchyard', '--auth=trust', '-E', 'UTF8'], nobody)
-  await run('openssl', [
-    'req',
-    ...ec,
-    '-keyout',
-    join(data, 'server.key'),
-    '-out',
-    file('server.csr'),
-    '-subj',
-    '/CN=127.0.0.1',
-  ])
-  await writeFile(file('san.ext'), 'subjectAltName=IP:127.0.0.1\n')
-  await run('openssl', [
-    'x509',
-    '-req',
-    '-in',
-    file('server.csr'),
-    '-CA',
-    file('ca.crt'),
-    '-CAkey',
-    file('ca.key'),
-    '-CAcreateserial',
-    '-out',
-    join(data, 'server.crt'),
-    '-days',
-    '1',
-    '-extfile',
-    file('san.ext'),
-  ])
+  await makeTestCertificates(dir, data)
   // TLS or nothing.
   await writeFile(
     join(data, 'pg_hba.conf'),

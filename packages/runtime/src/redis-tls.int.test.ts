@@ -1,76 +1,25 @@
 // TLS to Redis on a real server: a throwaway redis-server (Debian's is built with TLS) on a TLS-only
 // port, with a CA and a server certificate made by openssl here. The client options come from the
 // config keys an operator sets (REDIS_TLS_CA_FILE), through the same function start.ts uses.
-import { type ChildProcess, execFile, spawn } from 'node:child_process'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { loadConfig } from '@switchyard/config'
 import { connectRedis } from '@switchyard/state'
+import { freePort, makeTestCertificates } from '@switchyard/test-backends'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { redisOptions } from './client-options.ts'
 import { RuntimeConfig } from './config.ts'
 
-const run = promisify(execFile)
 let dir: string
 let server: ChildProcess | undefined
 let port: number
 
-async function freePort(): Promise<number> {
-  const probe = createServer()
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
-  const { port: free } = probe.address() as { port: number }
-  await new Promise((resolve) => probe.close(resolve))
-  return free
-}
-
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'switchyard-redis-tls-'))
   const file = (name: string) => join(dir, name)
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
-  await run('openssl', [
-    'req',
-    '-x509',
-    ...ec,
-    '-keyout',
-    file('ca.key'),
-    '-out',
-    file('ca.crt'),
-    '-days',
-    '1',
-    '-subj',
-    '/CN=switchyard test CA',
-  ])
-  await run('openssl', [
-    'req',
-    ...ec,
-    '-keyout',
-    file('server.key'),
-    '-out',
-    file('server.csr'),
-    '-subj',
-    '/CN=127.0.0.1',
-  ])
-  await writeFile(file('san.ext'), 'subjectAltName=IP:127.0.0.1\n')
-  await run('openssl', [
-    'x509',
-    '-req',
-    '-in',
-    file('server.csr'),
-    '-CA',
-    file('ca.crt'),
-    '-CAkey',
-    file('ca.key'),
-    '-CAcreateserial',
-    '-out',
-    file('server.crt'),
-    '-days',
-    '1',
-    '-extfile',
-    file('san.ext'),
-  ])
+  await makeTestCertificates(dir)
   port = await freePort()
   server = spawn(
     'redis-server',

@@ -1,3 +1,4 @@
 export type { InfraEndpoints } from './infra-endpoints.ts'
 export { getInfra, INFRA_ENV } from './infra-env.ts'
 export { restartKafka, startKafka, stopKafka, waitForKafka } from './infra-kafka.ts'
+export { freePort, makeTestCertificates, type TestCertificates } from './throwaway-servers.ts'

@@ -1,7 +1,7 @@
-import { createServer } from 'node:net'
 import { GenericContainer, getContainerRuntimeClient, type StartedTestContainer, Wait } from 'testcontainers'
 import type { InfraEndpoints } from './infra-endpoints.ts'
 import { infraToEnv, KAFKA_CONTAINER_ENV, KAFKA_VERSION_ENV } from './infra-env.ts'
+import { freePort } from './throwaway-servers.ts'
 
 /** Images of the testcontainers source; the same servers deploy/local runs (docker-compose.yml too). */
 export const IMAGES = {
@@ -26,20 +26,6 @@ export async function dockerAvailable(timeoutMs = 5_000): Promise<boolean> {
   } finally {
     clearTimeout(timer)
   }
-}
-
-/** A port that is free on this host now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, () => {
-      const address = server.address()
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      )
-    })
-  })
 }
 
 function startPostgres(): Promise<StartedTestContainer> {
