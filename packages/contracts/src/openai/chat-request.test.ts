@@ -96,3 +96,30 @@ test('ChatRole is exactly the five roles', () => {
   const roles = Schema.properties.messages.items.anyOf.map((message) => message.properties.role.const)
   expect(roles).toEqual(['system', 'developer', 'user', 'assistant', 'tool'])
 })
+
+describe('image_url schemes', () => {
+  const withImage = (url: string) => ({
+    model: 'm',
+    messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url } }] }],
+  })
+
+  test('https and base64 data: image URLs are valid', () => {
+    for (const url of [
+      'https://example.com/cat.png',
+      'HTTPS://example.com/a',
+      'data:image/jpeg;base64,/9j/4AAQ',
+    ])
+      expect(Value.Check(Schema, withImage(url)), url).toBe(true)
+  })
+
+  test('any other scheme is refused: an upstream would fetch it from inside the cluster', () => {
+    for (const url of [
+      'http://169.254.169.254/latest/meta-data',
+      'file:///etc/passwd',
+      'gopher://127.0.0.1:6379/_FLUSHALL',
+      'data:text/html;base64,PGgxPg==',
+      ' https://example.com/leading-space',
+    ])
+      expect(Value.Check(Schema, withImage(url)), url).toBe(false)
+  })
+})

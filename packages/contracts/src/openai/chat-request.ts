@@ -13,8 +13,12 @@ export type TextContentPart = Static<typeof TextContentPart>
 export const ImageContentPart = Type.Object({
   type: Type.Literal('image_url'),
   image_url: Type.Object({
-    /** An https URL or a `data:` URL with base64 image bytes. */
-    url: Type.String({ minLength: 1 }),
+    /**
+     * An https URL or a `data:` URL with base64 image bytes. Nothing else: an upstream (vLLM)
+     * fetches the URL from inside the cluster, so `http:`, `file:` or `gopher:` would reach hosts
+     * the caller cannot.
+     */
+    url: Type.String({ pattern: '^(?:[Hh][Tt][Tt][Pp][Ss]://|data:image/[A-Za-z0-9.+-]+;base64,)' }),
     detail: Type.Optional(Type.Union([Type.Literal('auto'), Type.Literal('low'), Type.Literal('high')])),
   }),
 })
