@@ -1,3 +1,4 @@
+export { type ReplayDlqOptions, type ReplayDlqReport, replayDeadLetters, replayGroup } from './dlq-replay.ts'
 export { newEventId } from './envelope.ts'
 export {
   BusClosedError,

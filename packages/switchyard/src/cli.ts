@@ -15,6 +15,7 @@ import {
 import type { TelemetryHandle } from '@switchyard/telemetry'
 import { adminMain } from './admin.ts'
 import { banner } from './banner.ts'
+import { eventsCommand } from './events-command.ts'
 import { firstStart, withoutAdminBootstrap } from './first-run.ts'
 import { keysMain } from './keys.ts'
 import { services } from './targets.ts'
@@ -34,6 +35,8 @@ Usage:
                                         one service: the PostgreSQL in DATABASE_URL)
   switchyard keys create|list|revoke    API keys on admin's database, without SQL (below)
   switchyard admin bootstrap            the first org and owner of an empty database; prints the key
+  switchyard events replay-dlq [--topic <t>] [--limit <n>]
+                                        put dead-lettered events back on their topic (Kafka)
   switchyard --help                     this text
 
 Targets:
@@ -65,6 +68,8 @@ export interface Early {
 
 /** Runs one command; resolves to the exit code, or to 'running' while `start` serves. */
 export async function main(argv: string[], io: Io, early: Early = {}): Promise<number | 'running'> {
+  // Its own options and subcommands: parsed by its own file.
+  if (argv[0] === 'events') return eventsCommand(argv.slice(1), io)
   let parsed: ReturnType<typeof parse>
   try {
     parsed = parse(argv)
