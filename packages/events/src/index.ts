@@ -14,4 +14,5 @@ export {
 export type { RetryPolicy } from './handler-retry.ts'
 export { createInProcessBus, type InProcessBusOptions } from './in-process-bus.ts'
 export { createKafkaBus, type KafkaBusOptions, type KafkaConsumerOptions } from './kafka-bus.ts'
+export { createOutboxRelay, type OutboxDb, type OutboxRelay, type OutboxTable } from './outbox-relay.ts'
 export { isTransientFailure } from './transient-failure.ts'

@@ -3,42 +3,31 @@
 import { randomUUID } from 'node:crypto'
 import { type AdminConfigV1, adminConfigV1 } from '@switchyard/contracts'
 import { createKafkaBus, type EventBus } from '@switchyard/events'
-import { migrate } from '@switchyard/runtime'
 import { getInfra } from '@switchyard/testing'
-import pg from 'pg'
+import type pg from 'pg'
 import { pino } from 'pino'
 import { afterAll, beforeAll, expect, onTestFinished, test, vi } from 'vitest'
+import { openScratchDatabase, type ScratchDatabase } from '../db/scratch-database.ts'
 import { transaction } from '../db/sql.ts'
-import { adminService } from '../service.ts'
 import { createConfigRelay, enqueueConfigEvent } from './outbox.ts'
 
-const database = `switchyard_relay_${randomUUID().replaceAll('-', '')}`
 const silent = pino({ level: 'silent' })
-let root: pg.Client
+let db: ScratchDatabase
 let pool: pg.Pool
 let bus: EventBus
 
 beforeAll(async () => {
-  const { postgresUrl, kafkaBrokers } = getInfra()
-  root = new pg.Client({ connectionString: postgresUrl })
-  await root.connect()
-  await root.query(`CREATE DATABASE ${database}`)
-  const url = new URL(postgresUrl)
-  url.pathname = `/${database}`
-  pool = new pg.Pool({ connectionString: url.toString(), max: 4 })
-  pool.on('error', () => {})
-  await migrate(pool, [adminService])
+  db = await openScratchDatabase('relay')
+  pool = db.pool
   bus = await createKafkaBus({
-    brokers: kafkaBrokers,
+    brokers: getInfra().kafkaBrokers,
     clientId: `relay-test-${randomUUID()}`,
     logger: silent,
   })
 }, 120_000)
 afterAll(async () => {
   await bus?.close()
-  await pool?.end()
-  await root?.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
-  await root?.end()
+  await db?.drop()
 })
 
 test("one org's event Kafka refuses is set aside; the others' and that org's later ones go out", async () => {

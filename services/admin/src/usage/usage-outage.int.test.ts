@@ -5,43 +5,34 @@
 import { randomUUID } from 'node:crypto'
 import { defineTopic, LlmUsageV1 as LlmUsageSchema, type LlmUsageV1 } from '@switchyard/contracts'
 import { createKafkaBus, type EventBus, type EventEnvelope } from '@switchyard/events'
-import { migrate } from '@switchyard/runtime'
 import { getInfra } from '@switchyard/testing'
 import pg from 'pg'
 import { pino } from 'pino'
 import { afterAll, beforeAll, expect, onTestFinished, test, vi } from 'vitest'
 import { usage } from '../admin-under-test.ts'
-import { adminService } from '../service.ts'
+import { openScratchDatabase, type ScratchDatabase } from '../db/scratch-database.ts'
 import { createUsageHandler } from './consumer.ts'
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.ts'
 
-const database = `switchyard_usage_outage_${randomUUID().replaceAll('-', '')}`
 const silent = pino({ level: 'silent' })
 const retry = { attempts: 3, backoffMs: 50, maxBackoffMs: 200 }
-let root: pg.Client
+let db: ScratchDatabase
 let direct: pg.Pool
 let proxied: pg.Pool
 let proxy: TcpProxy
 let bus: EventBus
 
 beforeAll(async () => {
-  const { postgresUrl, kafkaBrokers } = getInfra()
-  root = new pg.Client({ connectionString: postgresUrl })
-  await root.connect()
-  await root.query(`CREATE DATABASE ${database}`)
-  const url = new URL(postgresUrl)
-  url.pathname = `/${database}`
-  direct = new pg.Pool({ connectionString: url.toString(), max: 2 })
-  direct.on('error', () => {})
-  await migrate(direct, [adminService])
-  proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port || 5432) })
-  const through = new URL(url)
+  db = await openScratchDatabase('usage_outage')
+  direct = db.pool
+  proxy = await startTcpProxy({ host: db.url.hostname, port: Number(db.url.port || 5432) })
+  const through = new URL(db.url)
   through.hostname = '127.0.0.1'
   through.port = String(proxy.port)
   proxied = new pg.Pool({ connectionString: through.toString(), max: 2, connectionTimeoutMillis: 1_000 })
   proxied.on('error', () => {})
   bus = await createKafkaBus({
-    brokers: kafkaBrokers,
+    brokers: getInfra().kafkaBrokers,
     clientId: `usage-outage-${randomUUID()}`,
     logger: silent,
     retry,
@@ -52,9 +43,7 @@ afterAll(async () => {
   await bus?.close()
   await proxy?.stop()
   await proxied?.end()
-  await direct?.end()
-  await root?.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
-  await root?.end()
+  await db?.drop()
 })
 
 test('a PostgreSQL outage longer than the retry policy loses no usage event and duplicates none', async () => {

@@ -53,3 +53,45 @@ test("an event a crash left unpublished goes out at the relay's next run", async
     )
     .toEqual([])
 })
+
+test('a row the bus refuses is set aside with its error, and the files behind it still go out', async () => {
+  const events = await recordEvents(rag.peer.context().bus, ragIngestV1, 'test.set-aside')
+  const good = {
+    orgId: 'org_behind',
+    vectorStoreId: 'vs_behind',
+    fileId: 'file-behind',
+    generation: 1,
+    requestedBy: { userId: 'user_x', keyId: null },
+    reason: 'attached',
+    requestedAt: new Date(0).toISOString(),
+  }
+  // A row no publish could ever take (its payload fails the topic's schema), written first.
+  await sql.query(
+    'INSERT INTO ingest_outbox (org_id, event_key, payload) VALUES ($1, $2, $3), ($4, $5, $6)',
+    [
+      'org_refused',
+      'vs_refused/file-refused',
+      JSON.stringify({ ...good, orgId: 'org_refused', generation: 'not a number' }),
+      good.orgId,
+      'vs_behind/file-behind',
+      JSON.stringify(good),
+    ],
+  )
+  // Before the shared relay, the first row's rejection ended every run: the second never went out.
+  await expect.poll(() => events.map((e) => e.data)).toContainEqual(good)
+  const { rows } = await sql.query<{
+    event_key: string
+    set_aside: boolean
+    published: boolean
+    error: string
+  }>(
+    `SELECT event_key, set_aside_at IS NOT NULL AS set_aside, published_at IS NOT NULL AS published,
+            coalesce(last_error, '') AS error
+       FROM ingest_outbox WHERE event_key IN ('vs_refused/file-refused', 'vs_behind/file-behind') ORDER BY id`,
+  )
+  expect(rows.map((r) => [r.event_key, r.set_aside, r.published])).toEqual([
+    ['vs_refused/file-refused', true, false],
+    ['vs_behind/file-behind', false, true],
+  ])
+  expect(rows[0]?.error).toMatch(/does not match its schema/)
+})

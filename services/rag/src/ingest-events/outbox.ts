@@ -1,5 +1,5 @@
 import { type RagIngestV1, ragIngestV1 } from '@switchyard/contracts'
-import type { EventBus } from '@switchyard/events'
+import { createOutboxRelay, type EventBus, type OutboxRelay } from '@switchyard/events'
 import type { Logger } from 'pino'
 import type { Queryable } from '../db.ts'
 
@@ -33,17 +33,13 @@ export async function enqueueIngest(
   return result.rowCount ?? 0
 }
 
-export interface IngestRelay {
-  /** Publishes every pending event, oldest first; concurrent calls share one run. */
-  flush(): Promise<void>
-  /** Stops the periodic retry; a flush in progress finishes. */
-  stop(): Promise<void>
-}
+export type IngestRelay = OutboxRelay
 
 /**
- * Publishes the outbox to the bus: after each attaching request's commit, and every `intervalMs`
- * for what a failed publish or a crash left behind. Two replicas may publish one row twice; the
- * worker compares the generation with the row's, so that is harmless.
+ * Publishes ingest_outbox to rag.ingest.v1 (the shared relay of @switchyard/events: a row the bus
+ * refuses is set aside, and no other file waits for it). Two replicas may publish one row twice;
+ * the worker compares the generation with the row's, so that is harmless. Published rows are kept
+ * a day (what was asked, for debugging).
  */
 export function createIngestRelay(options: {
   db: Queryable
@@ -51,58 +47,17 @@ export function createIngestRelay(options: {
   logger: Logger
   intervalMs: number
 }): IngestRelay {
-  const { db, bus, logger } = options
-  let running: Promise<void> | null = null
-  let again = false
-
-  const runOnce = async () => {
-    for (;;) {
-      const { rows } = await db.query<{ id: string; event_key: string; payload: RagIngestV1 }>(
-        `SELECT id::text, event_key, payload FROM ingest_outbox
-          WHERE published_at IS NULL ORDER BY id LIMIT 100`,
-      )
-      if (rows.length === 0) return
-      for (const row of rows) {
-        await bus.publish(ragIngestV1, row.event_key, row.payload)
-        await db.query('UPDATE ingest_outbox SET published_at = now() WHERE id = $1', [row.id])
-      }
-      if (rows.length < 100) return
-    }
-  }
-
-  const flush = (): Promise<void> => {
-    if (running) {
-      // A change committed while a run is under way may not be in its SELECT: run once more after.
-      again = true
-      return running
-    }
-    running = (async () => {
-      try {
-        do {
-          again = false
-          await runOnce()
-        } while (again)
-      } catch (error) {
-        logger.warn({ err: error }, 'rag.ingest.v1 publish failed; the relay will retry')
-      } finally {
-        running = null
-      }
-    })()
-    return running
-  }
-
-  // Published rows are kept a day (what was asked, for debugging), then dropped.
-  const prune = () =>
-    db
-      .query("DELETE FROM ingest_outbox WHERE published_at < now() - interval '1 day'")
-      .catch((error: unknown) => logger.warn({ err: error }, 'pruning the rag.ingest.v1 outbox failed'))
-  const timer = setInterval(() => void flush().then(prune), options.intervalMs)
-  timer.unref()
-  return {
-    flush,
-    async stop() {
-      clearInterval(timer)
-      await running
+  return createOutboxRelay({
+    ...options,
+    outbox: {
+      table: 'ingest_outbox',
+      columns: 'event_key, payload',
+      topic: ragIngestV1,
+      keepPublished: '1 day',
+      toEvent: (row: { event_key: string; payload: RagIngestV1 }) => ({
+        key: row.event_key,
+        data: row.payload,
+      }),
     },
-  }
+  })
 }
