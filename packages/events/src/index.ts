@@ -11,6 +11,7 @@ export {
   type Subscription,
   type TraceContextHooks,
 } from './event-bus.ts'
+export { eventSigningKey, eventVerifyKey, signEventData, verifyEventData } from './event-signature.ts'
 export type { RetryPolicy } from './handler-retry.ts'
 export { createInProcessBus, type InProcessBusOptions } from './in-process-bus.ts'
 export { createKafkaBus, type KafkaBusOptions, type KafkaConsumerOptions } from './kafka-bus.ts'

@@ -15,5 +15,10 @@ export const AdminConfig = Type.Object({
   ADMIN_KEY_LAST_USED_INTERVAL_MS: Duration({ default: '1m', minimum: 1_000 }),
   /** How often unpublished admin.config.v1 events are retried (a failed publish, a crash). */
   ADMIN_CONFIG_RELAY_INTERVAL_MS: Duration({ default: '10s', minimum: 100 }),
+  /**
+   * Ed25519 private key (PEM; or ADMIN_CONFIG_EVENTS_SIGNING_KEY_FILE) admin signs each
+   * admin.config.v1 event with; consumers verify with its public half. Unset: events go unsigned.
+   */
+  ADMIN_CONFIG_EVENTS_SIGNING_KEY: Type.Optional(Type.String({ minLength: 1 })),
 })
 export type AdminConfig = Static<typeof AdminConfig>

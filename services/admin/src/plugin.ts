@@ -1,3 +1,4 @@
+import { eventSigningKey } from '@switchyard/events'
 import type { ServiceContext, ServicePlugin } from '@switchyard/kit'
 import { installAccessControl } from './access/caller.ts'
 import { auditRoutes } from './audit/routes.ts'
@@ -39,6 +40,10 @@ export const adminPlugin: ServicePlugin<AdminConfig> = async (app, options: Serv
     bus,
     logger,
     intervalMs: config.ADMIN_CONFIG_RELAY_INTERVAL_MS,
+    signingKey:
+      config.ADMIN_CONFIG_EVENTS_SIGNING_KEY === undefined
+        ? undefined
+        : eventSigningKey(config.ADMIN_CONFIG_EVENTS_SIGNING_KEY),
   })
   // Whatever a crash or a broker outage left unpublished goes out now, not at the first tick.
   void relay.flush()

@@ -29,6 +29,12 @@ export const LlmRouterConfig = Type.Object({
    */
   LLM_ROUTER_LOCAL_MODEL: Type.String({ default: '/var/cache/switchyard/models/gemma-3-270m-q4_k_m.gguf' }),
   /**
+   * Admin's config-event public key (Ed25519 PEM; or LLM_ROUTER_CONFIG_EVENTS_PUBLIC_KEY_FILE):
+   * an admin.config.v1 event without a valid signature is dropped, logged and counted. Unset:
+   * events are applied unverified (one process, or a bus only admin can write to).
+   */
+  LLM_ROUTER_CONFIG_EVENTS_PUBLIC_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  /**
    * This replica's name in its admin.config.v1 consumer group (`llm-router.config.<id>`): every
    * replica hears every change. The pod name in Kubernetes; unset, a random one per start.
    */

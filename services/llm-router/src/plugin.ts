@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { eventVerifyKey } from '@switchyard/events'
 import type { ServiceContext, ServicePlugin } from '@switchyard/kit'
 import { createLlmMetrics } from '@switchyard/telemetry'
 import { subscribeAdminConfig } from './admin-config/subscriber.ts'
@@ -77,6 +78,11 @@ export const llmRouterPlugin: ServicePlugin<LlmRouterConfig> = async (app, optio
     logger,
     policy: adminCatalogPolicy(config, operatorCatalog),
     ...(limits && { limits: { admission: limits, base: limitsBase } }),
+    verifyKey:
+      config.LLM_ROUTER_CONFIG_EVENTS_PUBLIC_KEY === undefined
+        ? undefined
+        : eventVerifyKey(config.LLM_ROUTER_CONFIG_EVENTS_PUBLIC_KEY),
+    metrics: options.metrics,
   })
   // Reports of the last requests go out before the bus (closed by the runtime after this) goes;
   // their settles reach the state (also closed after this) before it goes.

@@ -29,6 +29,12 @@ export const AdminConfigV1 = Type.Object({
   version: Type.Integer({ minimum: 1 }),
   /** The new state for this kind, e.g. `{ keyId }` for key-revoked; its shape belongs to admin. */
   payload: Type.Record(Type.String(), Type.Unknown()),
+  /**
+   * Admin's Ed25519 signature (base64url) of the other fields in canonical JSON
+   * (`signEventData` in @switchyard/events); consumers holding admin's public key drop an event
+   * without a valid one.
+   */
+  signature: Type.Optional(Type.String({ minLength: 1 })),
 })
 export type AdminConfigV1 = Static<typeof AdminConfigV1>
 

@@ -1,5 +1,6 @@
+import type { KeyObject } from 'node:crypto'
 import { type AdminConfigKind, type AdminConfigV1, adminConfigV1 } from '@switchyard/contracts'
-import { createOutboxRelay, type EventBus, type OutboxRelay } from '@switchyard/events'
+import { createOutboxRelay, type EventBus, type OutboxRelay, signEventData } from '@switchyard/events'
 import type { Logger } from 'pino'
 import type { Queryable } from '../db/sql.ts'
 import { adminErrors } from '../errors.ts'
@@ -65,9 +66,12 @@ export function createConfigRelay(options: {
   bus: EventBus
   logger: Logger
   intervalMs: number
+  /** Admin's config-event signing key: each event carries its signature. */
+  signingKey?: KeyObject | undefined
 }): ConfigRelay {
+  const { signingKey, ...rest } = options
   return createOutboxRelay({
-    ...options,
+    ...rest,
     outbox: {
       table: 'config_outbox',
       columns: 'kind, org_id, version::text AS version, payload',
@@ -80,6 +84,8 @@ export function createConfigRelay(options: {
           version: Number(row.version),
           payload: row.payload,
         }
+        // Signed as it goes out, not when written: JSONB keeps no key order, canonical JSON does.
+        if (signingKey) data.signature = signEventData(data, signingKey)
         return { key: configEventKey(row.kind, row.org_id), data }
       },
     },

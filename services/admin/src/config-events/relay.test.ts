@@ -1,5 +1,6 @@
+import { generateKeyPairSync } from 'node:crypto'
 import type { AdminConfigV1 } from '@switchyard/contracts'
-import type { EventBus } from '@switchyard/events'
+import { type EventBus, eventSigningKey, eventVerifyKey, verifyEventData } from '@switchyard/events'
 import { pino } from 'pino'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { type AdminUnderTest, startAdmin } from '../admin-under-test.ts'
@@ -78,4 +79,35 @@ test('a rolled-back change announces nothing', async () => {
   expect(await pending(orgId)).toBe(0)
   const versions = await admin.sql.query('SELECT 1 FROM config_versions WHERE scope = $1', [orgId])
   expect(versions.rows).toEqual([])
+})
+
+test('with a signing key every event carries admin’s signature of the rest of it', async () => {
+  const pem = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
+  const orgId = `org_signed_${Date.now()}`
+  await transaction(asTransactional(admin.sql), (tx) =>
+    enqueueConfigEvent(tx, 'budget', orgId, { scope: 'org', subjectId: orgId, amountUsd: 5, period: 'day' }),
+  )
+  const { bus, published } = flakyBus(0)
+  const relay = createConfigRelay({
+    db: admin.sql,
+    bus,
+    logger: pino({ level: 'silent' }),
+    intervalMs: 60_000,
+    signingKey: eventSigningKey(pem),
+  })
+  try {
+    await relay.flush()
+  } finally {
+    await relay.stop()
+  }
+  const event = published.find((e) => e.orgId === orgId)
+  const { signature, ...signed } = event as AdminConfigV1
+  expect(verifyEventData(signed, signature, eventVerifyKey(pem))).toBe(true)
+  expect(
+    verifyEventData(
+      { ...signed, payload: { ...signed.payload, amountUsd: 500 } },
+      signature,
+      eventVerifyKey(pem),
+    ),
+  ).toBe(false)
 })

@@ -1,8 +1,10 @@
 // admin.config.v1 → the running router: `routes` swaps the catalog, `budget` replaces one org's
 // budgets in the limits. Other kinds (prices, key-revoked, prompt-label) are not the router's.
+import type { KeyObject } from 'node:crypto'
 import { type AdminConfigV1, adminConfigV1 } from '@switchyard/contracts'
-import type { EventBus, Subscription } from '@switchyard/events'
+import { type EventBus, type Subscription, verifyEventData } from '@switchyard/events'
 import type { Logger } from 'pino'
+import { Counter, type Registry } from 'prom-client'
 import { buildCatalog } from '../catalog/load.ts'
 import type { CatalogPolicy } from '../catalog/policy.ts'
 import type { LimitsAdmission } from '../limits/admission.ts'
@@ -17,6 +19,25 @@ export interface AdminConfigTargets {
   logger: Logger
   /** What admin's catalogs may ask (hosts, secret files, downloads): a change outside it is refused. */
   policy: CatalogPolicy
+  /** Admin's config-event public key: with it, an event without admin's valid signature is dropped. */
+  verifyKey?: KeyObject | undefined
+  /** Where `llm_router_config_events_rejected_total` is counted. */
+  metrics?: Registry | undefined
+}
+
+/** Events dropped before they were applied, by reason (`signature`: not signed by admin's key). */
+function rejectedCounter(registry: Registry | undefined): Counter | undefined {
+  if (registry === undefined) return undefined
+  const name = 'llm_router_config_events_rejected_total'
+  return (
+    (registry.getSingleMetric(name) as Counter | undefined) ??
+    new Counter({
+      name,
+      help: 'admin.config.v1 events the router dropped without applying them, by reason',
+      labelNames: ['reason'],
+      registers: [registry],
+    })
+  )
 }
 
 /**
@@ -42,8 +63,9 @@ export function subscribeAdminConfig(
 /** The handler, apart from the bus: returns what it did with the change. */
 export function createAdminConfigApplier(
   targets: AdminConfigTargets,
-): (change: AdminConfigV1, eventId?: string) => 'applied' | 'stale' | 'ignored' | 'invalid' {
-  const { router, providers, limits, logger, policy } = targets
+): (change: AdminConfigV1, eventId?: string) => 'applied' | 'stale' | 'ignored' | 'invalid' | 'forged' {
+  const { router, providers, limits, logger, policy, verifyKey } = targets
+  const rejected = rejectedCounter(targets.metrics)
   const versions = new Map<string, number>()
   /** Each org's budgets as admin last announced them, in the limits section's `orgBudgets` form. */
   let orgBudgets: Record<string, unknown> = {}
@@ -60,6 +82,24 @@ export function createAdminConfigApplier(
   }
 
   return (change, eventId) => {
+    if (verifyKey !== undefined) {
+      const { signature, ...signed } = change
+      if (!verifyEventData(signed, signature, verifyKey)) {
+        // Anyone who can write to the topic could otherwise lift a budget or reroute a model.
+        rejected?.inc({ reason: 'signature' })
+        logger.error(
+          {
+            eventId,
+            kind: change.kind,
+            orgId: change.orgId,
+            version: change.version,
+            signed: signature !== undefined,
+          },
+          'admin.config.v1 event without a valid admin signature: dropped',
+        )
+        return 'forged'
+      }
+    }
     if (change.kind !== 'routes' && change.kind !== 'budget') return 'ignored'
     if (change.kind === 'budget' && change.orgId === null) {
       logger.warn({ eventId, version: change.version }, 'admin.config budget change without an org: skipped')
