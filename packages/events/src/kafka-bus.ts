@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { Topic } from '@switchyard/contracts'
 import {
   type Admin,
+  ConfigResourceTypes,
   type Consumer,
   type EachMessagePayload,
   Kafka,
@@ -208,11 +209,13 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
   }
 
   const knownTopics = new Map<string, Promise<void>>()
+  // Names of the compacted topics this bus has been handed (publish or subscribe).
+  const compactedTopics = new Set<string>()
 
-  function ensureTopic(name: string): Promise<void> {
+  function ensureTopic(name: string, compacted = compactedTopics.has(name)): Promise<void> {
     let ready = knownTopics.get(name)
     if (!ready) {
-      ready = createTopic(name).catch((error: unknown) => {
+      ready = createTopic(name, compacted).catch((error: unknown) => {
         knownTopics.delete(name)
         if (isTransient(error)) discardAdmin()
         throw error
@@ -222,18 +225,20 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
     return ready
   }
 
-  async function createTopic(name: string): Promise<void> {
+  async function createTopic(name: string, compacted: boolean): Promise<void> {
     const client = await getAdmin()
+    const configEntries = compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : []
     const created = await withTimeout(
       client.createTopics({
-        topics: [{ topic: name, numPartitions, replicationFactor }],
+        topics: [{ topic: name, numPartitions, replicationFactor, configEntries }],
         waitForLeaders: false,
         timeout: sendTimeoutMs,
       }),
       sendTimeoutMs * 2,
       `create topic ${name}`,
     )
-    if (created) logger.info({ topic: name, numPartitions, replicationFactor }, 'created topic')
+    if (created) logger.info({ topic: name, numPartitions, replicationFactor, compacted }, 'created topic')
+    else if (compacted) await makeCompacted(client, name)
     // Right after creation the broker may not list the topic or its leaders yet (kafkajs's own
     // waitForLeaders gives up on UNKNOWN_TOPIC_OR_PARTITION): wait until every partition has one.
     const deadline = Date.now() + sendTimeoutMs * 2
@@ -255,8 +260,41 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
     }
   }
 
+  /**
+   * A topic that should be compacted but was created before it was (an older version, or by hand):
+   * set `cleanup.policy=compact`. Only when it differs, since kafkajs' alterConfigs replaces the
+   * topic's other dynamic settings too.
+   */
+  async function makeCompacted(client: Admin, name: string): Promise<void> {
+    const { resources } = await withTimeout(
+      client.describeConfigs({
+        resources: [{ type: ConfigResourceTypes.TOPIC, name, configNames: ['cleanup.policy'] }],
+        includeSynonyms: false,
+      }),
+      sendTimeoutMs,
+      `describe ${name}`,
+    )
+    const policy = resources[0]?.configEntries.find((e) => e.configName === 'cleanup.policy')?.configValue
+    if (policy?.split(',').includes('compact')) return
+    await withTimeout(
+      client.alterConfigs({
+        validateOnly: false,
+        resources: [
+          {
+            type: ConfigResourceTypes.TOPIC,
+            name,
+            configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
+          },
+        ],
+      }),
+      sendTimeoutMs,
+      `compact ${name}`,
+    )
+    logger.warn({ topic: name, was: policy }, 'topic set to cleanup.policy=compact')
+  }
+
   async function send(records: OutboxRecord[]): Promise<void> {
-    await Promise.all([...new Set(records.map((r) => r.topic))].map(ensureTopic))
+    await Promise.all([...new Set(records.map((r) => r.topic))].map((name) => ensureTopic(name)))
     try {
       const client = await getProducer()
       await withTimeout(
@@ -328,6 +366,7 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
 
   /** Validates, then resolves once the event is acked by Kafka or in the outbox. */
   async function publishEvent(topic: Topic, key: string, data: unknown): Promise<EventEnvelope> {
+    if (topic.compacted) compactedTopics.add(topic.name)
     const envelope = createEnvelope(topic, key, data)
     const record = encodeEvent(envelope, options.clientId, trace ? trace.inject() : {})
     const bytes = Buffer.byteLength(record.value)
@@ -586,7 +625,10 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
 
     async subscribe<S extends TSchema>(topic: Topic<S>, group: string, handler: EventHandler<S>) {
       if (closing) throw new BusClosedError()
-      await Promise.all([ensureTopic(topic.name), ensureTopic(dlqTopic(topic).name)])
+      await Promise.all([
+        ensureTopic(topic.name, topic.compacted === true),
+        ensureTopic(dlqTopic(topic).name),
+      ])
       const subscription = await startSubscription(
         topic,
         group,

@@ -38,5 +38,37 @@ export const AdminConfigV1 = Type.Object({
 })
 export type AdminConfigV1 = Static<typeof AdminConfigV1>
 
-/** Keyed by kind and orgId: changes to one thing arrive in order. */
-export const adminConfigV1 = defineTopic('admin.config.v1', AdminConfigV1)
+/**
+ * One event per changed item, keyed by the item (`adminConfigKey`): changes to one thing arrive in
+ * order, and the topic is compacted, so it keeps each item's latest state for a consumer that
+ * starts from the beginning. Payloads per kind:
+ * - `routes` (orgId null): `{ alias, model }`, the alias's entry of the llm-router's catalog
+ *   (`CatalogSpec.models[alias]`), or `model: null` when the alias is gone or cannot serve.
+ * - `budget`: `{ scope: 'org' | 'user' | 'key', subjectId, budget: { amountUsd, period } | null }`.
+ * - `prices` (orgId null): `{ alias, prices }`; `key-revoked`: `{ keyId }`;
+ *   `prompt-label`: `{ prompt, label, version }`.
+ */
+export const adminConfigV1 = defineTopic('admin.config.v1', AdminConfigV1, { compacted: true })
+
+const text = (value: unknown) => (typeof value === 'string' || typeof value === 'number' ? String(value) : '')
+
+/**
+ * The item an event is about, as its partition key: one item's changes stay in order, and
+ * compaction keeps each item's latest. Versions are per (kind, org), hence rising per item too, so
+ * a consumer keeps the highest version per key.
+ */
+export function adminConfigKey(change: Pick<AdminConfigV1, 'kind' | 'orgId' | 'payload'>): string {
+  const org = change.orgId ?? 'platform'
+  const p = change.payload
+  switch (change.kind) {
+    case 'routes':
+    case 'prices':
+      return `${change.kind}:${org}:${text(p.alias)}`
+    case 'budget':
+      return `budget:${org}:${text(p.scope)}:${text(p.subjectId)}`
+    case 'key-revoked':
+      return `key-revoked:${org}:${text(p.keyId)}`
+    case 'prompt-label':
+      return `prompt-label:${org}:${text(p.prompt)}:${text(p.label)}`
+  }
+}

@@ -80,18 +80,3 @@ export const budgetsRepository = {
     return (rowCount ?? 0) > 0
   },
 }
-
-/**
- * An org's budgets in the llm-router's `budgets` section format (`orgs`, `users`, `keys`, by id):
- * the `budget` event's payload, which replaces everything the router holds for that org.
- */
-export function toRouterBudgets(budgets: Budget[]) {
-  const section = {
-    orgs: {} as Record<string, { amountUsd: number; period: BudgetPeriod }>,
-    users: {} as Record<string, { amountUsd: number; period: BudgetPeriod }>,
-    keys: {} as Record<string, { amountUsd: number; period: BudgetPeriod }>,
-  }
-  const byScope = { org: section.orgs, user: section.users, key: section.keys }
-  for (const b of budgets) byScope[b.scope][b.subjectId] = { amountUsd: b.amountUsd, period: b.period }
-  return section
-}

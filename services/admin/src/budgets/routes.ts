@@ -7,13 +7,24 @@ import { type AdminDeps, actorOf } from '../deps.ts'
 import { adminErrors } from '../errors.ts'
 import { keysRepository } from '../keys/repository.ts'
 import { usersRepository } from '../users/repository.ts'
-import { budgetsRepository, toRouterBudgets } from './repository.ts'
+import { budgetsRepository } from './repository.ts'
 import { Budget, BudgetParams, NewBudget, UpdateBudget } from './schemas.ts'
 
-/** The org's whole budget section: the router replaces what it holds for the org with it. */
-async function announceBudgets(scope: ChangeScope, orgId: string): Promise<void> {
+/**
+ * One budget as it now is (`budget: null` once removed): the router sets or drops that one entry.
+ * Per item, so an event stays small however many budgets an org has, and the compacted topic
+ * keeps each budget's latest.
+ */
+async function announceBudget(
+  scope: ChangeScope,
+  orgId: string,
+  subject: Pick<Budget, 'scope' | 'subjectId'>,
+  budget: Pick<Budget, 'amountUsd' | 'period'> | null,
+): Promise<void> {
   await scope.announce('budget', orgId, {
-    budgets: toRouterBudgets(await budgetsRepository.list(scope.db, orgId)),
+    scope: subject.scope,
+    subjectId: subject.subjectId,
+    budget: budget && { amountUsd: budget.amountUsd, period: budget.period },
   })
 }
 
@@ -100,8 +111,9 @@ export function budgetsRoutes(app: KitServer, deps: AdminDeps): void {
           targetId: id,
           details: { scope: body.scope, subjectId, amountUsd: body.amountUsd, period: body.period },
         })
-        await announceBudgets(scope, caller.orgId)
-        return (await budgetsRepository.get(scope.db, caller.orgId, id)) as Budget
+        const created = (await budgetsRepository.get(scope.db, caller.orgId, id)) as Budget
+        await announceBudget(scope, caller.orgId, created, created)
+        return created
       })
       return reply.code(201).send(budget)
     },
@@ -139,7 +151,7 @@ export function budgetsRoutes(app: KitServer, deps: AdminDeps): void {
             to: { amountUsd: after.amountUsd, period: after.period },
           },
         })
-        await announceBudgets(scope, caller.orgId)
+        await announceBudget(scope, caller.orgId, after, after)
         return after
       })
     },
@@ -165,7 +177,7 @@ export function budgetsRoutes(app: KitServer, deps: AdminDeps): void {
           targetId: budgetId,
           details: { scope: before.scope, subjectId: before.subjectId },
         })
-        await announceBudgets(scope, caller.orgId)
+        await announceBudget(scope, caller.orgId, before, null)
       })
       return reply.code(204).send()
     },

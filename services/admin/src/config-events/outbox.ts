@@ -1,5 +1,10 @@
 import type { KeyObject } from 'node:crypto'
-import { type AdminConfigKind, type AdminConfigV1, adminConfigV1 } from '@switchyard/contracts'
+import {
+  type AdminConfigKind,
+  type AdminConfigV1,
+  adminConfigKey,
+  adminConfigV1,
+} from '@switchyard/contracts'
 import { createOutboxRelay, type EventBus, type OutboxRelay, signEventData } from '@switchyard/events'
 import type { Logger } from 'pino'
 import type { Queryable } from '../db/sql.ts'
@@ -43,9 +48,6 @@ export async function enqueueConfigEvent(
 /** Largest payload an event may carry: half of Kafka's default 1 MB, leaving room for the envelope. */
 export const maxPayloadBytes = 512 * 1024
 
-/** Partition key: one (kind, org)'s changes arrive in order. */
-export const configEventKey = (kind: string, orgId: string | null) => `${kind}:${orgId ?? 'platform'}`
-
 export type ConfigRelay = OutboxRelay
 
 type ConfigOutboxRow = {
@@ -86,7 +88,8 @@ export function createConfigRelay(options: {
         }
         // Signed as it goes out, not when written: JSONB keeps no key order, canonical JSON does.
         if (signingKey) data.signature = signEventData(data, signingKey)
-        return { key: configEventKey(row.kind, row.org_id), data }
+        // Keyed by the item: its changes stay in order, and compaction keeps its latest.
+        return { key: adminConfigKey(data), data }
       },
     },
   })

@@ -37,11 +37,11 @@ test('the operator adds a model; the router gets the whole catalog and the price
   })
   expect(res.json().deployments.map((d: { id: string }) => d.id)).toEqual(['vllm-a', 'vllm-b'])
 
-  const routes = await admin.configEvent(
-    (e) => e.kind === 'routes' && 'llama-3.1-8b' in (e.payload.catalog as { models: object }).models,
-  )
+  // One event per alias: this one's entry, not the whole catalog.
+  const routes = await admin.configEvent((e) => e.kind === 'routes' && e.payload.alias === 'llama-3.1-8b')
   expect(routes.orgId).toBeNull()
-  expect((routes.payload.catalog as { models: Record<string, unknown> }).models['llama-3.1-8b']).toEqual({
+  expect(Object.keys(routes.payload).sort()).toEqual(['alias', 'model'])
+  expect(routes.payload.model).toEqual({
     strategy: 'weighted-round-robin',
     listed: true,
     pricing: { inputPerMillion: 0.2, outputPerMillion: 0.6 },
@@ -159,18 +159,23 @@ test('fallbacks must exist, a model in use as a fallback cannot go, a deployment
   )
   expect(drained.json().deployments[0]).toMatchObject({ id: 'vllm-big', weight: 0, maxConcurrency: null })
   const routes = await admin.configEvent((e) => {
-    const spec = (
-      e.payload.catalog as
-        | { models: Record<string, { deployments: { id: string; weight: number }[] }> }
-        | undefined
-    )?.models['llama-3.1-70b']
-    return e.kind === 'routes' && spec?.deployments.find((d) => d.id === 'vllm-big')?.weight === 0
+    const spec = e.payload.model as { deployments: { id: string; weight: number }[] } | null | undefined
+    return (
+      e.kind === 'routes' &&
+      e.payload.alias === 'llama-3.1-70b' &&
+      spec?.deployments.find((d) => d.id === 'vllm-big')?.weight === 0
+    )
   })
   expect(routes.version).toBeGreaterThan(1)
 
   expect((await admin.request(operatorAdmin, 'DELETE', '/admin/v1/models/llama-3.1-70b')).statusCode).toBe(
     204,
   )
+  // A removed alias is announced as gone.
+  const removed = await admin.configEvent(
+    (e) => e.kind === 'routes' && e.payload.alias === 'llama-3.1-70b' && e.payload.model === null,
+  )
+  expect(removed.version).toBeGreaterThan(routes.version)
   expect((await admin.request(operatorAdmin, 'GET', '/admin/v1/models/llama-3.1-70b')).statusCode).toBe(404)
 })
 

@@ -6,7 +6,7 @@ import { applyChange, type ChangeScope } from '../db/change.ts'
 import { isForeignKeyViolation, isUniqueViolation } from '../db/sql.ts'
 import { type AdminDeps, actorOf } from '../deps.ts'
 import { adminErrors } from '../errors.ts'
-import { loadCatalogSpec } from './catalog.ts'
+import { loadCatalogSpec, toCatalogSpec } from './catalog.ts'
 import { modelsRepository } from './repository.ts'
 import {
   DeploymentParams,
@@ -30,9 +30,15 @@ function forCaller(caller: Caller, model: Model): Model {
   return rest
 }
 
-/** Announces the new routes (the whole catalog: the router swaps it whole). */
-async function announceRoutes(scope: ChangeScope): Promise<void> {
-  await scope.announce('routes', null, { catalog: await loadCatalogSpec(scope.db) })
+/**
+ * Announces one alias's routes as they now are: its entry in the router's catalog format, or
+ * `model: null` when it is gone or has no deployment to serve. Per alias, so an event stays small
+ * however large the catalog, and the compacted topic keeps each alias's latest.
+ */
+async function announceRoute(scope: ChangeScope, alias: string): Promise<void> {
+  const model = await modelsRepository.get(scope.db, alias)
+  const spec = model === null ? {} : toCatalogSpec([model]).models
+  await scope.announce('routes', null, { alias, model: spec[alias] ?? null })
 }
 
 async function announcePrices(scope: ChangeScope, alias: string): Promise<void> {
@@ -133,7 +139,7 @@ export function modelsRoutes(app: KitServer, deps: AdminDeps): void {
           targetId: body.alias,
           details: { ...body },
         })
-        await announceRoutes(scope)
+        await announceRoute(scope, body.alias)
         return (await modelsRepository.get(scope.db, body.alias)) as Model
       })
       return reply.code(201).send(model)
@@ -163,7 +169,7 @@ export function modelsRoutes(app: KitServer, deps: AdminDeps): void {
           targetId: alias,
           details: { ...request.body },
         })
-        await announceRoutes(scope)
+        await announceRoute(scope, alias)
         return (await modelsRepository.get(scope.db, alias)) as Model
       })
     },
@@ -185,7 +191,7 @@ export function modelsRoutes(app: KitServer, deps: AdminDeps): void {
           )
         if (!(await modelsRepository.remove(scope.db, alias))) throw new adminErrors.NotFound('Model', alias)
         await scope.audit({ action: 'model.delete', targetType: 'model', targetId: alias })
-        await announceRoutes(scope)
+        await announceRoute(scope, alias)
       })
       return reply.code(204).send()
     },
@@ -215,7 +221,7 @@ export function modelsRoutes(app: KitServer, deps: AdminDeps): void {
           targetId: request.body.id,
           details: { alias, ...request.body },
         })
-        await announceRoutes(scope)
+        await announceRoute(scope, alias)
         return (await modelsRepository.get(scope.db, alias)) as Model
       })
       return reply.code(201).send(model)
@@ -245,7 +251,7 @@ export function modelsRoutes(app: KitServer, deps: AdminDeps): void {
           targetId: deploymentId,
           details: { alias, ...request.body },
         })
-        await announceRoutes(scope)
+        await announceRoute(scope, alias)
         return (await modelsRepository.get(scope.db, alias)) as Model
       })
     },
@@ -269,7 +275,7 @@ export function modelsRoutes(app: KitServer, deps: AdminDeps): void {
           targetId: deploymentId,
           details: { alias },
         })
-        await announceRoutes(scope)
+        await announceRoute(scope, alias)
       })
       return reply.code(204).send()
     },

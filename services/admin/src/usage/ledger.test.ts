@@ -179,8 +179,11 @@ test("budgets show this period's spend from the ledger", async () => {
   )
   expect(created.json().spentUsd).toBeCloseTo(spentToday, 12)
   const event = await admin.configEvent((e) => e.kind === 'budget' && e.orgId === acme.orgId)
+  // The one budget, not the org's whole map.
   expect(event.payload).toEqual({
-    budgets: { orgs: {}, users: { [alice.userId]: { amountUsd: 5, period: 'day' } }, keys: {} },
+    scope: 'user',
+    subjectId: alice.userId,
+    budget: { amountUsd: 5, period: 'day' },
   })
 })
 

@@ -1,4 +1,4 @@
-import { type AdminConfigV1, adminConfigV1 } from '@switchyard/contracts'
+import { type AdminConfigV1, adminConfigKey, adminConfigV1 } from '@switchyard/contracts'
 import { createMemoryState } from '@switchyard/state'
 import { alice, bob, eve, startFakeOpenAI } from '@switchyard/testing'
 import { pino } from 'pino'
@@ -33,9 +33,12 @@ test('a routes change from admin swaps the catalog without a restart', async () 
     kind: 'routes',
     orgId: null,
     version: 1,
-    payload: { catalog: oneModel('new', { provider: 'openai', baseUrl: fake.url, model: 'm' }) },
+    payload: {
+      alias: 'new',
+      model: oneModel('new', { provider: 'openai', baseUrl: fake.url, model: 'm' }).models.new,
+    },
   }
-  await router.bus.publish(adminConfigV1, 'routes:platform', change)
+  await router.bus.publish(adminConfigV1, adminConfigKey(change), change)
 
   await vi.waitFor(async () => {
     const models = (await (await fetch(`${router.url}/v1/models`, { headers: router.headers })).json()) as {
@@ -57,13 +60,17 @@ test("a budget change from admin applies to its org's requests only, and a later
     { config: { LLM_ROUTER_LIMITS: {} } },
   )
   // One micro-dollar a day: any request's worst case is more.
-  const tiny = { users: { [alice.userId]: { amountUsd: 0.000001, period: 'day' } } }
-  await router.bus.publish(adminConfigV1, `budget:${alice.orgId}`, {
+  const budget = (version: number, amountUsd: number | null): AdminConfigV1 => ({
     kind: 'budget',
     orgId: alice.orgId,
-    version: 1,
-    payload: { budgets: tiny },
+    version,
+    payload: {
+      scope: 'user',
+      subjectId: alice.userId,
+      budget: amountUsd === null ? null : { amountUsd, period: 'day' },
+    },
   })
+  await router.bus.publish(adminConfigV1, adminConfigKey(budget(1, 0.000001)), budget(1, 0.000001))
 
   await vi.waitFor(async () => {
     const refused = await chat(router.url, router.headers, 'priced')
@@ -75,12 +82,8 @@ test("a budget change from admin applies to its org's requests only, and a later
   expect((await chat(router.url, await router.headersFor(bob), 'priced')).status).toBe(200)
   expect((await chat(router.url, await router.headersFor(eve), 'priced')).status).toBe(200)
 
-  await router.bus.publish(adminConfigV1, `budget:${alice.orgId}`, {
-    kind: 'budget',
-    orgId: alice.orgId,
-    version: 2,
-    payload: { budgets: { orgs: {}, users: {}, keys: {} } },
-  })
+  // Removed: the next event for that budget says so.
+  await router.bus.publish(adminConfigV1, adminConfigKey(budget(2, null)), budget(2, null))
   await vi.waitFor(async () => expect((await chat(router.url, router.headers, 'priced')).status).toBe(200))
 })
 
@@ -107,43 +110,78 @@ test('versions already held, changes that do not validate and kinds of other ser
     version,
     payload,
   })
-  const aliases = () => [...(router.catalog?.aliases.keys() ?? [])]
+  const entry = (alias: string, extra: Record<string, unknown> = {}) => ({
+    ...(catalog(alias).models[alias] as Record<string, unknown>),
+    ...extra,
+  })
+  const aliases = () => [...(router.catalog?.aliases.keys() ?? [])].sort()
 
-  expect(apply(routes(2, { catalog: catalog('second') }))).toBe('applied')
-  expect(apply(routes(2, { catalog: catalog('replayed') }))).toBe('stale')
-  expect(apply(routes(1, { catalog: catalog('older') }))).toBe('stale')
+  expect(apply(routes(2, { alias: 'second', model: entry('second') }))).toBe('applied')
+  expect(apply(routes(2, { alias: 'second', model: entry('replayed') }))).toBe('stale')
+  expect(apply(routes(1, { alias: 'second', model: entry('older') }))).toBe('stale')
   expect(aliases()).toEqual(['second'])
-  const unknownProvider = { models: { x: { deployments: [{ id: 'x', provider: 'nope', model: 'm' }] } } }
-  expect(apply(routes(3, { catalog: unknownProvider }))).toBe('invalid')
+  // Versions are per item: another alias's lower version (another partition, a compacted
+  // replay) is still news.
+  expect(apply(routes(1, { alias: 'first', model: entry('first') }))).toBe('applied')
+  expect(aliases()).toEqual(['first', 'second'])
+  const unknownProvider = { deployments: [{ id: 'x', provider: 'nope', model: 'm' }] }
+  expect(apply(routes(3, { alias: 'x', model: unknownProvider }))).toBe('invalid')
   expect(apply(routes(4, {}))).toBe('invalid')
-  expect(aliases()).toEqual(['second'])
+  expect(apply(routes(5, { catalog: catalog('whole') }))).toBe('invalid')
+  expect(aliases()).toEqual(['first', 'second'])
+  // A fallback announced before the alias it names: kept, served once that alias arrives.
+  expect(apply(routes(6, { alias: 'third', model: entry('third', { fallbacks: ['fourth'] }) }))).toBe(
+    'applied',
+  )
+  expect(aliases()).toEqual(['first', 'second'])
+  expect(apply(routes(7, { alias: 'fourth', model: entry('fourth') }))).toBe('applied')
+  expect(aliases()).toEqual(['first', 'fourth', 'second', 'third'])
+  expect(apply(routes(8, { alias: 'first', model: null }))).toBe('applied')
+  expect(aliases()).toEqual(['fourth', 'second', 'third'])
 
-  const budget = (orgId: string | null, version: number, budgets: unknown): AdminConfigV1 => ({
+  const budget = (
+    orgId: string | null,
+    version: number,
+    subject: string,
+    value: Record<string, unknown> | null,
+  ): AdminConfigV1 => ({
     kind: 'budget',
     orgId,
     version,
-    payload: { budgets },
+    payload: { scope: 'user', subjectId: subject, budget: value },
   })
-  const request = {
-    identity: alice,
+  const request = (identity: typeof alice) => ({
+    identity,
     alias: 'second',
     operation: 'chat' as const,
     promptTokens: 10,
     maxTokens: 10,
     pricing: { inputPerMillion: 1, outputPerMillion: 1 },
-  }
-  const tiny = { users: { [alice.userId]: { amountUsd: 0.000001, period: 'day' } } }
-  expect(apply(budget(alice.orgId, 1, tiny))).toBe('applied')
-  await expect(Promise.resolve().then(() => admission.admit(request))).rejects.toMatchObject({
-    code: 'LLM_ROUTER_ERR_BUDGET_EXCEEDED',
   })
-  // A budget for another org does not undo this one; a broken one is refused whole.
-  expect(apply(budget('org_other', 1, {}))).toBe('applied')
-  expect(apply(budget(alice.orgId, 2, { users: { [alice.userId]: { amountUsd: -5 } } }))).toBe('invalid')
-  expect(apply(budget(null, 3, {}))).toBe('invalid')
-  await expect(Promise.resolve().then(() => admission.admit(request))).rejects.toMatchObject({
-    code: 'LLM_ROUTER_ERR_BUDGET_EXCEEDED',
-  })
+  const tiny = { amountUsd: 0.000001, period: 'day' }
+  const admitted = (identity: typeof alice) =>
+    Promise.resolve()
+      .then(() => admission.admit(request(identity)))
+      .then(
+        () => 'admitted',
+        (error: { code?: string }) => error.code,
+      )
+  expect(apply(budget(alice.orgId, 1, alice.userId, tiny))).toBe('applied')
+  expect(await admitted(alice)).toBe('LLM_ROUTER_ERR_BUDGET_EXCEEDED')
+  // Another budget of the same org is an item of its own: alice's stays.
+  expect(apply(budget(alice.orgId, 2, bob.userId, tiny))).toBe('applied')
+  expect(await admitted(alice)).toBe('LLM_ROUTER_ERR_BUDGET_EXCEEDED')
+  expect(await admitted(bob)).toBe('LLM_ROUTER_ERR_BUDGET_EXCEEDED')
+  // Another org's does not undo these; a broken one is refused and changes nothing.
+  expect(apply(budget('org_other', 1, 'user_x', tiny))).toBe('applied')
+  expect(apply(budget(alice.orgId, 3, alice.userId, { amountUsd: -5 }))).toBe('invalid')
+  expect(apply(budget(alice.orgId, 4, alice.userId, undefined as never))).toBe('invalid')
+  expect(apply(budget(null, 3, alice.userId, tiny))).toBe('invalid')
+  expect(await admitted(alice)).toBe('LLM_ROUTER_ERR_BUDGET_EXCEEDED')
+  // Removing bob's budget leaves alice's.
+  expect(apply(budget(alice.orgId, 5, bob.userId, null))).toBe('applied')
+  expect(await admitted(bob)).toBe('admitted')
+  expect(await admitted(alice)).toBe('LLM_ROUTER_ERR_BUDGET_EXCEEDED')
   expect(apply({ kind: 'prices', orgId: null, version: 9, payload: {} })).toBe('ignored')
   expect(apply({ kind: 'key-revoked', orgId: alice.orgId, version: 9, payload: { keyId: 'k' } })).toBe(
     'ignored',

@@ -1,7 +1,8 @@
-// admin.config.v1 → the running router: `routes` swaps the catalog, `budget` replaces one org's
-// budgets in the limits. Other kinds (prices, key-revoked, prompt-label) are not the router's.
+// admin.config.v1 → the running router, one item per event: `routes` sets or removes one alias of
+// admin's catalog, `budget` one budget in the limits. Other kinds (prices, key-revoked,
+// prompt-label) are not the router's.
 import type { KeyObject } from 'node:crypto'
-import { type AdminConfigV1, adminConfigV1 } from '@switchyard/contracts'
+import { type AdminConfigV1, adminConfigKey, adminConfigV1 } from '@switchyard/contracts'
 import { type EventBus, type Subscription, verifyEventData } from '@switchyard/events'
 import type { Logger } from 'pino'
 import { Counter, type Registry } from 'prom-client'
@@ -24,6 +25,9 @@ export interface AdminConfigTargets {
   /** Where `llm_router_config_events_rejected_total` is counted. */
   metrics?: Registry | undefined
 }
+
+type BudgetSection = 'orgs' | 'users' | 'keys'
+const sections: Record<string, BudgetSection> = { org: 'orgs', user: 'users', key: 'keys' }
 
 /** Events dropped before they were applied, by reason (`signature`: not signed by admin's key). */
 function rejectedCounter(registry: Registry | undefined): Counter | undefined {
@@ -66,17 +70,50 @@ export function createAdminConfigApplier(
 ): (change: AdminConfigV1, eventId?: string) => 'applied' | 'stale' | 'ignored' | 'invalid' | 'forged' {
   const { router, providers, limits, logger, policy, verifyKey } = targets
   const rejected = rejectedCounter(targets.metrics)
+  /** The highest version applied per item (`adminConfigKey`): admin numbers them per (kind, org). */
   const versions = new Map<string, number>()
-  /** Each org's budgets as admin last announced them, in the limits section's `orgBudgets` form. */
-  let orgBudgets: Record<string, unknown> = {}
+  /** Admin's catalog entries as announced so far, by alias. */
+  const adminModels = new Map<string, unknown>()
+  /** Each org's budgets as admin announced them, in the limits section's `orgBudgets` form. */
+  let orgBudgets: Record<string, Record<BudgetSection, Record<string, unknown>>> = {}
 
-  const applyRoutes = (payload: Record<string, unknown>, source: string) => {
-    router.applyCatalog(buildCatalog(payload.catalog, { providers, policy }, source))
+  const catalogOf = (models: Map<string, unknown>, source: string) =>
+    buildCatalog({ models: Object.fromEntries(models) }, { providers, policy }, source)
+
+  /**
+   * One alias set or removed. The entry is checked on its own first (a bad one is refused and
+   * nothing changes); the whole catalog is then rebuilt. When that fails only because the entry
+   * names an alias not heard of yet (a fallback announced later), admin's entries are kept and the
+   * router serves its current catalog until the rest arrives.
+   */
+  const applyRoute = (payload: Record<string, unknown>, source: string): void => {
+    const { alias, model } = payload
+    if (typeof alias !== 'string' || alias === '' || (model !== null && typeof model !== 'object'))
+      throw new Error('a routes change needs { alias, model }')
+    if (model !== null) {
+      const alone = { ...(model as Record<string, unknown>), fallbacks: [], fallbacksOn: {} }
+      catalogOf(new Map([[alias, alone]]), source)
+    }
+    if (model === null) adminModels.delete(alias)
+    else adminModels.set(alias, model)
+    try {
+      router.applyCatalog(catalogOf(adminModels, source))
+    } catch (err) {
+      logger.warn({ err, alias }, `${source}: catalog incomplete for now; serving the current one`)
+    }
   }
-  const applyBudgets = (orgId: string, payload: Record<string, unknown>) => {
+
+  /** One budget set or removed; the limits are validated whole, so a bad one changes nothing. */
+  const applyBudget = (orgId: string, payload: Record<string, unknown>): void => {
     if (limits === undefined) return
-    const next = { ...orgBudgets, [orgId]: payload.budgets }
-    // Validated whole: a bad org payload is refused and every org keeps what it had.
+    const { scope, subjectId, budget } = payload
+    const section = typeof scope === 'string' ? sections[scope] : undefined
+    if (section === undefined || typeof subjectId !== 'string' || subjectId === '' || budget === undefined)
+      throw new Error('a budget change needs { scope, subjectId, budget }')
+    const current = orgBudgets[orgId] ?? { orgs: {}, users: {}, keys: {} }
+    const { [subjectId]: _replaced, ...others } = current[section]
+    const org = { ...current, [section]: budget === null ? others : { ...others, [subjectId]: budget } }
+    const next = { ...orgBudgets, [orgId]: org }
     limits.admission.replaceConfig({ ...limits.base, orgBudgets: next })
     orgBudgets = next
   }
@@ -105,12 +142,12 @@ export function createAdminConfigApplier(
       logger.warn({ eventId, version: change.version }, 'admin.config budget change without an org: skipped')
       return 'invalid'
     }
-    const key = `${change.kind}:${change.orgId ?? ''}`
+    const key = adminConfigKey(change)
     if (change.version <= (versions.get(key) ?? 0)) return 'stale'
     const source = `admin.config.v1 ${key} version ${change.version}`
     try {
-      if (change.kind === 'routes') applyRoutes(change.payload, source)
-      else applyBudgets(change.orgId as string, change.payload)
+      if (change.kind === 'routes') applyRoute(change.payload, source)
+      else applyBudget(change.orgId as string, change.payload)
     } catch (err) {
       logger.error(
         { err, eventId, kind: change.kind, orgId: change.orgId },

@@ -106,13 +106,16 @@ describe("admin's catalogs", () => {
       policy: adminCatalogPolicy(config, catalog),
     })
     let version = 0
-    const push = (doc: unknown) =>
-      apply({
+    // Admin announces one alias per event: each document here holds one.
+    const push = (doc: { models: Record<string, unknown> }) => {
+      const [alias, model] = Object.entries(doc.models)[0] as [string, unknown]
+      return apply({
         kind: 'routes',
         orgId: null,
         version: ++version,
-        payload: { catalog: doc },
+        payload: { alias, model },
       } satisfies AdminConfigV1)
+    }
     return { router, push }
   }
 
