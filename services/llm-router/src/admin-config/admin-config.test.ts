@@ -13,6 +13,9 @@ import { createAdminConfigApplier } from './subscriber.ts'
 
 const logger = pino({ level: 'silent' })
 
+/** One alias's entry of a catalog document: what admin announces per alias. */
+const entryOf = (doc: unknown, alias: string) => (doc as { models: Record<string, unknown> }).models[alias]
+
 async function upstream() {
   const fake = await startFakeOpenAI({ models: ['m'] })
   onTestFinished(() => fake.close())
@@ -35,7 +38,7 @@ test('a routes change from admin swaps the catalog without a restart', async () 
     version: 1,
     payload: {
       alias: 'new',
-      model: oneModel('new', { provider: 'openai', baseUrl: fake.url, model: 'm' }).models.new,
+      model: entryOf(oneModel('new', { provider: 'openai', baseUrl: fake.url, model: 'm' }), 'new'),
     },
   }
   await router.bus.publish(adminConfigV1, adminConfigKey(change), change)
@@ -111,7 +114,7 @@ test('versions already held, changes that do not validate and kinds of other ser
     payload,
   })
   const entry = (alias: string, extra: Record<string, unknown> = {}) => ({
-    ...(catalog(alias).models[alias] as Record<string, unknown>),
+    ...(entryOf(catalog(alias), alias) as Record<string, unknown>),
     ...extra,
   })
   const aliases = () => [...(router.catalog?.aliases.keys() ?? [])].sort()

@@ -82,7 +82,7 @@ test('a forged or unsigned config event is not applied; admin-signed ones are', 
     kind: 'routes',
     orgId: null,
     version: base + version,
-    payload: { alias, model: catalog(alias).models[alias] },
+    payload: { alias, model: (catalog(alias) as { models: Record<string, unknown> }).models[alias] },
   })
   const forged = routes(1, 'forged')
   await bus.publish(adminConfigV1, 'routes:platform:signed-test', {
