@@ -46,7 +46,7 @@ export type AdminConfigV1 = Static<typeof AdminConfigV1>
  *   (`CatalogSpec.models[alias]`), or `model: null` when the alias is gone or cannot serve.
  * - `budget`: `{ scope: 'org' | 'user' | 'key', subjectId, budget: { amountUsd, period } | null }`.
  * - `prices` (orgId null): `{ alias, prices }`; `key-revoked`: `{ keyId }`;
- *   `prompt-label`: `{ prompt, label, version }`.
+ *   `prompt-label`: `{ prompt, label, version }`; `member-changed`: `{ userId }`.
  */
 export const adminConfigV1 = defineTopic('admin.config.v1', AdminConfigV1, { compacted: true })
 
@@ -70,5 +70,8 @@ export function adminConfigKey(change: Pick<AdminConfigV1, 'kind' | 'orgId' | 'p
       return `key-revoked:${org}:${text(p.keyId)}`
     case 'prompt-label':
       return `prompt-label:${org}:${text(p.prompt)}:${text(p.label)}`
+    case 'member-changed':
+      // `userId: null` (the whole org) is an item of its own.
+      return `member-changed:${org}:${p.userId === null ? '*' : text(p.userId)}`
   }
 }
