@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { Topic } from '@switchyard/contracts'
 import {
   type Admin,
-  ConfigResourceTypes,
+  type ConfigResourceTypes,
   type Consumer,
   type EachMessagePayload,
   Kafka,
@@ -99,6 +99,8 @@ interface ConsumerSubscription {
 }
 
 const REPLAY_MAX_BACKOFF_MS = 5_000
+// ConfigResourceTypes.TOPIC: kafkajs does not expose that enum as a named ESM export under Node.
+const TOPIC_RESOURCE = 2 as ConfigResourceTypes
 
 function groupByTopic(records: OutboxRecord[]): TopicMessages[] {
   const byTopic = new Map<string, TopicMessages>()
@@ -268,7 +270,7 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
   async function makeCompacted(client: Admin, name: string): Promise<void> {
     const { resources } = await withTimeout(
       client.describeConfigs({
-        resources: [{ type: ConfigResourceTypes.TOPIC, name, configNames: ['cleanup.policy'] }],
+        resources: [{ type: TOPIC_RESOURCE, name, configNames: ['cleanup.policy'] }],
         includeSynonyms: false,
       }),
       sendTimeoutMs,
@@ -281,7 +283,7 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
         validateOnly: false,
         resources: [
           {
-            type: ConfigResourceTypes.TOPIC,
+            type: TOPIC_RESOURCE,
             name,
             configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
           },
