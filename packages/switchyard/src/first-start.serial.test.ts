@@ -1,3 +1,5 @@
+// Run alone (the serial project): it spawns the whole platform twice and opens its PGlite in this
+// process, and once, sharing the CPU with the unit suite in CI, its worker died of SIGSEGV.
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
