@@ -95,7 +95,11 @@ test('a service that does not run in this process is a refused connection, not a
   expect((error as { code?: string }).code).toBe('ECONNREFUSED')
 })
 
-test('a caller that drops a streamed body closes the service response, as a dropped connection would', async () => {
+/**
+ * A service whose GET /tokens streams an event every 10 ms until its response closes;
+ * `closedByCaller()` turns true when it closed before the service ended it.
+ */
+async function tickingServer() {
   const server = Fastify()
   let closedByCaller = false
   server.get('/tokens', (_request, reply) => {
@@ -108,6 +112,11 @@ test('a caller that drops a streamed body closes the service response, as a drop
   })
   onTestFinished(() => server.close())
   await server.ready()
+  return { server, closedByCaller: () => closedByCaller }
+}
+
+test('a caller that drops a streamed body closes the service response, as a dropped connection would', async () => {
+  const { server, closedByCaller } = await tickingServer()
   const dispatcher = new InProcessDispatcher((host) => (host === 'llm-router.internal' ? server : undefined))
   const res = await dispatcher.request({
     origin: 'http://llm-router.internal',
@@ -116,22 +125,11 @@ test('a caller that drops a streamed body closes the service response, as a drop
   })
   await new Promise((resolve) => res.body.once('data', resolve))
   res.body.destroy()
-  await expect.poll(() => closedByCaller, { timeout: 2_000 }).toBe(true)
+  await expect.poll(closedByCaller, { timeout: 2_000 }).toBe(true)
 })
 
 test("a caller's abort signal closes the service response too", async () => {
-  const server = Fastify()
-  let closedByCaller = false
-  server.get('/tokens', (_request, reply) => {
-    reply.raw.writeHead(200, { 'content-type': 'text/event-stream' })
-    const ticker = setInterval(() => reply.raw.write('data: token\n\n'), 10)
-    reply.raw.on('close', () => {
-      clearInterval(ticker)
-      closedByCaller = !reply.raw.writableEnded
-    })
-  })
-  onTestFinished(() => server.close())
-  await server.ready()
+  const { server, closedByCaller } = await tickingServer()
   const dispatcher = new InProcessDispatcher(() => server)
   const controller = new AbortController()
   const res = await undiciFetch('http://llm-router.internal/tokens', {
@@ -142,29 +140,18 @@ test("a caller's abort signal closes the service response too", async () => {
   await reader.read()
   controller.abort()
   await expect(reader.read()).rejects.toThrow()
-  await expect.poll(() => closedByCaller, { timeout: 2_000 }).toBe(true)
+  await expect.poll(closedByCaller, { timeout: 2_000 }).toBe(true)
 })
 
 test("a fetch over it (the openai client's) streams the answer, and a cancelled body closes the service response", async () => {
-  const server = Fastify()
-  let closedByCaller = false
-  server.get('/tokens', (_request, reply) => {
-    reply.raw.writeHead(200, { 'content-type': 'text/event-stream' })
-    const ticker = setInterval(() => reply.raw.write('data: token\n\n'), 10)
-    reply.raw.on('close', () => {
-      clearInterval(ticker)
-      closedByCaller = !reply.raw.writableEnded
-    })
-  })
-  onTestFinished(() => server.close())
-  await server.ready()
+  const { server, closedByCaller } = await tickingServer()
   const fetch = fetchOver(new InProcessDispatcher(() => server))
   const res = await fetch('http://llm-router.internal/tokens')
   expect(res.headers.get('content-type')).toBe('text/event-stream')
   const reader = (res.body as ReadableStream<Uint8Array>).getReader()
   expect(new TextDecoder().decode((await reader.read()).value)).toContain('data: token')
   await reader.cancel()
-  await expect.poll(() => closedByCaller, { timeout: 2_000 }).toBe(true)
+  await expect.poll(closedByCaller, { timeout: 2_000 }).toBe(true)
 })
 
 const urls = Object.fromEntries(

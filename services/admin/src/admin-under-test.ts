@@ -65,6 +65,20 @@ export interface AdminUnderTest {
 /** The gateway's own identity when it resolves keys. */
 export const gateway: Identity = session('platform', 'gateway', ['internal:keys:resolve'])
 
+/** The gateway's key lookup, as the gateway calls it. */
+export const resolveKey = (admin: AdminUnderTest, key: string) =>
+  admin.request(gateway, 'POST', '/admin/v1/internal/keys/resolve', { key })
+
+/** A key `who` makes through the API (named 'ci' unless `body` says otherwise); the 201 is checked. */
+export async function createKeyAs(admin: AdminUnderTest, who: Identity, body: Record<string, unknown> = {}) {
+  const res = await admin.request(who, 'POST', '/admin/v1/keys', { name: 'ci', ...body })
+  expect(res.statusCode, res.body).toBe(201)
+  return res.json() as {
+    key: { id: string; prefix: string; userId: string; scopes: string[] }
+    secret: string
+  }
+}
+
 let emails = 0
 /** A unique email per call, so fixtures never collide. */
 export const uniqueEmail = (who: string) => `${who}-${++emails}-${Date.now()}@example.com`

@@ -2,7 +2,13 @@
 // whose role is above their own, and a key made through an API key carries no scope that key lacks.
 import type { Identity } from '@switchyard/contracts'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { type AdminUnderTest, gateway, type OrgFixture, startAdmin } from '../admin-under-test.ts'
+import {
+  type AdminUnderTest,
+  createKeyAs,
+  type OrgFixture,
+  resolveKey,
+  startAdmin,
+} from '../admin-under-test.ts'
 
 let admin: AdminUnderTest
 let acme: OrgFixture
@@ -19,13 +25,9 @@ beforeAll(async () => {
 }, 60_000)
 afterAll(() => admin?.close())
 
-const resolve = (key: string) => admin.request(gateway, 'POST', '/admin/v1/internal/keys/resolve', { key })
+const resolve = (key: string) => resolveKey(admin, key)
 
-async function createKey(who: Identity, body: Record<string, unknown> = {}) {
-  const res = await admin.request(who, 'POST', '/admin/v1/keys', { name: 'ci', ...body })
-  expect(res.statusCode, res.body).toBe(201)
-  return res.json() as { key: { id: string; userId: string; scopes: string[] }; secret: string }
-}
+const createKey = (who: Identity, body?: Record<string, unknown>) => createKeyAs(admin, who, body)
 
 /** The same caller, coming through an API key that carries `scopes`. */
 const viaKey = (who: Identity, scopes: string[]): Identity => ({ ...who, keyId: 'key_presented', scopes })

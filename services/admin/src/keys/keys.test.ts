@@ -1,6 +1,12 @@
 import { type Identity, roleScopes, scopes } from '@switchyard/contracts'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { type AdminUnderTest, gateway, type OrgFixture, startAdmin } from '../admin-under-test.ts'
+import {
+  type AdminUnderTest,
+  createKeyAs,
+  type OrgFixture,
+  resolveKey,
+  startAdmin,
+} from '../admin-under-test.ts'
 import { hashApiKey } from './secrets.ts'
 
 let admin: AdminUnderTest
@@ -16,13 +22,9 @@ beforeAll(async () => {
 }, 60_000)
 afterAll(() => admin?.close())
 
-const resolve = (key: string) => admin.request(gateway, 'POST', '/admin/v1/internal/keys/resolve', { key })
+const resolve = (key: string) => resolveKey(admin, key)
 
-async function createKey(who: Identity, body: Record<string, unknown> = {}) {
-  const res = await admin.request(who, 'POST', '/admin/v1/keys', { name: 'ci', ...body })
-  expect(res.statusCode, res.body).toBe(201)
-  return res.json() as { key: { id: string; prefix: string; userId: string }; secret: string }
-}
+const createKey = (who: Identity, body?: Record<string, unknown>) => createKeyAs(admin, who, body)
 
 describe('create and resolve', () => {
   test('the secret is returned once, stored only as its SHA-256, and resolves to the identity', async () => {
