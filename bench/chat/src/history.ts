@@ -2,7 +2,7 @@
 // keyspace of the bench's own), then times the newest-first page read and the message write.
 import { randomUUID } from 'node:crypto'
 import { type Summary, summarize } from '@switchyard/bench-router/stats'
-import { createCassandraChatStore, ensureCassandraSchema } from '@switchyard/chat'
+import { createCassandraChatStore, ensureCassandraSchema, writtenMessage } from '@switchyard/chat'
 import { Client, types } from 'cassandra-driver'
 
 export interface HistoryOptions {
@@ -119,19 +119,15 @@ export async function runHistory(o: HistoryOptions): Promise<HistoryResult> {
       const readMs = performance.now() - t
       if (page.items.length !== 50) throw new Error(`a page of ${page.items.length} messages, not 50`)
       t = performance.now()
-      await store.addMessage({
-        id: timeId(Date.now(), tick++),
-        conversationId,
-        parentId: page.items[0]?.id ?? null,
-        role: 'user',
-        content: text(tick),
-        status: 'complete',
-        model: null,
-        inputTokens: null,
-        outputTokens: null,
-        finishReason: null,
-        errorCode: null,
-      })
+      await store.addMessage(
+        writtenMessage({
+          id: timeId(Date.now(), tick++),
+          conversationId,
+          parentId: page.items[0]?.id ?? null,
+          role: 'user',
+          content: text(tick),
+        }),
+      )
       const writeMs = performance.now() - t
       if (i >= warmUp) {
         read.push(readMs)

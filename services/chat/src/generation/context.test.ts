@@ -1,7 +1,7 @@
 import { createMemoryState } from '@switchyard/state'
 import { pino } from 'pino'
 import { describe, expect, onTestFinished, test } from 'vitest'
-import type { ChatStore, Message } from '../store/chat-store.ts'
+import { type ChatStore, type Message, writtenMessage } from '../store/chat-store.ts'
 import { createTimeIdGenerator, ticksOf, timeOf } from '../store/ids.ts'
 import { estimateTokens, fitContext, History, type Turn, toTurn } from './context.ts'
 
@@ -106,18 +106,9 @@ function chain(pairs: number, words: number): Message[] {
   for (let i = 1; i <= pairs; i++) {
     for (const role of ['user', 'assistant'] as const) {
       const id = next()
+      const content = `${role[0]}${i} `.repeat(words).trim()
       out.push({
-        id,
-        conversationId: 'c',
-        parentId,
-        role,
-        content: `${role[0]}${i} `.repeat(words).trim(),
-        status: 'complete',
-        model: null,
-        inputTokens: null,
-        outputTokens: null,
-        finishReason: null,
-        errorCode: null,
+        ...writtenMessage({ id, conversationId: 'c', parentId, role, content }),
         createdAt: new Date(timeOf(id)),
       })
       parentId = id

@@ -7,7 +7,7 @@ import pg from 'pg'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest'
 import { createCassandraChatStore, ensureCassandraSchema } from '../store/cassandra.ts'
-import type { ChatStore, Message } from '../store/chat-store.ts'
+import { type ChatStore, type Message, writtenMessage } from '../store/chat-store.ts'
 import { createTimeIdGenerator, newConversationId } from '../store/ids.ts'
 import { migrationsDir } from '../store/migrations-dir.ts'
 import { createPostgresChatStore } from '../store/postgres.ts'
@@ -83,19 +83,9 @@ describe.each([
       lastActivityAt: new Date(now),
     })
     const add = (parentId: string | null, role: Message['role'], content: string) =>
-      store.addMessage({
-        id: next(),
-        conversationId: conversation.id,
-        parentId,
-        role,
-        content,
-        status: 'complete',
-        model: null,
-        inputTokens: null,
-        outputTokens: null,
-        finishReason: null,
-        errorCode: null,
-      })
+      store.addMessage(
+        writtenMessage({ id: next(), conversationId: conversation.id, parentId, role, content }),
+      )
     const q1 = await add(null, 'user', 'q1')
     const a1 = await add(q1.id, 'assistant', 'a1')
     // 120 exchanges after a1, then abandoned: every row newer than a1 and older than the active q2.

@@ -8,7 +8,13 @@ import { appendTerminal, eventLogLimits, firstEvent } from '../generation/event-
 import type { Slot } from '../generation/generations.ts'
 import { publishMessage } from '../generation/publish.ts'
 import { messageCursor, parseMessageCursor } from '../pagination.ts'
-import type { Conversation, Message, MessageStatus, Owner } from '../store/chat-store.ts'
+import {
+  type Conversation,
+  type Message,
+  type MessageStatus,
+  type Owner,
+  writtenMessage,
+} from '../store/chat-store.ts'
 import { newMessageId } from '../store/ids.ts'
 
 /** A message of the caller's conversation, or 404. */
@@ -88,19 +94,9 @@ async function ask(
       budget: limits.promptBudget,
     })
 
-    const user = await deps.store.addMessage({
-      id: question.id,
-      conversationId: conversation.id,
-      parentId,
-      role: 'user',
-      content,
-      status: 'complete',
-      model: null,
-      inputTokens: null,
-      outputTokens: null,
-      finishReason: null,
-      errorCode: null,
-    })
+    const user = await deps.store.addMessage(
+      writtenMessage({ id: question.id, conversationId: conversation.id, parentId, role: 'user', content }),
+    )
     await publishMessage(deps.bus, deps.logger, ownerOf(caller.identity), user)
     // The first message names an untitled conversation.
     const title = conversation.title === '' ? titleFrom(content) : undefined

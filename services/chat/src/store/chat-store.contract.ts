@@ -1,7 +1,15 @@
 import type { Identity } from '@switchyard/contracts'
 import { alice as aliceCaller, bob as bobCaller, eve } from '@switchyard/testing'
 import { describe, expect, onTestFinished, test } from 'vitest'
-import type { ChatStore, Conversation, Message, NewConversation, NewMessage, Owner } from './chat-store.ts'
+import {
+  type ChatStore,
+  type Conversation,
+  type Message,
+  type NewConversation,
+  type NewMessage,
+  type Owner,
+  writtenMessage,
+} from './chat-store.ts'
 import { createTimeIdGenerator, newConversationId, timeOf } from './ids.ts'
 
 export interface ChatStoreFixture {
@@ -36,17 +44,7 @@ function conversationOf(owner: Owner, at: number, extra: Partial<NewConversation
 
 function messageOf(conversationId: string, id: string, extra: Partial<NewMessage> = {}): NewMessage {
   return {
-    id,
-    conversationId,
-    parentId: null,
-    role: 'user',
-    content: `text of ${id}`,
-    status: 'complete',
-    model: null,
-    inputTokens: null,
-    outputTokens: null,
-    finishReason: null,
-    errorCode: null,
+    ...writtenMessage({ id, conversationId, parentId: null, role: 'user', content: `text of ${id}` }),
     ...extra,
   }
 }

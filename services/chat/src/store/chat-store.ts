@@ -61,6 +61,21 @@ export interface Message {
 export type NewConversation = Omit<Conversation, 'activeLeafId'> & { activeLeafId?: null }
 export type NewMessage = Omit<Message, 'createdAt'>
 
+/** A message written whole, not generated (a user's question, an imported one): no model, usage or error. */
+export function writtenMessage(
+  fields: Pick<NewMessage, 'id' | 'conversationId' | 'parentId' | 'role' | 'content'>,
+): NewMessage {
+  return {
+    ...fields,
+    status: 'complete',
+    model: null,
+    inputTokens: null,
+    outputTokens: null,
+    finishReason: null,
+    errorCode: null,
+  }
+}
+
 export interface ConversationPatch {
   title?: string
   model?: string
