@@ -56,6 +56,11 @@ export interface AdminUnderTest {
   createOrg(name: string): Promise<OrgFixture>
   /** A new member of `org` with `role`, added by its owner. */
   addMember(org: OrgFixture, role: Role, email?: string): Promise<Identity>
+  /** New members of `org`, one per role, in order. */
+  addMembers<const R extends readonly Role[]>(
+    org: OrgFixture,
+    roles: R,
+  ): Promise<{ [K in keyof R]: Identity }>
   /** Waits for a config event matching `match` and returns it. */
   configEvent(match: (event: AdminConfigV1) => boolean): Promise<AdminConfigV1>
   publishUsage(usage: LlmUsageV1): Promise<EventEnvelope<LlmUsageV1>>
@@ -126,6 +131,12 @@ export async function startAdmin(env: Record<string, string> = {}): Promise<Admi
     ownerKey: '',
   }
 
+  const addMember: AdminUnderTest['addMember'] = async (org, role, email = uniqueEmail(role)) => {
+    const res = await request(org.owner, 'POST', '/admin/v1/users', { email, role })
+    expect(res.statusCode, res.body).toBe(201)
+    return session(org.orgId, res.json().userId)
+  }
+
   return {
     switchyard,
     app,
@@ -148,10 +159,11 @@ export async function startAdmin(env: Record<string, string> = {}): Promise<Admi
         ownerKey: created.secret,
       }
     },
-    async addMember(org, role, email = uniqueEmail(role)) {
-      const res = await request(org.owner, 'POST', '/admin/v1/users', { email, role })
-      expect(res.statusCode, res.body).toBe(201)
-      return session(org.orgId, res.json().userId)
+    addMember,
+    async addMembers(org, roles) {
+      const members: Identity[] = []
+      for (const role of roles) members.push(await addMember(org, role))
+      return members as { [K in keyof typeof roles]: Identity }
     },
     async configEvent(match) {
       let found: AdminConfigV1 | undefined

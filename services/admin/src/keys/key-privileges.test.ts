@@ -1,29 +1,13 @@
 // Keys cannot lift anyone above their role: nobody mints, rotates, sees or revokes a key of a user
 // whose role is above their own, and a key made through an API key carries no scope that key lacks.
 import type { Identity } from '@switchyard/contracts'
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import {
-  type AdminUnderTest,
-  createKeyAs,
-  type OrgFixture,
-  resolveKey,
-  startAdmin,
-} from '../admin-under-test.ts'
+import { afterAll, describe, expect, test } from 'vitest'
+import { createKeyAs, resolveKey, startAdmin } from '../admin-under-test.ts'
 
-let admin: AdminUnderTest
-let acme: OrgFixture
-let orgAdmin: Identity
-let otherAdmin: Identity
-let member: Identity
-
-beforeAll(async () => {
-  admin = await startAdmin()
-  acme = await admin.createOrg('Acme')
-  orgAdmin = await admin.addMember(acme, 'admin')
-  otherAdmin = await admin.addMember(acme, 'admin')
-  member = await admin.addMember(acme, 'member')
-}, 60_000)
-afterAll(() => admin?.close())
+const admin = await startAdmin()
+afterAll(() => admin.close())
+const acme = await admin.createOrg('Acme')
+const [orgAdmin, otherAdmin, member] = await admin.addMembers(acme, ['admin', 'admin', 'member'])
 
 const resolve = (key: string) => resolveKey(admin, key)
 

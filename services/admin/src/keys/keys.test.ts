@@ -1,26 +1,12 @@
 import { type Identity, roleScopes, scopes } from '@switchyard/contracts'
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import {
-  type AdminUnderTest,
-  createKeyAs,
-  type OrgFixture,
-  resolveKey,
-  startAdmin,
-} from '../admin-under-test.ts'
+import { afterAll, describe, expect, test } from 'vitest'
+import { createKeyAs, resolveKey, startAdmin } from '../admin-under-test.ts'
 import { hashApiKey } from './secrets.ts'
 
-let admin: AdminUnderTest
-let acme: OrgFixture
-let member: Identity
-let viewer: Identity
-
-beforeAll(async () => {
-  admin = await startAdmin()
-  acme = await admin.createOrg('Acme')
-  member = await admin.addMember(acme, 'member')
-  viewer = await admin.addMember(acme, 'viewer')
-}, 60_000)
-afterAll(() => admin?.close())
+const admin = await startAdmin()
+afterAll(() => admin.close())
+const acme = await admin.createOrg('Acme')
+const [member, viewer] = await admin.addMembers(acme, ['member', 'viewer'])
 
 const resolve = (key: string) => resolveKey(admin, key)
 

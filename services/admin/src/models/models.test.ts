@@ -1,17 +1,11 @@
 import type { Identity } from '@switchyard/contracts'
-import { afterAll, beforeAll, expect, test } from 'vitest'
-import { type AdminUnderTest, type OrgFixture, startAdmin } from '../admin-under-test.ts'
+import { afterAll, expect, test } from 'vitest'
+import { startAdmin } from '../admin-under-test.ts'
 
-let admin: AdminUnderTest
-let tenant: OrgFixture
-let operatorAdmin: Identity
-
-beforeAll(async () => {
-  admin = await startAdmin()
-  tenant = await admin.createOrg('Tenant')
-  operatorAdmin = await admin.addMember(admin.operator, 'admin')
-}, 60_000)
-afterAll(() => admin?.close())
+const admin = await startAdmin()
+afterAll(() => admin.close())
+const tenant = await admin.createOrg('Tenant')
+const operatorAdmin = await admin.addMember(admin.operator, 'admin')
 
 const vllm = (id: string, extra: Record<string, unknown> = {}) => ({
   id,

@@ -1,18 +1,13 @@
 import { type Identity, type ResolveMemberBody, resolveMembersScope, roleScopes } from '@switchyard/contracts'
 import { session } from '@switchyard/testing'
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { type AdminUnderTest, type OrgFixture, startAdmin, uniqueEmail } from '../admin-under-test.ts'
+import { afterAll, describe, expect, test } from 'vitest'
+import { type OrgFixture, startAdmin, uniqueEmail } from '../admin-under-test.ts'
 
-let admin: AdminUnderTest
-let acme: OrgFixture
+const admin = await startAdmin()
+afterAll(() => admin.close())
+const acme = await admin.createOrg('Acme')
 /** The gateway as it resolves OIDC sign-ins. */
 const gateway: Identity = session('platform', 'gateway', [resolveMembersScope])
-
-beforeAll(async () => {
-  admin = await startAdmin()
-  acme = await admin.createOrg('Acme')
-}, 60_000)
-afterAll(() => admin?.close())
 
 let subjects = 0
 const signIn = (org: OrgFixture, overrides: Partial<ResolveMemberBody> = {}): ResolveMemberBody => ({

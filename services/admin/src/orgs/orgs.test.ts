@@ -1,26 +1,13 @@
-import type { Identity } from '@switchyard/contracts'
 import { pino } from 'pino'
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import {
-  type AdminUnderTest,
-  gateway,
-  type OrgFixture,
-  startAdmin,
-  uniqueEmail,
-} from '../admin-under-test.ts'
+import { afterAll, describe, expect, test } from 'vitest'
+import { gateway, startAdmin, uniqueEmail } from '../admin-under-test.ts'
 import { bootstrapAdmin, bootstrapOnStart } from '../bootstrap/bootstrap.ts'
 import { bootstrapCommand } from '../bootstrap/command.ts'
 
-let admin: AdminUnderTest
-let acme: OrgFixture
-let acmeAdmin: Identity
-
-beforeAll(async () => {
-  admin = await startAdmin()
-  acme = await admin.createOrg('Acme')
-  acmeAdmin = await admin.addMember(acme, 'admin')
-}, 60_000)
-afterAll(() => admin?.close())
+const admin = await startAdmin()
+afterAll(() => admin.close())
+const acme = await admin.createOrg('Acme')
+const acmeAdmin = await admin.addMember(acme, 'admin')
 
 const orgCount = async () =>
   (await admin.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM orgs')).rows[0]?.n ?? 0

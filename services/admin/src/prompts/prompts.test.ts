@@ -1,19 +1,11 @@
 import type { Identity } from '@switchyard/contracts'
-import { afterAll, beforeAll, expect, test } from 'vitest'
-import { type AdminUnderTest, type OrgFixture, startAdmin } from '../admin-under-test.ts'
+import { afterAll, expect, test } from 'vitest'
+import { startAdmin } from '../admin-under-test.ts'
 
-let admin: AdminUnderTest
-let acme: OrgFixture
-let writer: Identity
-let viewer: Identity
-
-beforeAll(async () => {
-  admin = await startAdmin()
-  acme = await admin.createOrg('Acme')
-  writer = await admin.addMember(acme, 'member')
-  viewer = await admin.addMember(acme, 'viewer')
-}, 60_000)
-afterAll(() => admin?.close())
+const admin = await startAdmin()
+afterAll(() => admin.close())
+const acme = await admin.createOrg('Acme')
+const [writer, viewer] = await admin.addMembers(acme, ['member', 'viewer'])
 
 async function addVersion(name: string, template: string, extra: Record<string, unknown> = {}) {
   const variables = [...template.matchAll(/\{\{\s*(\w+)\s*\}\}/g)].map((m) => m[1])

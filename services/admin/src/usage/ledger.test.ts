@@ -1,14 +1,14 @@
-import type { Identity, LlmUsageV1 } from '@switchyard/contracts'
+import type { LlmUsageV1 } from '@switchyard/contracts'
 import type { EventEnvelope } from '@switchyard/events'
 import { pino } from 'pino'
 import { afterAll, beforeAll, expect, test, vi } from 'vitest'
-import { type AdminUnderTest, type OrgFixture, startAdmin, usage } from '../admin-under-test.ts'
+import { startAdmin, usage } from '../admin-under-test.ts'
 import { createUsageHandler } from './consumer.ts'
 
-let admin: AdminUnderTest
-let acme: OrgFixture
-let alice: Identity
-let bob: Identity
+const admin = await startAdmin()
+afterAll(() => admin.close())
+const acme = await admin.createOrg('Acme')
+const [alice, bob] = await admin.addMembers(acme, ['member', 'viewer'])
 const published: EventEnvelope<LlmUsageV1>[] = []
 
 const dayMs = 86_400_000
@@ -17,10 +17,6 @@ const today = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), ne
 const models = ['llama-3.1-8b', 'qwen-2.5-7b']
 
 beforeAll(async () => {
-  admin = await startAdmin()
-  acme = await admin.createOrg('Acme')
-  alice = await admin.addMember(acme, 'member')
-  bob = await admin.addMember(acme, 'viewer')
   // 24 events over 3 days, 2 models, 2 users (alice through a key), with uneven costs.
   for (let i = 0; i < 24; i++) {
     const user = i % 3 === 0 ? bob : alice
@@ -53,7 +49,6 @@ beforeAll(async () => {
     interval: 50,
   })
 }, 60_000)
-afterAll(() => admin?.close())
 
 const sum = (events: LlmUsageV1[], pick: (e: LlmUsageV1) => number) => events.reduce((s, e) => s + pick(e), 0)
 const events = () => published.map((e) => e.data)

@@ -1,18 +1,12 @@
 // Adding a member by email never reaches a user of another org: the answer is the same whether or
 // not the address is in use elsewhere, and nothing of that user is shown or joined.
-import { afterAll, beforeAll, expect, test } from 'vitest'
-import { type AdminUnderTest, type OrgFixture, startAdmin, uniqueEmail } from '../admin-under-test.ts'
+import { afterAll, expect, test } from 'vitest'
+import { startAdmin, uniqueEmail } from '../admin-under-test.ts'
 
-let admin: AdminUnderTest
-let a: OrgFixture
-let b: OrgFixture
-
-beforeAll(async () => {
-  admin = await startAdmin()
-  a = await admin.createOrg('Org A')
-  b = await admin.createOrg('Org B')
-}, 60_000)
-afterAll(() => admin?.close())
+const admin = await startAdmin()
+afterAll(() => admin.close())
+const a = await admin.createOrg('Org A')
+const b = await admin.createOrg('Org B')
 
 const session = (orgId: string, userId: string) => ({ orgId, userId, keyId: null, scopes: [] })
 
