@@ -29,6 +29,14 @@ export const LlmRouterConfig = Type.Object({
    */
   LLM_ROUTER_LOCAL_MODEL: Type.String({ default: '/var/cache/switchyard/models/gemma-3-270m-q4_k_m.gguf' }),
   /**
+   * The embedding model served beside it as the alias `all-minilm-l6-v2` when no catalog is
+   * configured (what rag embeds with in the one-process shape). `scripts/fetch-model.sh minilm`
+   * puts all-MiniLM-L6-v2 at the default path. `off`: no such alias.
+   */
+  LLM_ROUTER_LOCAL_EMBEDDING_MODEL: Type.String({
+    default: '/var/cache/switchyard/models/all-minilm-l6-v2-q8_0.gguf',
+  }),
+  /**
    * Admin's config-event public key (Ed25519 PEM; or LLM_ROUTER_CONFIG_EVENTS_PUBLIC_KEY_FILE):
    * an admin.config.v1 event without a valid signature is dropped, logged and counted. Unset:
    * events are applied unverified (one process, or a bus only admin can write to).

@@ -93,6 +93,7 @@ export async function startSharedRouter(
       LLM_ROUTER_MODELS: catalog,
       LLM_ROUTER_METRICS_ORGS: [alice.orgId],
       LLM_ROUTER_LOCAL_MODEL: 'off',
+      LLM_ROUTER_LOCAL_EMBEDDING_MODEL: 'off',
       ...options.config,
     }),
     ...(options.now && { now: options.now }),

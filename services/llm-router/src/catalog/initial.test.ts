@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { pino } from 'pino'
 import { expect, test } from 'vitest'
 import { providers } from '../upstreams/registry.ts'
-import { initialCatalog } from './initial.ts'
+import { initialCatalog, localEmbeddingAlias } from './initial.ts'
 import { CatalogError } from './load.ts'
 
 const logger = pino({ level: 'silent' })
@@ -13,6 +13,7 @@ const base = {
   LLM_ROUTER_HEALTH_SYNC_MS: 1_000,
   LLM_ROUTER_PROBE_INTERVAL_MS: 0,
   LLM_ROUTER_LOCAL_MODEL: '',
+  LLM_ROUTER_LOCAL_EMBEDDING_MODEL: 'off',
 }
 
 test('the file wins over the inline catalog; neither means no aliases', () => {
@@ -44,6 +45,27 @@ test('with no catalog but a local model, the local model is the alias `local`, l
   const deployment = catalog.aliases.get('local')?.deployments[0]
   expect(deployment?.provider).toBe('local')
   expect(deployment?.options).toEqual({ modelPath })
+})
+
+test('with no catalog, the local embedding model is the alias all-minilm-l6-v2 beside `local`', () => {
+  const modelPath = join(tmpdir(), 'chat-not-fetched.gguf')
+  const embeddingPath = join(tmpdir(), 'minilm-not-fetched.gguf')
+  const config = {
+    ...base,
+    LLM_ROUTER_LOCAL_MODEL: modelPath,
+    LLM_ROUTER_LOCAL_EMBEDDING_MODEL: embeddingPath,
+  }
+  const catalog = initialCatalog(config, providers, logger)
+  expect([...catalog.aliases.keys()]).toEqual(['local', localEmbeddingAlias])
+  const deployment = catalog.aliases.get(localEmbeddingAlias)?.deployments[0]
+  expect(deployment?.provider).toBe('local')
+  expect(deployment?.options).toEqual({ modelPath: embeddingPath })
+  const alone = initialCatalog(
+    { ...base, LLM_ROUTER_LOCAL_EMBEDDING_MODEL: embeddingPath },
+    providers,
+    logger,
+  )
+  expect([...alone.aliases.keys()]).toEqual([localEmbeddingAlias])
 })
 
 test('a missing or broken file fails the start with the path in the message', () => {
