@@ -1,6 +1,8 @@
-// Embeddings from the local model's embedding context, L2-normalized as OpenAI's are. A chat model
-// (Gemma 3 270M, say) gives vectors that work but retrieve worse than a model trained for
-// embeddings (nomic-embed, bge): deploy one of those for RAG, not the chat model.
+// Embeddings from the local model's embedding context, L2-normalized as OpenAI's are. An embedding
+// model (all-MiniLM-L6-v2 from scripts/fetch-model.sh, bge, nomic-embed) pools its tokens as its
+// GGUF says (mean, CLS); a chat model (Gemma 3 270M) gives vectors that work but retrieve worse.
+// A request's inputs are embedded one after another in one turn of the context: node-llama-cpp's
+// embedding context evaluates one sequence, so a batch is one lease, not one llama.cpp batch.
 import type { EmbeddingsRequest } from '@switchyard/contracts'
 import type { Token } from 'node-llama-cpp'
 import type { EmbeddingsResult, UpstreamCall } from '../provider.ts'
@@ -46,10 +48,12 @@ export async function embeddings(
   }
   const lengths = inputs.map((input) => embedder.context.calculateInputLength(input))
   const longest = Math.max(...lengths)
-  if (longest > embedder.contextSize) {
+  // node-llama-cpp refuses an input that fills the whole context.
+  const limit = embedder.contextSize - 1
+  if (longest > limit) {
     throw new UpstreamError(
       'context_length',
-      `This model's maximum context length is ${embedder.contextSize} tokens, however you requested ${longest} tokens in one input.`,
+      `This model's maximum context length is ${limit} tokens, however you requested ${longest} tokens in one input.`,
       { upstreamCode: 'context_length_exceeded' },
     )
   }
@@ -59,7 +63,14 @@ export async function embeddings(
   try {
     for (const [index, input] of inputs.entries()) {
       if (call.signal.aborted) throw call.signal.reason
-      const vector = normalized((await context.getEmbeddingFor(input)).vector)
+      const { vector: raw } = await context.getEmbeddingFor(input)
+      // node-llama-cpp answers an input with no tokens (blank text, for a WordPiece vocabulary) with no vector.
+      if (raw.length === 0)
+        throw new UpstreamError(
+          'bad_request',
+          `input ${index} has no tokens for this model: nothing to embed`,
+        )
+      const vector = normalized(raw)
       data.push({
         object: 'embedding',
         index,

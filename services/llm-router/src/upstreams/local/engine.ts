@@ -48,6 +48,8 @@ export class LocalEngine {
   readonly #inflight = new Set<Promise<unknown>>()
   #closed = false
   #path: string | undefined
+  /** The model file, held in the store from the first call until close(). */
+  #model: Promise<LlamaModel> | undefined
   #loaded: Promise<LoadedModel> | undefined
   #embedder: Promise<Embedder> | undefined
 
@@ -82,7 +84,39 @@ export class LocalEngine {
 
   /** Whether the model is loaded (or loading); the health probe does not load it. */
   get started(): boolean {
-    return this.#loaded !== undefined
+    return this.#model !== undefined
+  }
+
+  /** The model, loaded once for chat and embeddings alike; a failed load is tried again next call. */
+  #acquired(): Promise<LlamaModel> {
+    if (this.#model === undefined) {
+      const acquiring = this.#acquire()
+      this.#model = acquiring
+      acquiring.catch(() => {
+        if (this.#model === acquiring) this.#model = undefined
+      })
+    }
+    return this.#model
+  }
+
+  async #acquire(): Promise<LlamaModel> {
+    const { options } = this
+    const path = await resolveModelPath(options.modelPath, {
+      modelsDir: options.modelsDir,
+      download: options.download,
+      huggingFaceEndpoint: options.huggingFaceEndpoint,
+      logger: this.#logger,
+      signal: this.#closing.signal,
+    })
+    try {
+      const model = await this.#store.acquire(path, options.gpu, this.#logger)
+      this.#path = path
+      return model
+    } catch (error) {
+      throw new UpstreamError('connect', `could not load local model ${path}: ${(error as Error).message}`, {
+        cause: error,
+      })
+    }
   }
 
   /** The loaded model; the first caller loads it (and downloads a URI's file), the others wait. */
@@ -101,22 +135,12 @@ export class LocalEngine {
 
   async #load(): Promise<LoadedModel> {
     const { options } = this
-    const path = await resolveModelPath(options.modelPath, {
-      modelsDir: options.modelsDir,
-      download: options.download,
-      huggingFaceEndpoint: options.huggingFaceEndpoint,
-      logger: this.#logger,
-      signal: this.#closing.signal,
-    })
-    let model: LlamaModel
-    try {
-      model = await this.#store.acquire(path, options.gpu, this.#logger)
-    } catch (error) {
-      throw new UpstreamError('connect', `could not load local model ${path}: ${(error as Error).message}`, {
-        cause: error,
-      })
-    }
-    this.#path = path
+    const model = await this.#acquired()
+    if (embeddingOnly(model))
+      throw new UpstreamError(
+        'bad_request',
+        `${this.deployment.model} is an embedding model: it answers /v1/embeddings, not chat`,
+      )
     try {
       const contextSize = Math.min(options.contextSize, model.trainContextSize)
       const context = await model.createContext({
@@ -140,21 +164,20 @@ export class LocalEngine {
         },
       }
     } catch (error) {
-      this.#path = undefined
-      await this.#store.release(path, options.gpu)
       throw new UpstreamError(
         'connect',
-        `could not create a context for ${path}: ${(error as Error).message}`,
+        `could not create a context for ${this.#path}: ${(error as Error).message}`,
         { cause: error },
       )
     }
   }
 
-  /** The embedding context, made on first use beside the chat context. */
+  /** The embedding context, made on first use; a chat model's sits beside its chat context. */
   embedder(signal: AbortSignal): Promise<Embedder> {
     if (this.#embedder === undefined) {
       const making = (async () => {
-        const { model } = await this.loaded(this.#closing.signal)
+        // Not through the chat context: an embedding-only model has none.
+        const model = await this.#acquired()
         const contextSize = Math.min(
           this.options.embeddingContextSize ?? this.options.contextSize,
           model.trainContextSize,
@@ -185,9 +208,22 @@ export class LocalEngine {
       await loaded.sequences.close()
       await loaded.context.dispose()
     }
+    await this.#model?.catch(() => undefined)
     if (this.#path !== undefined) await this.#store.release(this.#path, this.options.gpu)
     this.#path = undefined
   }
+}
+
+/**
+ * Whether the model only embeds: an encoder with bidirectional attention (BERT and kin, whose GGUF
+ * says `<arch>.attention.causal = false`) cannot generate text.
+ */
+export function embeddingOnly(model: LlamaModel): boolean {
+  const { metadata } = model.fileInfo
+  const forArchitecture = (metadata as unknown as Record<string, { attention?: { causal?: boolean } }>)[
+    metadata.general.architecture
+  ]
+  return forArchitecture?.attention?.causal === false
 }
 
 /** `promise`, or the abort reason as soon as `signal` aborts (the work itself goes on for others). */
