@@ -1,22 +1,24 @@
 #!/usr/bin/env bash
 # Real backends for Switchyard's integration tests on a Debian machine without Docker:
-# PostgreSQL, PostgreSQL with pgvector, Redis, Kafka (KRaft) and Cassandra, each installed on
-# first use (apt, pip, Maven Central) and started as a plain process on loopback.
+# PostgreSQL, PostgreSQL with pgvector, Redis, Kafka (KRaft), Cassandra and MinIO (S3), each
+# installed on first use (apt, pip, Maven Central, go install) and started as a plain process on
+# loopback.
 #
 #   infra.sh up [component...]       install what is missing, start, wait until each answers
+#   infra.sh install [component...]  install what is missing, start nothing (e.g. build MinIO early)
 #   infra.sh down [component...]     stop (data is kept)
 #   infra.sh restart <component...>  stop, then start and wait
 #   infra.sh status [component...]   running or not, port, version asked from the server
 #   infra.sh env                     the endpoints as SWITCHYARD_TEST_*=value lines
 #   infra.sh reset [component...]    stop and delete the data
 #
-# Components: postgres pgvector redis kafka cassandra (none named = all). Data and logs live in
-# $SWITCHYARD_INFRA_HOME (/var/lib/switchyard/infra), downloads in $SWITCHYARD_CACHE
-# (/var/cache/switchyard). Versions and ports: versions.env. See README.md.
+# Components: postgres pgvector redis kafka cassandra minio (none named = all). Data and logs
+# live in $SWITCHYARD_INFRA_HOME (/var/lib/switchyard/infra), downloads and builds in
+# $SWITCHYARD_CACHE (/var/cache/switchyard). Versions and ports: versions.env. See README.md.
 set -euo pipefail
 
 INFRA_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-COMPONENTS=(postgres pgvector redis kafka cassandra)
+COMPONENTS=(postgres pgvector redis kafka cassandra minio)
 
 # shellcheck source=versions.env
 . "$INFRA_DIR/versions.env"
@@ -30,7 +32,7 @@ for component in "${COMPONENTS[@]}"; do
 done
 
 usage() {
-  sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
   exit "${1:-0}"
 }
 
@@ -121,6 +123,14 @@ cmd_up() {
   log infra "up in $((SECONDS - t0))s"
 }
 
+# Without the infra lock: a long install (MinIO's build) must not hold up an `up` of the others;
+# each install guards itself (apt's lock, Maven's mark, MinIO's build lock).
+cmd_install() {
+  prepare_dirs
+  local c
+  for c in "${SELECTED[@]}"; do "${c}_install"; done
+}
+
 cmd_down() {
   prepare_dirs
   take_lock
@@ -179,7 +189,7 @@ cmd_env() {
 command=${1:-}
 [ $# -gt 0 ] && shift
 case $command in
-  up | down | restart | status | reset)
+  up | install | down | restart | status | reset)
     select_components "$@"
     "cmd_$command" "$@"
     ;;
