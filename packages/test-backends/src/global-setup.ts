@@ -1,5 +1,6 @@
 import { startDeployLocal } from './infra-deploy-local.ts'
 import { getInfra, missingInfraEnv, requestedSource } from './infra-env.ts'
+import { ensureS3Bucket } from './infra-s3.ts'
 import { dockerAvailable, startContainers } from './infra-testcontainers.ts'
 import { backendVersions } from './infra-versions.ts'
 
@@ -10,7 +11,8 @@ import { backendVersions } from './infra-versions.ts'
  *   1. every SWITCHYARD_TEST_* endpoint variable set: those servers (source 'env');
  *   2. a Docker engine answers: testcontainers, removed again at the end ('testcontainers');
  *   3. otherwise deploy/local/infra.sh up, whose servers stay up for the next run ('deploy-local').
- * SWITCHYARD_TEST_INFRA_SOURCE=testcontainers|deploy-local picks 2 or 3 outright.
+ * SWITCHYARD_TEST_INFRA_SOURCE=testcontainers|deploy-local picks 2 or 3 outright. The S3 bucket
+ * is then made if missing (a container or docker-compose MinIO starts empty).
  */
 export default async function setup(): Promise<(() => Promise<void>) | undefined> {
   const requested = requestedSource()
@@ -30,6 +32,7 @@ export default async function setup(): Promise<(() => Promise<void>) | undefined
     throw new Error(`SWITCHYARD_TEST_INFRA_SOURCE=env but ${missingInfraEnv().join(', ')} unset`)
   }
   const infra = getInfra()
+  await ensureS3Bucket(infra)
   const versions = await backendVersions(infra)
   const seconds = ((Date.now() - started) / 1000).toFixed(1)
   console.log(`[infra] backends from ${infra.source}, ready in ${seconds}s:`)
@@ -38,5 +41,6 @@ export default async function setup(): Promise<(() => Promise<void>) | undefined
   console.log(`[infra]   redis     ${infra.redisUrl}  ${versions.redis}`)
   console.log(`[infra]   kafka     ${infra.kafkaBrokers.join(',')}  ${versions.kafka}`)
   console.log(`[infra]   cassandra ${infra.cassandraContactPoints.join(',')}  ${versions.cassandra}`)
+  console.log(`[infra]   s3        ${infra.s3Endpoint}  ${versions.s3}`)
   return teardown
 }

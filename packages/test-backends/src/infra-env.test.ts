@@ -8,6 +8,11 @@ const complete = {
   SWITCHYARD_TEST_KAFKA_BROKERS: '127.0.0.1:9092, 127.0.0.1:9094,',
   SWITCHYARD_TEST_CASSANDRA_CONTACT_POINTS: '127.0.0.1:9042',
   SWITCHYARD_TEST_CASSANDRA_DC: 'datacenter1',
+  SWITCHYARD_TEST_S3_ENDPOINT: 'http://127.0.0.1:9000',
+  SWITCHYARD_TEST_S3_REGION: 'us-east-1',
+  SWITCHYARD_TEST_S3_ACCESS_KEY_ID: 'key',
+  SWITCHYARD_TEST_S3_SECRET_ACCESS_KEY: 'secret',
+  SWITCHYARD_TEST_S3_BUCKET: 'switchyard',
 }
 
 test('getInfra reads every endpoint, splitting the lists and trimming blanks', () => {
@@ -18,6 +23,11 @@ test('getInfra reads every endpoint, splitting the lists and trimming blanks', (
     kafkaBrokers: ['127.0.0.1:9092', '127.0.0.1:9094'],
     cassandraContactPoints: ['127.0.0.1:9042'],
     cassandraLocalDataCenter: 'datacenter1',
+    s3Endpoint: 'http://127.0.0.1:9000',
+    s3Region: 'us-east-1',
+    s3AccessKeyId: 'key',
+    s3SecretAccessKey: 'secret',
+    s3Bucket: 'switchyard',
     source: 'deploy-local',
   })
 })

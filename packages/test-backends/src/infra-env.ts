@@ -11,11 +11,18 @@ export const INFRA_ENV = {
   kafkaBrokers: 'SWITCHYARD_TEST_KAFKA_BROKERS',
   cassandraContactPoints: 'SWITCHYARD_TEST_CASSANDRA_CONTACT_POINTS',
   cassandraLocalDataCenter: 'SWITCHYARD_TEST_CASSANDRA_DC',
+  s3Endpoint: 'SWITCHYARD_TEST_S3_ENDPOINT',
+  s3Region: 'SWITCHYARD_TEST_S3_REGION',
+  s3AccessKeyId: 'SWITCHYARD_TEST_S3_ACCESS_KEY_ID',
+  s3SecretAccessKey: 'SWITCHYARD_TEST_S3_SECRET_ACCESS_KEY',
+  s3Bucket: 'SWITCHYARD_TEST_S3_BUCKET',
   source: 'SWITCHYARD_TEST_INFRA_SOURCE',
 } as const satisfies Record<keyof InfraEndpoints, string>
 
 /** Broker version, for the log: the Kafka protocol does not tell it. */
 export const KAFKA_VERSION_ENV = 'SWITCHYARD_TEST_KAFKA_VERSION'
+/** The S3 server's name and version, for the log: MinIO tells it only through its admin API. */
+export const S3_VERSION_ENV = 'SWITCHYARD_TEST_S3_VERSION'
 /** testcontainers only: the Kafka container, so a test worker can restart it. */
 export const KAFKA_CONTAINER_ENV = 'SWITCHYARD_TEST_KAFKA_CONTAINER_ID'
 /** Source 'env' only: shell commands that restart, stop and start the broker. */
@@ -75,6 +82,11 @@ export function getInfra(env: Env = process.env): InfraEndpoints {
     kafkaBrokers: list(get(INFRA_ENV.kafkaBrokers)),
     cassandraContactPoints: list(get(INFRA_ENV.cassandraContactPoints)),
     cassandraLocalDataCenter: get(INFRA_ENV.cassandraLocalDataCenter),
+    s3Endpoint: get(INFRA_ENV.s3Endpoint),
+    s3Region: get(INFRA_ENV.s3Region),
+    s3AccessKeyId: get(INFRA_ENV.s3AccessKeyId),
+    s3SecretAccessKey: get(INFRA_ENV.s3SecretAccessKey),
+    s3Bucket: get(INFRA_ENV.s3Bucket),
     source: requestedSource(env) ?? 'env',
   }
 }
@@ -88,6 +100,11 @@ export function infraToEnv(infra: InfraEndpoints): Record<string, string> {
     [INFRA_ENV.kafkaBrokers]: infra.kafkaBrokers.join(','),
     [INFRA_ENV.cassandraContactPoints]: infra.cassandraContactPoints.join(','),
     [INFRA_ENV.cassandraLocalDataCenter]: infra.cassandraLocalDataCenter,
+    [INFRA_ENV.s3Endpoint]: infra.s3Endpoint,
+    [INFRA_ENV.s3Region]: infra.s3Region,
+    [INFRA_ENV.s3AccessKeyId]: infra.s3AccessKeyId,
+    [INFRA_ENV.s3SecretAccessKey]: infra.s3SecretAccessKey,
+    [INFRA_ENV.s3Bucket]: infra.s3Bucket,
     [INFRA_ENV.source]: infra.source,
   }
 }

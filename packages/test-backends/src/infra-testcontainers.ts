@@ -1,6 +1,6 @@
 import { GenericContainer, getContainerRuntimeClient, type StartedTestContainer, Wait } from 'testcontainers'
 import type { InfraEndpoints } from './infra-endpoints.ts'
-import { infraToEnv, KAFKA_CONTAINER_ENV, KAFKA_VERSION_ENV } from './infra-env.ts'
+import { infraToEnv, KAFKA_CONTAINER_ENV, KAFKA_VERSION_ENV, S3_VERSION_ENV } from './infra-env.ts'
 import { freePort } from './throwaway-servers.ts'
 
 /** Images of the testcontainers source; the same servers deploy/local runs (docker-compose.yml too). */
@@ -9,9 +9,18 @@ export const IMAGES = {
   redis: 'redis:7.4',
   kafka: 'apache/kafka:3.9.2',
   cassandra: 'cassandra:5.0',
+  // Docker Hub no longer serves MinIO's images; quay.io keeps the last one MinIO published.
+  minio: 'quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z',
 } as const
 
 const PG = { user: 'switchyard', password: 'switchyard', database: 'switchyard' }
+/** deploy/local's MinIO credentials and bucket (versions.env). */
+const S3 = {
+  accessKeyId: 'switchyard',
+  secretAccessKey: 'switchyard',
+  region: 'us-east-1',
+  bucket: 'switchyard',
+}
 
 /** True when a Docker (or compatible) engine answers within `timeoutMs`. */
 export async function dockerAvailable(timeoutMs = 5_000): Promise<boolean> {
@@ -84,6 +93,16 @@ function startCassandra(): Promise<StartedTestContainer> {
     .start()
 }
 
+function startMinio(): Promise<StartedTestContainer> {
+  return new GenericContainer(IMAGES.minio)
+    .withEnvironment({ MINIO_ROOT_USER: S3.accessKeyId, MINIO_ROOT_PASSWORD: S3.secretAccessKey })
+    .withCommand(['server', '/data'])
+    .withExposedPorts(9000)
+    .withTmpFs({ '/data': 'rw' })
+    .withWaitStrategy(Wait.forHttp('/minio/health/live', 9000))
+    .start()
+}
+
 export interface StartedContainers {
   /** The SWITCHYARD_TEST_* variables for process.env. */
   env: Record<string, string>
@@ -103,6 +122,7 @@ export async function startContainers(): Promise<StartedContainers> {
       .start(),
     startKafka(host),
     startCassandra(),
+    startMinio(),
   ])
   const containers = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []))
   const stop = async () => {
@@ -113,7 +133,8 @@ export async function startContainers(): Promise<StartedContainers> {
     await stop()
     throw failure.reason
   }
-  const [postgres, pgvector, redis, kafka, cassandra] = containers as [
+  const [postgres, pgvector, redis, kafka, cassandra, minio] = containers as [
+    StartedTestContainer,
     StartedTestContainer,
     StartedTestContainer,
     StartedTestContainer,
@@ -129,6 +150,11 @@ export async function startContainers(): Promise<StartedContainers> {
     kafkaBrokers: [`${host}:${kafka.getFirstMappedPort()}`],
     cassandraContactPoints: [`${cassandra.getHost()}:${cassandra.getMappedPort(9042)}`],
     cassandraLocalDataCenter: 'datacenter1',
+    s3Endpoint: `http://${minio.getHost()}:${minio.getMappedPort(9000)}`,
+    s3Region: S3.region,
+    s3AccessKeyId: S3.accessKeyId,
+    s3SecretAccessKey: S3.secretAccessKey,
+    s3Bucket: S3.bucket,
     source: 'testcontainers',
   }
   return {
@@ -136,6 +162,7 @@ export async function startContainers(): Promise<StartedContainers> {
       ...infraToEnv(infra),
       [KAFKA_VERSION_ENV]: IMAGES.kafka.split(':')[1] ?? 'unknown',
       [KAFKA_CONTAINER_ENV]: kafka.getId(),
+      [S3_VERSION_ENV]: `MinIO ${IMAGES.minio.split(':')[1] ?? 'unknown'}`,
     },
     stop,
   }

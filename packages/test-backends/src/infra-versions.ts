@@ -1,9 +1,11 @@
+import { HeadBucketCommand } from '@aws-sdk/client-s3'
 import { Client as CassandraClient } from 'cassandra-driver'
 import { Redis } from 'ioredis'
 import { Kafka, logLevel } from 'kafkajs'
 import pg from 'pg'
 import type { InfraEndpoints } from './infra-endpoints.ts'
-import { KAFKA_VERSION_ENV } from './infra-env.ts'
+import { KAFKA_VERSION_ENV, S3_VERSION_ENV } from './infra-env.ts'
+import { s3Client } from './infra-s3.ts'
 
 /** Each server's own word on its version (for the log of every integration run). */
 export interface BackendVersions {
@@ -12,6 +14,7 @@ export interface BackendVersions {
   redis: string
   kafka: string
   cassandra: string
+  s3: string
 }
 
 export async function postgresVersion(url: string): Promise<string> {
@@ -78,13 +81,31 @@ export async function cassandraVersion(contactPoints: string[], localDataCenter:
   }
 }
 
+/**
+ * The bucket must answer a signed HeadBucket (endpoint, keys and bucket all right); the server's
+ * version comes from whoever started it, since MinIO tells it only through its admin API.
+ */
+export async function s3Version(
+  infra: Pick<InfraEndpoints, 's3Endpoint' | 's3Region' | 's3AccessKeyId' | 's3SecretAccessKey' | 's3Bucket'>,
+  version = process.env[S3_VERSION_ENV],
+): Promise<string> {
+  const client = s3Client(infra)
+  try {
+    await client.send(new HeadBucketCommand({ Bucket: infra.s3Bucket }))
+    return `${version ?? 'S3 (version unknown)'}, bucket ${infra.s3Bucket}`
+  } finally {
+    client.destroy()
+  }
+}
+
 export async function backendVersions(infra: InfraEndpoints): Promise<BackendVersions> {
-  const [postgres, pgvector, redis, kafka, cassandra] = await Promise.all([
+  const [postgres, pgvector, redis, kafka, cassandra, s3] = await Promise.all([
     postgresVersion(infra.postgresUrl),
     pgvectorVersion(infra.pgvectorUrl),
     redisVersion(infra.redisUrl),
     kafkaVersion(infra.kafkaBrokers),
     cassandraVersion(infra.cassandraContactPoints, infra.cassandraLocalDataCenter),
+    s3Version(infra),
   ])
-  return { postgres, pgvector, redis, kafka, cassandra }
+  return { postgres, pgvector, redis, kafka, cassandra, s3 }
 }
