@@ -2,13 +2,23 @@
 # Every test, on a fresh machine: Node 24 + pnpm if missing, dependencies, lint, typecheck, then
 # the three vitest projects one after another (unit; serial, the timed tests that must not share
 # the CPU; integration). The integration project's global setup starts the real servers
-# (PostgreSQL, pgvector, Redis, Kafka, Cassandra) through testcontainers where a Docker engine
-# answers and through deploy/local where none does, and prints the version of each.
+# (PostgreSQL, pgvector, Redis, Kafka, Cassandra, MinIO) through testcontainers where a Docker
+# engine answers and through deploy/local where none does, and prints the version of each.
 # Extra arguments go to every vitest run (e.g. a path filter).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/setup-node.sh
 echo "node $(node --version), pnpm $(pnpm --version)"
+
+# A fresh machine builds MinIO from source (about 3 minutes): the build runs, niced, beside the
+# install, lint, typecheck and unit tests, and is waited for before the timed serial tests. The
+# integration setup's `infra.sh up` finds it built (or builds it itself if this one failed).
+minio_pid=
+minio_log=$(mktemp -t switchyard-minio-build.XXXXXX)
+case ${SWITCHYARD_TEST_INFRA_SOURCE:-} in
+  env | testcontainers) ;;
+  *) nice -n 10 bash deploy/local/infra.sh install minio >"$minio_log" 2>&1 & minio_pid=$! ;;
+esac
 
 pnpm install --frozen-lockfile
 pnpm lint
@@ -17,6 +27,11 @@ pnpm typecheck
 report_dir=$(mktemp -d)
 status=0
 for project in unit serial integration; do
+  if [ "$project" = serial ] && [ -n "$minio_pid" ] && ! wait "$minio_pid"; then
+    echo "=== the MinIO build failed (its output: $minio_log):" >&2
+    tail -n 30 "$minio_log" >&2
+    status=1
+  fi
   echo "=== vitest project: $project"
   pnpm exec vitest run --project "$project" --passWithNoTests \
     --reporter=default --reporter=json --outputFile.json="$report_dir/$project.json" "$@" || status=1
