@@ -19,6 +19,8 @@ export {
   type InternalTokenSignerOptions,
   type InternalTokenVerifier,
   type InternalTokenVerifierOptions,
+  workerTokenIssuer,
+  workerTokenScopes,
 } from './identity/internal-token.ts'
 export type { CheckResult, ReadinessCheck, ReadinessReport } from './observability/health.ts'
 export { type MetricsAccess, serveMetrics } from './observability/metrics.ts'

@@ -58,7 +58,9 @@ export interface ServiceContext<Config = unknown> {
   /**
    * Signs internal tokens. Present only for a service whose definition sets `signsInternalTokens`
    * (the gateway): from the key pair the one-process shape makes at start, or from
-   * INTERNAL_TOKEN_PRIVATE_KEY in a single target.
+   * INTERNAL_TOKEN_PRIVATE_KEY in a single target. For one that sets `signsWorkerTokens` instead,
+   * it signs worker tokens (llm:use only) with the worker key: INTERNAL_TOKEN_WORKER_PRIVATE_KEY,
+   * or a pair made at start in one process.
    */
   signer?: InternalTokenSigner
   /** Base URL of another service: 'http://llm-router:8080' over HTTP, 'http://llm-router.internal' in one process. */
@@ -112,6 +114,12 @@ export interface ServiceDefinition<S extends TSchema = TSchema> {
    * single target it needs INTERNAL_TOKEN_PRIVATE_KEY. Every other service only verifies.
    */
   signsInternalTokens?: boolean
+  /**
+   * True for a background worker that spends at the router for a user after their request ended
+   * (rag's ingestion): it gets `signer` with the worker key, whose tokens every verifier accepts
+   * for `llm:use` only. As a single target it needs INTERNAL_TOKEN_WORKER_PRIVATE_KEY.
+   */
+  signsWorkerTokens?: boolean
   /**
    * Registered without fastify-plugin so hooks and error handlers stay scoped to the service. Its
    * instance has the TypeBox type provider: route schemas type `request.body` and the reply.

@@ -86,6 +86,13 @@ export const RuntimeConfig = Type.Object({
   /** Ed25519 private key (PEM) that signs internal tokens; only the gateway needs it. */
   INTERNAL_TOKEN_PRIVATE_KEY: Type.Optional(Type.String({ minLength: 1 })),
   /**
+   * Ed25519 public key (PEM) of the worker key: its tokens are accepted for llm:use only. Set on
+   * the llm-router, so rag-worker's embeddings pass; unset, no worker token is accepted.
+   */
+  INTERNAL_TOKEN_WORKER_PUBLIC_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  /** Ed25519 private key (PEM) of the worker key; only rag-worker needs it. */
+  INTERNAL_TOKEN_WORKER_PRIVATE_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  /**
    * Bearer token that GET /metrics on every server asks for (`Authorization: Bearer <token>`).
    * Unset: /metrics is not served on the listener (see SWITCHYARD_METRICS_PORT).
    */

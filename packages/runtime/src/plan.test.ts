@@ -169,6 +169,7 @@ describe('planStart', () => {
         chat: 'http://chat.sy.svc:8080',
         agent: 'http://agent.sy.svc:8080',
         rag: 'http://rag.sy.svc:8080',
+        'rag-worker': 'http://rag-worker.sy.svc:8080',
         admin: 'http://admin.sy.svc:8080',
       },
     })
@@ -184,6 +185,7 @@ describe('planStart', () => {
         chat: 'http://chat.internal',
         agent: 'http://agent.internal',
         rag: 'http://rag.internal',
+        'rag-worker': 'http://rag-worker.internal',
         admin: 'http://admin.internal',
       },
     })

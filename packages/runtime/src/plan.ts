@@ -34,10 +34,15 @@ export interface CassandraPlan {
   contactPoints: string[]
   localDataCenter: string
 }
-/** How internal tokens are verified: keys from config, or a key pair made up at start (one process only). */
-export type IdentityPlan =
+/**
+ * How internal tokens are verified: keys from config, or a key pair made up at start (one process
+ * only). The worker key (llm:use only) is the configured one when set; one process makes its own
+ * pair otherwise.
+ */
+export type IdentityPlan = (
   | { keys: 'ephemeral' }
   | { keys: 'configured'; publicKey: string; privateKey: string | undefined }
+) & { workerPublicKey?: string; workerPrivateKey?: string }
 /**
  * How a service reaches another, at `urls[name]`: in one process each service has an internal
  * origin (`http://chat.internal`) that ctx.dispatcher reaches in-process, without a socket; a single
@@ -112,6 +117,14 @@ export function planStart({ target, services, config, homeDir }: PlanInput): Sta
   const dataDir = resolveDataDir(config, homeDir)
   const publicKey = config.INTERNAL_TOKEN_PUBLIC_KEY
   const privateKey = config.INTERNAL_TOKEN_PRIVATE_KEY
+  const workerKeys = {
+    ...(config.INTERNAL_TOKEN_WORKER_PUBLIC_KEY !== undefined && {
+      workerPublicKey: config.INTERNAL_TOKEN_WORKER_PUBLIC_KEY,
+    }),
+    ...(config.INTERNAL_TOKEN_WORKER_PRIVATE_KEY !== undefined && {
+      workerPrivateKey: config.INTERNAL_TOKEN_WORKER_PRIVATE_KEY,
+    }),
+  }
 
   if (target === 'all') {
     return {
@@ -134,8 +147,10 @@ export function planStart({ target, services, config, homeDir }: PlanInput): Sta
       objects: Object.values(services).some((s) => s.needs.includes('objects'))
         ? { impl: 'folder', dir: join(dataDir, 'objects') }
         : null,
-      identity:
-        publicKey && privateKey ? { keys: 'configured', publicKey, privateKey } : { keys: 'ephemeral' },
+      identity: {
+        ...(publicKey && privateKey ? { keys: 'configured', publicKey, privateKey } : { keys: 'ephemeral' }),
+        ...workerKeys,
+      },
       peers: { transport: 'in-process', urls: peerUrls('http://{name}.internal') },
       listen: { host: config.SWITCHYARD_HOST ?? '127.0.0.1', port: config.SWITCHYARD_PORT },
       dataDir,
@@ -197,6 +212,10 @@ export function planStart({ target, services, config, homeDir }: PlanInput): Sta
       privateKey: service.signsInternalTokens
         ? require('INTERNAL_TOKEN_PRIVATE_KEY', `${name} signs internal tokens`)
         : privateKey,
+      ...workerKeys,
+      ...(service.signsWorkerTokens && {
+        workerPrivateKey: require('INTERNAL_TOKEN_WORKER_PRIVATE_KEY', `${name} signs worker tokens`),
+      }),
     },
     peers: { transport: 'http', urls: peerUrls(config.SWITCHYARD_SERVICE_URL_TEMPLATE) },
     listen: { host: config.SWITCHYARD_HOST ?? '0.0.0.0', port: config.SWITCHYARD_PORT },

@@ -16,6 +16,7 @@ import {
   type ServiceDefinition,
   type SqlPool,
   serveMetrics,
+  workerTokenIssuer,
 } from '@switchyard/kit'
 import {
   createFolderObjectStore,
@@ -169,11 +170,27 @@ async function startWith(
       plan.identity.keys === 'ephemeral'
         ? generateInternalKeyPair()
         : { publicKey: plan.identity.publicKey, privateKey: plan.identity.privateKey }
-    const verifier = createInternalTokenVerifier({ publicKey: keys.publicKey })
+    // The worker key: configured, or (one process) made up here like the internal pair.
+    const { workerPublicKey, workerPrivateKey } = plan.identity
+    const workerKeys =
+      workerPublicKey !== undefined || workerPrivateKey !== undefined
+        ? { publicKey: workerPublicKey, privateKey: workerPrivateKey }
+        : plan.shape === 'all'
+          ? generateInternalKeyPair()
+          : undefined
+    const verifier = createInternalTokenVerifier({
+      publicKey: keys.publicKey,
+      ...(workerKeys?.publicKey !== undefined && { workerPublicKey: workerKeys.publicKey }),
+    })
     // Only a service that mints tokens (the gateway) gets a signer; its key is checked here, at start.
     const signer =
       keys.privateKey !== undefined && plan.services.some((service) => service.signsInternalTokens)
         ? createInternalTokenSigner({ privateKey: keys.privateKey })
+        : undefined
+    // A worker that spends for a requester gets one with the worker key (tokens for llm:use only).
+    const workerSigner =
+      workerKeys?.privateKey !== undefined && plan.services.some((service) => service.signsWorkerTokens)
+        ? createInternalTokenSigner({ privateKey: workerKeys.privateKey, issuer: workerTokenIssuer })
         : undefined
 
     // A server's /readyz runs the checks of the backends it was granted; the listener's, all of them.
@@ -277,6 +294,7 @@ async function startWith(
         ...(cassandra && needs.has('cassandra') && { cassandra }),
         ...(objects && needs.has('objects') && { objects }),
         ...(signer && service.signsInternalTokens && { signer }),
+        ...(workerSigner && service.signsWorkerTokens && { signer: workerSigner }),
         serviceUrl: (name: ServiceName) => plan.peers.urls[name],
         dispatcher: createPeerDispatcher({
           transport,

@@ -6,7 +6,7 @@ import {
   type KeyObject,
   randomUUID,
 } from 'node:crypto'
-import { Identity } from '@switchyard/contracts'
+import { Identity, scopes } from '@switchyard/contracts'
 import { type JWTHeaderParameters, errors as joseErrors, jwtVerify, SignJWT } from 'jose'
 import { LRUCache } from 'lru-cache'
 import { Value } from 'typebox/value'
@@ -53,6 +53,12 @@ export interface InternalTokenVerifierOptions {
   publicKey: string | readonly string[]
   issuer?: string
   audience?: string
+  /**
+   * SPKI PEM of the worker key: a background worker (rag's ingestion) mints tokens with it for the
+   * user who asked, after their request ended. Its tokens must come from `workerTokenIssuer` and
+   * may carry `workerTokenScopes` only; anything more is refused. Unset: no worker token passes.
+   */
+  workerPublicKey?: string
   /** Allowed clock skew between signer and verifier, in seconds. */
   clockToleranceSeconds?: number
   /** Verified tokens remembered, oldest dropped first; 0 verifies every time. Default 10 000. */
@@ -62,6 +68,13 @@ export interface InternalTokenVerifierOptions {
 }
 
 const defaultIssuer = 'switchyard-gateway'
+/** Issuer of the tokens a worker mints with the worker key (`createInternalTokenSigner({ issuer })`). */
+export const workerTokenIssuer = 'switchyard-worker'
+/**
+ * All a worker token may grant: spending at the router for the requester (usage and budgets count
+ * there). Reading or changing anyone's data needs the gateway's key.
+ */
+export const workerTokenScopes: readonly string[] = [scopes.llmUse]
 const defaultAudience = 'switchyard-internal'
 /** `typ` header: an OIDC or other JWT is never mistaken for an internal token. */
 const tokenType = 'switchyard-internal+jwt'
@@ -125,10 +138,21 @@ export function createInternalTokenVerifier(
     }),
   )
   const [onlyKey] = keys.size === 1 ? keys.values() : []
-  const pickKey = (header: JWTHeaderParameters): KeyObject => {
+  const workerKey =
+    options.workerPublicKey === undefined
+      ? undefined
+      : ed25519Key(createPublicKey(options.workerPublicKey), 'public')
+  const workerKid = workerKey && thumbprint(workerKey)
+  if (workerKid !== undefined && keys.has(workerKid))
+    throw new TypeError('the worker key must not be one of the internal token keys')
+  const issuer = options.issuer ?? defaultIssuer
+  /** The key of a token and the issuer it must name: the worker key only by its kid. */
+  const pickKey = (header: JWTHeaderParameters): { key: KeyObject; issuer: string } => {
+    if (workerKey !== undefined && header.kid === workerKid)
+      return { key: workerKey, issuer: workerTokenIssuer }
     const key = (header.kid !== undefined ? keys.get(header.kid) : undefined) ?? onlyKey
     if (key === undefined) throw new joseErrors.JWKSNoMatchingKey()
-    return key
+    return { key, issuer }
   }
   const now = options.now ?? Date.now
   const toleranceSeconds = options.clockToleranceSeconds ?? 5
@@ -146,16 +170,33 @@ export function createInternalTokenVerifier(
 
   const verifyFully = async (token: string, at: number): Promise<Identity> => {
     let payload: Record<string, unknown>
+    let expectedIssuer = issuer
     try {
-      ;({ payload } = await jwtVerify(token, pickKey, {
-        algorithms: ['EdDSA'],
-        typ: tokenType,
-        issuer: options.issuer ?? defaultIssuer,
-        audience: options.audience ?? defaultAudience,
-        clockTolerance: toleranceSeconds,
-        requiredClaims: ['exp', 'iat'],
-        currentDate: new Date(at),
-      }))
+      ;({ payload } = await jwtVerify(
+        token,
+        (header) => {
+          const picked = pickKey(header)
+          expectedIssuer = picked.issuer
+          return picked.key
+        },
+        {
+          algorithms: ['EdDSA'],
+          typ: tokenType,
+          issuer: workerKey === undefined ? issuer : [issuer, workerTokenIssuer],
+          audience: options.audience ?? defaultAudience,
+          clockTolerance: toleranceSeconds,
+          requiredClaims: ['exp', 'iat'],
+          currentDate: new Date(at),
+        },
+      ))
+      // Each key speaks for its own issuer only: a worker token never passes as the gateway's.
+      if (payload.iss !== expectedIssuer)
+        throw new joseErrors.JWTClaimValidationFailed(
+          'unexpected "iss" claim value',
+          payload,
+          'iss',
+          'check_failed',
+        )
     } catch (error) {
       throw new kitErrors.Unauthenticated(
         error instanceof joseErrors.JWTExpired ? 'The internal token has expired' : 'Invalid internal token',
@@ -169,6 +210,11 @@ export function createInternalTokenVerifier(
       scopes: payload.scopes,
     }
     if (!Value.Check(Identity, identity)) throw new kitErrors.Unauthenticated('Invalid internal token claims')
+    if (
+      expectedIssuer === workerTokenIssuer &&
+      !identity.scopes.every((scope) => workerTokenScopes.includes(scope))
+    )
+      throw new kitErrors.Unauthenticated('A worker token may carry llm:use only')
     // Shared by every request that presents this token from now on: none may change it for another.
     Object.freeze(identity.scopes)
     Object.freeze(identity)
