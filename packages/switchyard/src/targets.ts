@@ -2,7 +2,7 @@ import { adminService } from '@switchyard/admin'
 import { chatService } from '@switchyard/chat'
 import { gatewayService } from '@switchyard/gateway'
 import { llmRouterService } from '@switchyard/llm-router'
-import { ragService } from '@switchyard/rag'
+import { ragService, ragWorkerService } from '@switchyard/rag'
 import type { ServiceRegistry } from '@switchyard/runtime'
 
 /**
@@ -16,5 +16,6 @@ export const services = {
   'llm-router': llmRouterService,
   chat: chatService,
   rag: ragService,
+  'rag-worker': ragWorkerService,
   admin: adminService,
 } satisfies ServiceRegistry
