@@ -70,6 +70,12 @@ export const GatewayConfig = Type.Object({
   /** Largest request body passed on, in bytes. */
   GATEWAY_BODY_LIMIT_BYTES: Type.Integer({ minimum: 1, default: 4 * 1_048_576 }),
   /**
+   * Largest body of `POST /v1/files` (a multipart upload), in bytes: rag's RAG_MAX_UPLOAD_BYTES
+   * (25 MiB) plus 64 KiB for the form's boundaries, headers and `purpose`, so that rag, not the
+   * gateway, decides which file is too large. Raise both together.
+   */
+  GATEWAY_UPLOAD_LIMIT_BYTES: Type.Integer({ minimum: 1, default: 25 * 1_048_576 + 64 * 1024 }),
+  /**
    * Longest a service may take to answer, in milliseconds: until its last byte, except for a
    * stream (text/event-stream), which has it until its headers and no limit after.
    */

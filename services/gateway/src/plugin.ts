@@ -25,10 +25,14 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** On the gateway's table routes: the service that answers (null: not public, 404). */
     upstream?: ServiceName | null
+    /** Largest body this route passes on, in bytes, when not GATEWAY_BODY_LIMIT_BYTES (uploads). */
+    bodyLimit?: number
   }
 }
 
 const methods = ['DELETE', 'GET', 'PATCH', 'POST', 'PUT']
+/** The one route whose body may exceed GATEWAY_BODY_LIMIT_BYTES: rag's `POST /v1/files`. */
+const uploadPath = '/v1/files'
 /** Bodies up to this size are read whole before they are passed on; larger ones stream. */
 const wholeBodyMaxBytes = 64 * 1024
 const exposedHeaders = [
@@ -143,9 +147,9 @@ export const gatewayPlugin: ServicePlugin<GatewayConfig> = async (app, options) 
   // Bodies are never parsed. A declared length over the limit is refused before anything is read;
   // a small body (most JSON requests) is read whole, so that it leaves in one write with the
   // request head; a larger one streams on as it arrives; a chunked one is cut off past the limit.
-  const bodyLimit = config.GATEWAY_BODY_LIMIT_BYTES
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', (request, payload, done) => {
+    const bodyLimit = request.routeOptions.config.bodyLimit ?? config.GATEWAY_BODY_LIMIT_BYTES
     const declared = request.headers['content-length']
     if (declared === undefined) return done(null, limitBody(payload as Readable, bodyLimit))
     const length = Number(declared)
@@ -179,7 +183,11 @@ export const gatewayPlugin: ServicePlugin<GatewayConfig> = async (app, options) 
       app.route({
         method: methods,
         url,
-        config: { upstream: service },
+        // Only the upload itself gets the upload limit; everything under /v1/files is JSON.
+        config: {
+          upstream: service,
+          ...(url === uploadPath && { bodyLimit: config.GATEWAY_UPLOAD_LIMIT_BYTES }),
+        },
         handler: async (request, reply) => {
           if (service === null) throw new kitErrors.NotFound(request.method, request.url.split('?')[0] ?? '')
           return forward(deps, service, request, reply)

@@ -275,4 +275,28 @@ describe('browser-facing headers', () => {
     })
     expect(stranger.headers.get('access-control-allow-origin')).toBeNull()
   })
+
+  test('POST /v1/files has the upload limit, every other route the body limit', async () => {
+    const [bodyLimit, uploadLimit] = [1_000, 5_000]
+    const gateway = await startGatewayOverHttp({
+      GATEWAY_BODY_LIMIT_BYTES: bodyLimit,
+      GATEWAY_UPLOAD_LIMIT_BYTES: uploadLimit,
+    })
+    const caller = withKey(gateway)
+    const post = (path: string, bytes: number) =>
+      fetch(`${gateway.url}${path}`, {
+        method: 'POST',
+        headers: { ...caller.headers, 'content-type': 'multipart/form-data; boundary=x' },
+        body: 'u'.repeat(bytes),
+      })
+    const upload = await post('/v1/files', uploadLimit)
+    expect(upload.status).toBe(200)
+    expect((await jsonBody(upload)).body).toHaveLength(uploadLimit)
+    const tooLarge = await post('/v1/files', uploadLimit + 1)
+    expect(tooLarge.status).toBe(413)
+    expect((await jsonBody(tooLarge)).error.code).toBe('KIT_ERR_BODY_TOO_LARGE')
+    // Under /v1/files, and beside it, bodies are JSON: the body limit holds.
+    for (const path of ['/v1/files/file-1', '/v1/vector_stores'])
+      expect((await post(path, bodyLimit + 1)).status, path).toBe(413)
+  })
 })
