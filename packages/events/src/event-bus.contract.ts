@@ -230,5 +230,28 @@ export function eventBusContract(name: string, options: EventBusContractOptions)
       await waitFor('the valid event', () => received.length > 0, timeoutMs)
       expect(received.map((e) => e.id)).toEqual([valid.id])
     })
+
+    test("a group that subscribes to a compacted topic later is caught up on each key's latest", async () => {
+      const topic = defineTopic(`${fresh('compacted')}.v1`, Sample, { compacted: true })
+      const published = [
+        ['a', 1],
+        ['b', 2],
+        ['a', 3],
+      ] as const
+      for (const [key, seq] of published) await bus.publish(topic, key, { seq })
+      const latest = new Map<string, number>()
+      const subscription = await subscribe(topic, fresh('late'), async (event) => {
+        latest.set(event.key, event.data.seq)
+      })
+      await subscription.caughtUp
+      // Kafka may not have compacted yet (the group then sees every event), but the last one per key
+      // is what the group holds once caught up.
+      expect(Object.fromEntries(latest)).toEqual(Object.fromEntries(published.map(([k, seq]) => [k, seq])))
+    })
+
+    test('a group on a topic with nothing for it is caught up at once', async () => {
+      const subscription = await subscribe(freshTopic('empty'), fresh('group'), async () => {})
+      await expect(subscription.caughtUp).resolves.toBeUndefined()
+    })
   })
 }

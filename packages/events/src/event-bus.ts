@@ -19,10 +19,21 @@ export type EventHandler<S extends TSchema> = (event: EventEnvelope<Static<S>>) 
 export interface Subscription {
   /** Stops consuming; in-flight handlers finish first. */
   close(): Promise<void>
+  /**
+   * Resolves once this group has handled every event the topic held for it when it subscribed
+   * (Kafka: each partition up to its high watermark of then; in process: what was queued for the
+   * group, a compacted topic's retained events included). A consumer that must not act on a
+   * partial state (the router's budgets) waits for it. Meaningful for a group of one subscription:
+   * partitions another member holds are never counted here.
+   */
+  readonly caughtUp: Promise<void>
 }
 
 /**
  * The EventBus port. Delivery contract (both implementations, one contract suite):
+ * - a compacted topic (`topic.compacted`) keeps each key's latest event: a group that subscribes
+ *   later starts with those (Kafka: log compaction; in process: kept in memory, and in a file
+ *   when the bus is given one, so a restarted process starts from the same state).
  * - publish resolves only once the event is durable (Kafka: acked by all in-sync replicas, or
  *   written to the local outbox while the broker is unreachable; in process: queued for every
  *   group); it rejects a payload that fails the topic's schema with EventValidationError.

@@ -1,9 +1,12 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { defineTopic } from '@switchyard/contracts'
 import pino from 'pino'
 import { Registry } from 'prom-client'
 import { Type } from 'typebox'
-import { expect, test } from 'vitest'
+import { expect, onTestFinished, test } from 'vitest'
 import { eventBusContract } from './event-bus.contract.ts'
 import { BusClosedError } from './event-bus.ts'
 import { createInProcessBus } from './in-process-bus.ts'
@@ -118,4 +121,64 @@ test('a handler gets a copy: the publisher changing its object afterwards change
   payload.tags.push('changed after publish')
   await bus.close()
   expect(seen).toEqual([['a']])
+})
+
+test("a compacted topic's latest event per key outlives the bus in its retained file", async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'in-process-bus-'))
+  onTestFinished(() => rm(dir, { recursive: true, force: true }))
+  const retainedFile = join(dir, 'bus', 'retained.jsonl')
+  const Setting = defineTopic('test.setting.v1', Type.Object({ n: Type.Integer() }), { compacted: true })
+  const first = createInProcessBus({ logger, retainedFile })
+  await first.publish(Setting, 'a', { n: 1 })
+  await first.publish(Setting, 'b', { n: 2 })
+  await first.publish(Setting, 'a', { n: 3 })
+  await first.publish(Ping, 'a', { n: 4 })
+  await first.close()
+
+  // A restart: a new bus on the same file, and a group that did not exist before.
+  const second = createInProcessBus({ logger, retainedFile })
+  onTestFinished(() => second.close())
+  const seen: [string, number][] = []
+  const subscription = await second.subscribe(Setting, 'late', async (event) => {
+    seen.push([event.key, event.data.n])
+  })
+  await subscription.caughtUp
+  expect(seen.sort()).toEqual([
+    ['a', 3],
+    ['b', 2],
+  ])
+  const pings: number[] = []
+  await (await second.subscribe(Ping, 'late', async (event) => void pings.push(event.data.n))).caughtUp
+  // Only compacted topics are kept: a plain one published before the group existed is gone.
+  expect(pings).toEqual([])
+})
+
+test('caughtUp waits for the events queued for the group when it subscribed', async () => {
+  const bus = createInProcessBus({ logger, lanes: 1 })
+  onTestFinished(() => bus.close())
+  const first = await bus.subscribe(Ping, 'g', async () => {})
+  await first.close()
+  await bus.publish(Ping, 'k', { n: 1 })
+  let release: () => void = () => {}
+  const held = new Promise<void>((resolve) => {
+    release = resolve
+  })
+  let started: () => void = () => {}
+  const handling = new Promise<void>((resolve) => {
+    started = resolve
+  })
+  const subscription = await bus.subscribe(Ping, 'g', () => {
+    started()
+    return held
+  })
+  let caughtUp = false
+  void subscription.caughtUp.then(() => {
+    caughtUp = true
+  })
+  await handling
+  await Promise.resolve()
+  expect(caughtUp).toBe(false)
+  release()
+  await subscription.caughtUp
+  expect(caughtUp).toBe(true)
 })

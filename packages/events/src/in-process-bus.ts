@@ -16,6 +16,7 @@ import {
 } from './event-bus.ts'
 import { defaultRetryPolicy, type RetryPolicy, runHandler } from './handler-retry.ts'
 import { createBusMetrics } from './metrics.ts'
+import { openRetainedLog, type RetainedLog } from './retained-log.ts'
 import { isTransientFailure } from './transient-failure.ts'
 
 export interface InProcessBusOptions {
@@ -31,6 +32,11 @@ export interface InProcessBusOptions {
   closeTimeoutMs?: number
   registry?: Registry
   traceContext?: TraceContextHooks
+  /**
+   * File where compacted topics' latest event per key is kept: a restarted process hands them to
+   * its groups as Kafka's compacted topic would. Without it they are kept in memory only.
+   */
+  retainedFile?: string
 }
 
 interface QueuedEvent {
@@ -48,6 +54,8 @@ interface Member {
 interface Lane {
   queue: QueuedEvent[]
   draining: boolean
+  /** Events handled so far: with the queue's length, where a subscriber's catch-up ends. */
+  handled: number
 }
 
 interface Group {
@@ -55,13 +63,16 @@ interface Group {
   name: string
   members: Member[]
   lanes: Lane[]
+  /** Subscriptions waiting to catch up: each lane's `handled` count that ends their backlog. */
+  waiters: { targets: number[]; resolve(): void }[]
 }
 
 /**
  * The EventBus for the one-process shape: the Kafka bus's delivery contract, in memory.
  * Nothing survives the process, so it suits only a deployment that is one process anyway.
  * A group exists from its first subscription on and queues events for itself while it has no
- * live member; events published to a topic that no group has subscribed to are dropped.
+ * live member; events published to a topic that no group has subscribed to are dropped, except
+ * on a compacted topic, which keeps each key's latest event for the groups to come.
  */
 export function createInProcessBus(options: InProcessBusOptions): EventBus {
   const logger = options.logger.child({ component: 'event-bus', bus: 'in-process' })
@@ -73,6 +84,8 @@ export function createInProcessBus(options: InProcessBusOptions): EventBus {
   /** topic name -> group name -> group */
   const topics = new Map<string, Map<string, Group>>()
   const drains = new Set<Promise<void>>()
+  /** Compacted topics' latest event per key, handed to each new group first. */
+  const retained: RetainedLog<QueuedEvent> = openRetainedLog(options.retainedFile, logger)
   let closed = false
 
   function laneOf(key: string): number {
@@ -93,11 +106,27 @@ export function createInProcessBus(options: InProcessBusOptions): EventBus {
     }
     let group = groups.get(name)
     if (!group) {
-      const lanes = Array.from({ length: laneCount }, () => ({ queue: [], draining: false }))
-      group = { topic, name, members: [], lanes }
+      const lanes: Lane[] = Array.from({ length: laneCount }, () => ({
+        queue: [],
+        draining: false,
+        handled: 0,
+      }))
+      group = { topic, name, members: [], lanes, waiters: [] }
       groups.set(name, group)
+      for (const queued of retained.events(topic.name)) {
+        lanes[laneOf(queued.envelope.key)]?.queue.push({ ...queued, envelope: deliverable(queued.envelope) })
+      }
     }
     return group
+  }
+
+  /** Resolves the group's subscriptions whose backlog is now handled. */
+  function settleWaiters(group: Group): void {
+    group.waiters = group.waiters.filter((waiter) => {
+      const done = waiter.targets.every((target, index) => (group.lanes[index]?.handled ?? 0) >= target)
+      if (done) waiter.resolve()
+      return !done
+    })
   }
 
   function schedule(group: Group, index: number): void {
@@ -127,6 +156,8 @@ export function createInProcessBus(options: InProcessBusOptions): EventBus {
       const outcome = await deliver(group, member, next)
       if (outcome === 'abandoned') continue
       lane.queue.shift()
+      lane.handled += 1
+      if (group.waiters.length > 0) settleWaiters(group)
     }
   }
 
@@ -180,7 +211,8 @@ export function createInProcessBus(options: InProcessBusOptions): EventBus {
     return 'done'
   }
 
-  function enqueue(topic: Topic, queued: QueuedEvent): void {
+  async function enqueue(topic: Topic, queued: QueuedEvent): Promise<void> {
+    if (topic.compacted) await retained.keep(topic.name, queued.envelope.key, queued)
     const groups = topics.get(topic.name)
     if (!groups) return
     // Handlers get what Kafka would hand them: a copy, not the publisher's objects.
@@ -195,7 +227,7 @@ export function createInProcessBus(options: InProcessBusOptions): EventBus {
   async function publish<S extends TSchema>(topic: Topic<S>, key: string, data: Static<S>) {
     if (closed) throw new BusClosedError()
     const envelope = createEnvelope(topic, key, data)
-    enqueue(topic, { envelope, headers: trace ? trace.inject() : {} })
+    await enqueue(topic, { envelope, headers: trace ? trace.inject() : {} })
     metrics.published(topic.name)
     return envelope
   }
@@ -223,8 +255,13 @@ export function createInProcessBus(options: InProcessBusOptions): EventBus {
         inFlight: new Set(),
       }
       state.members.push(member)
+      const caughtUp = new Promise<void>((resolve) => {
+        state.waiters.push({ targets: state.lanes.map((lane) => lane.handled + lane.queue.length), resolve })
+      })
+      settleWaiters(state)
       for (let index = 0; index < laneCount; index++) schedule(state, index)
       const subscription: Subscription = {
+        caughtUp,
         async close() {
           if (member.closed) return
           member.closed = true
@@ -261,6 +298,7 @@ export function createInProcessBus(options: InProcessBusOptions): EventBus {
         sleep(closeTimeoutMs, undefined, { signal: timer.signal }).catch(() => {}),
       ])
       timer.abort()
+      await retained.close()
     },
   }
   return bus

@@ -96,6 +96,7 @@ interface PendingPublish {
 
 interface ConsumerSubscription {
   close(): Promise<void>
+  caughtUp: Promise<void>
 }
 
 const REPLAY_MAX_BACKOFF_MS = 5_000
@@ -465,6 +466,48 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
     await publishEvent(dlqTopic(topic), key, letter)
   }
 
+  /**
+   * Where a new subscription's catch-up ends: each partition's high watermark as the subscription
+   * starts, for the partitions where the group's position (its committed offset, or the first or
+   * next offset by `fromBeginning`) is below it.
+   */
+  async function startingPoint(
+    name: string,
+    group: string,
+  ): Promise<{ done: Promise<void>; handled(partition: number, offset: string): void }> {
+    const client = await getAdmin()
+    const [ends, committed] = await Promise.all([
+      withTimeout(client.fetchTopicOffsets(name), sendTimeoutMs, `offsets of ${name}`),
+      withTimeout(
+        client.fetchOffsets({ groupId: group, topics: [name] }),
+        sendTimeoutMs,
+        `offsets of ${group}`,
+      ),
+    ])
+    const positions = new Map(committed[0]?.partitions.map((p) => [p.partition, Number(p.offset)]) ?? [])
+    /** partition -> the offset after the last event it held when the subscription started */
+    const remaining = new Map<number, number>()
+    for (const { partition, high, low } of ends) {
+      const position = positions.get(partition) ?? -1
+      const start = position >= 0 ? position : consumerOptions.fromBeginning ? Number(low) : Number(high)
+      if (start < Number(high)) remaining.set(partition, Number(high))
+    }
+    let resolve: () => void = () => {}
+    const done = new Promise<void>((r) => {
+      resolve = r
+    })
+    if (remaining.size === 0) resolve()
+    return {
+      done,
+      handled(partition, offset) {
+        const end = remaining.get(partition)
+        if (end === undefined || Number(offset) + 1 < end) return
+        remaining.delete(partition)
+        if (remaining.size === 0) resolve()
+      },
+    }
+  }
+
   async function startSubscription(
     topic: Topic,
     group: string,
@@ -474,6 +517,7 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
     let closed = false
     let consumer: Consumer | undefined
     let restartTimer: NodeJS.Timeout | undefined
+    const catchUp = await startingPoint(topic.name, group)
 
     async function handleMessage({
       partition,
@@ -495,6 +539,7 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
           event: decoded.event,
           source,
         })
+        catchUp.handled(partition, message.offset)
         return
       }
       const { envelope } = decoded
@@ -523,6 +568,7 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
       }
       if (outcome.status === 'handled') {
         metrics.consumed(topic.name, group)
+        catchUp.handled(partition, message.offset)
         return
       }
       if (outcome.status === 'abandoned') {
@@ -538,6 +584,7 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
         event: envelope,
         source,
       })
+      catchUp.handled(partition, message.offset)
     }
 
     async function start(): Promise<void> {
@@ -604,6 +651,7 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
 
     await start()
     return {
+      caughtUp: catchUp.done,
       async close() {
         if (closed) return
         closed = true
@@ -638,6 +686,7 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
       )
       subscriptions.add(subscription)
       const handle: Subscription = {
+        caughtUp: subscription.caughtUp,
         async close() {
           subscriptions.delete(subscription)
           await subscription.close()

@@ -15,7 +15,11 @@ export type Target = 'all' | ServiceName
 
 export type SqlPlan = { impl: 'pglite'; dataDir: string } | { impl: 'postgres'; url: string }
 export type BusPlan =
-  | { impl: 'in-process' }
+  | {
+      impl: 'in-process'
+      /** Where compacted topics' latest events outlive the process (admin's config for the router). */
+      retainedFile: string
+    }
   | { impl: 'kafka'; brokers: string[]; clientId: string; outboxDir: string }
 export type StatePlan =
   | { impl: 'memory' }
@@ -73,7 +77,7 @@ export interface StartPlan {
   listen: { host: string; port: number }
   /**
    * SWITCHYARD_DATA_DIR, `~` expanded; holds `pglite/` (one-process database), `objects/` (its
-   * object store) and `outbox/` (Kafka buffer).
+   * object store), `bus/` (its compacted topics) and `outbox/` (Kafka buffer).
    */
   dataDir: string
 }
@@ -141,7 +145,7 @@ export function planStart({ target, services, config, homeDir }: PlanInput): Sta
       sql: Object.values(services).some((s) => s.needs.includes('sql') || s.needs.includes('cassandra'))
         ? pgliteIn(dataDir)
         : null,
-      bus: { impl: 'in-process' },
+      bus: { impl: 'in-process', retainedFile: join(dataDir, 'bus', 'retained.jsonl') },
       state: { impl: 'memory' },
       cassandra: null,
       objects: Object.values(services).some((s) => s.needs.includes('objects'))

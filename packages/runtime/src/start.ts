@@ -491,7 +491,7 @@ async function openBus(
           registry,
           ...clients.kafka,
         })
-      : createInProcessBus({ logger, registry })
+      : createInProcessBus({ logger, registry, retainedFile: plan.retainedFile })
   closers.add('bus', () => bus.close())
   return bus
 }
