@@ -53,6 +53,15 @@ export const llmRouterErrors = {
     'The upstream model server timed out',
     504,
   ),
+  /**
+   * Admin's catalog and budgets (admin.config.v1) are not read to the end yet, just after a start:
+   * answered with Retry-After.
+   */
+  ConfigLoading: createServiceError(
+    'LLM_ROUTER_ERR_CONFIG_LOADING',
+    "The router is loading admin's configuration; retry shortly.",
+    503,
+  ),
   /** A stream that had started failed; sent in-band as the last event. */
   StreamInterrupted: createServiceError(
     'LLM_ROUTER_ERR_STREAM_INTERRUPTED',

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { eventVerifyKey } from '@switchyard/events'
 import type { ServiceContext, ServicePlugin } from '@switchyard/kit'
 import { createLlmMetrics } from '@switchyard/telemetry'
+import { holdUntilLoaded } from './admin-config/loading.ts'
 import { subscribeAdminConfig } from './admin-config/subscriber.ts'
 import { initialCatalog } from './catalog/initial.ts'
 import { adminCatalogPolicy } from './catalog/policy.ts'
@@ -34,8 +35,9 @@ export type LlmRouterOptions = ServiceContext<LlmRouterConfig> & LlmRouterExtras
 
 /**
  * The llm-router: the catalog and the limits are loaded (and fail the start when invalid) before
- * any route exists, then the routes, then the background health loops and admin's config changes,
- * stopped with the server.
+ * any route exists, then admin's config is subscribed to, then the routes, which answer 503 until
+ * that config is read to where it stood at start, then the background health loops; all stopped
+ * with the server.
  */
 export const llmRouterPlugin: ServicePlugin<LlmRouterConfig> = async (app, options: LlmRouterOptions) => {
   const { config, logger } = options
@@ -62,15 +64,6 @@ export const llmRouterPlugin: ServicePlugin<LlmRouterConfig> = async (app, optio
     logger,
     reporter: new Reporter(logger),
   }
-  chatRoutes(app, deps)
-  embeddingsRoutes(app, deps)
-  modelsRoutes(app, router)
-  modelRoutes(app, router)
-  const stopLoops = startHealthLoops(router, {
-    syncMs: config.LLM_ROUTER_HEALTH_SYNC_MS,
-    probeMs: config.LLM_ROUTER_PROBE_INTERVAL_MS,
-    logger,
-  })
   // Subscribed before the first request can arrive (the server listens after plugins load).
   const adminConfig = await subscribeAdminConfig(options.bus, config.LLM_ROUTER_INSTANCE_ID ?? randomUUID(), {
     router,
@@ -83,6 +76,20 @@ export const llmRouterPlugin: ServicePlugin<LlmRouterConfig> = async (app, optio
         ? undefined
         : eventVerifyKey(config.LLM_ROUTER_CONFIG_EVENTS_PUBLIC_KEY),
     metrics: options.metrics,
+  })
+  holdUntilLoaded(app, adminConfig.caughtUp, {
+    logger,
+    now: options.now,
+    ...(options.addReadinessCheck && { addReadinessCheck: options.addReadinessCheck }),
+  })
+  chatRoutes(app, deps)
+  embeddingsRoutes(app, deps)
+  modelsRoutes(app, router)
+  modelRoutes(app, router)
+  const stopLoops = startHealthLoops(router, {
+    syncMs: config.LLM_ROUTER_HEALTH_SYNC_MS,
+    probeMs: config.LLM_ROUTER_PROBE_INTERVAL_MS,
+    logger,
   })
   // Reports of the last requests go out before the bus (closed by the runtime after this) goes;
   // their settles reach the state (also closed after this) before it goes.
