@@ -7,35 +7,27 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { adminService, bootstrapAdmin } from '@switchyard/admin'
+import { openScratchDatabase, type ScratchDatabase } from '@switchyard/admin/scratch-database'
 import { type Identity, roleScopes } from '@switchyard/contracts'
 import { createInternalTokenSigner, generateInternalKeyPair } from '@switchyard/kit'
 import { llmRouterService } from '@switchyard/llm-router'
-import { migrateTarget, type Switchyard, start } from '@switchyard/runtime'
+import { type Switchyard, start } from '@switchyard/runtime'
 import { getInfra, startFakeOpenAI } from '@switchyard/testing'
-import pg from 'pg'
 import { afterAll, beforeAll, expect, onTestFinished, test } from 'vitest'
 
-const database = `switchyard_router_start_${randomUUID().replaceAll('-', '')}`
 const keys = generateInternalKeyPair()
 const signer = createInternalTokenSigner({ privateKey: keys.privateKey })
 // Admin's own signing key: the router then applies this admin's events only, not the shared
 // topic's history left by other tests.
 const configKey = generateKeyPairSync('ed25519')
-let root: pg.Client
-let pool: pg.Pool
+let db: ScratchDatabase
 let dir: string
 let admin: Switchyard
 let owner: Identity
 
 beforeAll(async () => {
   const infra = getInfra()
-  root = new pg.Client({ connectionString: infra.postgresUrl })
-  await root.connect()
-  await root.query(`CREATE DATABASE ${database}`)
-  const url = new URL(infra.postgresUrl)
-  url.pathname = `/${database}`
-  pool = new pg.Pool({ connectionString: url.toString(), max: 2 })
-  pool.on('error', () => {})
+  db = await openScratchDatabase('router_start')
   dir = await mkdtemp(join(tmpdir(), 'switchyard-router-start-int-'))
   const env = {
     KAFKA_BROKERS: infra.kafkaBrokers.join(','),
@@ -43,14 +35,12 @@ beforeAll(async () => {
     SWITCHYARD_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     SWITCHYARD_HOST: '127.0.0.1',
     SWITCHYARD_PORT: '0',
-    DATABASE_URL: url.toString(),
+    DATABASE_URL: db.url.toString(),
     SWITCHYARD_DATA_DIR: join(dir, 'admin'),
     ADMIN_CONFIG_EVENTS_SIGNING_KEY: configKey.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
   }
-  const services = { admin: adminService }
-  await migrateTarget({ target: 'admin', env, services, homeDir: dir })
-  admin = await start({ target: 'admin', env, services, homeDir: dir })
-  const made = await bootstrapAdmin(pool, {
+  admin = await start({ target: 'admin', env, services: { admin: adminService }, homeDir: dir })
+  const made = await bootstrapAdmin(db.pool, {
     orgName: 'Acme',
     ownerEmail: `owner-${randomUUID()}@example.com`,
   })
@@ -59,9 +49,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await admin?.close()
-  await pool?.end()
-  await root?.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
-  await root?.end()
+  await db?.drop()
   if (dir) await rm(dir, { recursive: true, force: true })
 })
 
