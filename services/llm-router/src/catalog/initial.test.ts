@@ -59,7 +59,7 @@ test('with no catalog, the local embedding model is the alias all-minilm-l6-v2 b
   expect([...catalog.aliases.keys()]).toEqual(['local', localEmbeddingAlias])
   const deployment = catalog.aliases.get(localEmbeddingAlias)?.deployments[0]
   expect(deployment?.provider).toBe('local')
-  expect(deployment?.options).toEqual({ modelPath: embeddingPath })
+  expect(deployment?.options).toEqual({ modelPath: embeddingPath, embeddingTruncate: true })
   const alone = initialCatalog(
     { ...base, LLM_ROUTER_LOCAL_EMBEDDING_MODEL: embeddingPath },
     providers,

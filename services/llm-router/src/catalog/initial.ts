@@ -8,13 +8,34 @@ import type { Catalog } from './schema.ts'
 /** The alias of the local embedding model in the catalog made when none is configured. */
 export const localEmbeddingAlias = 'all-minilm-l6-v2'
 
-/** The local models served when no catalog is configured, by alias: those not turned `off`. */
-function localModels(config: LlmRouterConfig): Record<string, string> {
-  const wanted = {
-    local: config.LLM_ROUTER_LOCAL_MODEL,
-    [localEmbeddingAlias]: config.LLM_ROUTER_LOCAL_EMBEDDING_MODEL,
-  }
-  return Object.fromEntries(Object.entries(wanted).filter(([, path]) => path !== 'off' && path !== ''))
+type LocalModelPaths = Pick<LlmRouterConfig, 'LLM_ROUTER_LOCAL_MODEL' | 'LLM_ROUTER_LOCAL_EMBEDDING_MODEL'>
+
+/**
+ * The catalog served when none is configured: each local model not turned `off`. The embedding
+ * model cuts a too-long input to its 512-token window rather than refuse it, as Ollama does: rag's
+ * chunks are counted with another tokenizer and may run past the window.
+ */
+export function localCatalogSpec(config: LocalModelPaths): { models: Record<string, unknown> } {
+  const on = (path: string) => path !== 'off' && path !== ''
+  const models: Record<string, unknown> = {}
+  const chat = config.LLM_ROUTER_LOCAL_MODEL
+  if (on(chat))
+    models.local = {
+      deployments: [{ id: 'local', provider: 'local', model: 'local', options: { modelPath: chat } }],
+    }
+  const embedding = config.LLM_ROUTER_LOCAL_EMBEDDING_MODEL
+  if (on(embedding))
+    models[localEmbeddingAlias] = {
+      deployments: [
+        {
+          id: localEmbeddingAlias,
+          provider: 'local',
+          model: localEmbeddingAlias,
+          options: { modelPath: embedding, embeddingTruncate: true },
+        },
+      ],
+    }
+  return { models }
 }
 
 /**
@@ -35,20 +56,14 @@ export function initialCatalog(
   }
   if (config.LLM_ROUTER_MODELS !== undefined)
     return buildCatalog(config.LLM_ROUTER_MODELS, { providers, policy })
-  const local = localModels(config)
-  if (Object.keys(local).length > 0) {
+  const local = localCatalogSpec(config)
+  if (Object.keys(local.models).length > 0) {
     logger.warn(
-      { models: local },
+      { models: Object.keys(local.models) },
       'no model catalog (LLM_ROUTER_MODELS_FILE or LLM_ROUTER_MODELS): serving the local models' +
         ' (scripts/fetch-model.sh fetches the default ones)',
     )
-    const models = Object.fromEntries(
-      Object.entries(local).map(([alias, modelPath]) => [
-        alias,
-        { deployments: [{ id: alias, provider: 'local', model: alias, options: { modelPath } }] },
-      ]),
-    )
-    return buildCatalog({ models }, { providers, policy })
+    return buildCatalog(local, { providers, policy })
   }
   logger.warn('no model catalog (LLM_ROUTER_MODELS_FILE or LLM_ROUTER_MODELS): every model answers 404')
   return buildCatalog({ models: {} }, { providers, policy })

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { writeTinyGguf } from '@switchyard/testing'
 import { getLlama, type LlamaModel } from 'node-llama-cpp'
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { errorBody, oneModel, type RouterUnderTest, startSharedRouter } from '../../router-under-test.ts'
+import { errorBody, type RouterUnderTest, startSharedRouter } from '../../router-under-test.ts'
 
 let dir: string
 let reference: LlamaModel
@@ -18,17 +18,17 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'local-embeddings-'))
   const modelPath = await writeTinyGguf(join(dir, 'tiny.gguf'))
   reference = await (await getLlama({ gpu: false, build: 'never' })).loadModel({ modelPath })
-  router = await startSharedRouter(
-    oneModel(
-      'tiny-embed',
-      {
-        provider: 'local',
-        model: 'tiny',
-        options: { modelPath, contextSize, embeddingContextSize: contextSize },
-      },
-      { retry: { maxAttempts: 1 } },
-    ),
-  )
+  const options = { modelPath, contextSize, embeddingContextSize: contextSize }
+  const deployment = (id: string, extra = {}) => ({
+    retry: { maxAttempts: 1 },
+    deployments: [{ id, provider: 'local', model: 'tiny', options: { ...options, ...extra } }],
+  })
+  router = await startSharedRouter({
+    models: {
+      'tiny-embed': deployment('strict'),
+      'tiny-cut': deployment('cut', { embeddingTruncate: true }),
+    },
+  })
 })
 
 afterAll(async () => {
@@ -73,6 +73,22 @@ test('an input longer than the embedding context is a 400 context_length_exceede
   expect(error.code).toBe('LLM_ROUTER_ERR_CONTEXT_LENGTH_EXCEEDED')
   expect(error.type).toBe('invalid_request_error')
   expect(error.message).toContain(`maximum context length is ${contextSize - 1} tokens`)
+})
+
+test('with embeddingTruncate an input past the context is embedded as its first tokens that fit', async () => {
+  const long = 'abc '.repeat(contextSize)
+  const bos = reference.tokens.bos === null ? 0 : 1
+  const first = reference.tokenize(long).slice(0, contextSize - 1 - bos)
+  // Two requests: one batch is all text or all token ids.
+  const embedded = async (input: unknown) => {
+    const res = await post({ model: 'tiny-cut', input, encoding_format: 'float' })
+    expect(res.status).toBe(200)
+    return (await res.json()) as { data: { embedding: number[] }[]; usage: { prompt_tokens: number } }
+  }
+  const [cut, byIds] = [await embedded([long]), await embedded([first])]
+  expect(cut.data[0]?.embedding).toEqual(byIds.data[0]?.embedding)
+  expect(cut.usage.prompt_tokens).toBe(contextSize - 1)
+  expect(byIds.usage.prompt_tokens).toBe(contextSize - 1)
 })
 
 test('dimensions other than the model has, and unknown token ids, are 400s the caller can read', async () => {

@@ -23,6 +23,28 @@ function normalized(vector: readonly number[]): number[] {
   return norm === 0 ? [...vector] : vector.map((value) => value / norm)
 }
 
+/**
+ * The input, or its first tokens when it is longer than `limit` as the context evaluates it (the
+ * special tokens the context adds, [CLS] and [SEP] or a BOS, still fit).
+ */
+export function cutToFit<T>(
+  input: string | T[],
+  limit: number,
+  measure: (input: string | T[]) => number,
+  tokenize: (text: string) => T[],
+): string | T[] {
+  let length = measure(input)
+  if (length <= limit) return input
+  let tokens = typeof input === 'string' ? tokenize(input) : input
+  // Each pass drops the excess; a second is needed only when the cut removed a special token the
+  // caller's ids ended with, which the context then adds back.
+  while (length > limit) {
+    tokens = tokens.slice(0, Math.max(0, tokens.length - (length - limit)))
+    length = measure(tokens)
+  }
+  return tokens
+}
+
 export async function embeddings(
   engine: LocalEngine,
   request: EmbeddingsRequest,
@@ -46,10 +68,14 @@ export async function embeddings(
         `input holds token ids this model does not have (it has ${known})`,
       )
   }
-  const lengths = inputs.map((input) => embedder.context.calculateInputLength(input))
-  const longest = Math.max(...lengths)
   // node-llama-cpp refuses an input that fills the whole context.
   const limit = embedder.contextSize - 1
+  const measure = (input: string | Token[]) => embedder.context.calculateInputLength(input)
+  const fitted = engine.options.embeddingTruncate
+    ? inputs.map((input) => cutToFit(input, limit, measure, (text) => model.tokenize(text)))
+    : inputs
+  const lengths = fitted.map(measure)
+  const longest = Math.max(...lengths)
   if (longest > limit) {
     throw new UpstreamError(
       'context_length',
@@ -61,7 +87,7 @@ export async function embeddings(
   const data: { object: 'embedding'; index: number; embedding: number[] | string }[] = []
   const context = await embedder.turns.acquire(call.signal)
   try {
-    for (const [index, input] of inputs.entries()) {
+    for (const [index, input] of fitted.entries()) {
       if (call.signal.aborted) throw call.signal.reason
       const { vector: raw } = await context.getEmbeddingFor(input)
       // node-llama-cpp answers an input with no tokens (blank text, for a WordPiece vocabulary) with no vector.

@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type OpenAI from 'openai'
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { localEmbeddingAlias } from '../../catalog/initial.ts'
+import { localCatalogSpec, localEmbeddingAlias } from '../../catalog/initial.ts'
 import { errorBody, type RouterUnderTest, startSharedRouter } from '../../router-under-test.ts'
 
 const repo = fileURLToPath(new URL('../../../../../', import.meta.url))
@@ -25,6 +25,7 @@ interface Reference {
 let router: RouterUnderTest & { close(): Promise<void> }
 let openai: OpenAI
 let reference: Reference
+const strict = 'minilm-strict'
 
 beforeAll(async () => {
   if (!existsSync(modelPath) || !existsSync(referencePath)) {
@@ -39,15 +40,17 @@ beforeAll(async () => {
     )
   }
   reference = JSON.parse(readFileSync(referencePath, 'utf8')) as Reference
+  // The one-process shape's entry as it is served, and one that refuses a too-long input instead.
+  const { models: served } = localCatalogSpec({
+    LLM_ROUTER_LOCAL_MODEL: 'off',
+    LLM_ROUTER_LOCAL_EMBEDDING_MODEL: modelPath,
+  })
   router = await startSharedRouter({
     models: {
-      [localEmbeddingAlias]: {
-        // Generous: the first call loads the model, and the machine's two cores are shared.
-        timeouts: { ttftMs: 120_000, idleMs: 60_000, totalMs: 300_000 },
+      ...served,
+      [strict]: {
         retry: { maxAttempts: 1 },
-        deployments: [
-          { id: 'minilm-local', provider: 'local', model: localEmbeddingAlias, options: { modelPath } },
-        ],
+        deployments: [{ id: 'minilm-strict', provider: 'local', model: strict, options: { modelPath } }],
       },
     },
   })
@@ -112,15 +115,19 @@ test('a paraphrase is nearer than an unrelated sentence, by a wide margin', asyn
   expect(near).toBeGreaterThan(far + 0.3)
 })
 
-test('an input near the 512-token window embeds; one past it is a 400 naming the limit', async () => {
+test('past the 512-token window the served alias embeds the first 511 tokens; a strict one answers 400', async () => {
   // "word" is one WordPiece token: [CLS] + n + [SEP].
   const fits = await embed(['word '.repeat(500)])
   expect(fits.usage.prompt_tokens).toBe(502)
   expect(fits.data[0]?.embedding).toHaveLength(384)
+  const both = await embed(['word '.repeat(600), 'word '.repeat(509)])
+  expect(both.usage.prompt_tokens).toBe(511 * 2)
+  const [cut, first511] = both.data.map((d) => d.embedding)
+  expect(cosine(cut ?? [], first511 ?? [])).toBeCloseTo(1, 6)
   const res = await fetch(`${router.url}/v1/embeddings`, {
     method: 'POST',
     headers: { ...router.headers, 'content-type': 'application/json' },
-    body: JSON.stringify({ model: localEmbeddingAlias, input: 'word '.repeat(600) }),
+    body: JSON.stringify({ model: strict, input: 'word '.repeat(600) }),
   })
   expect(res.status).toBe(400)
   const { error } = await errorBody(res)

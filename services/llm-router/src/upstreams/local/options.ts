@@ -35,6 +35,12 @@ export const LocalOptionsSpec = Type.Object(
     ),
     /** Context window of the embedding context, tokens. Default: contextSize. */
     embeddingContextSize: Type.Optional(Type.Integer({ minimum: 64 })),
+    /**
+     * true: an embedding input longer than the embedding context is cut to fit, keeping its start
+     * (as Ollama and sentence-transformers do), and usage counts the tokens embedded. Default false:
+     * a 400, as OpenAI answers.
+     */
+    embeddingTruncate: Type.Optional(Type.Boolean()),
     /** Temperature when a request names none. Default 1, OpenAI's default. */
     temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 2 })),
   },
@@ -79,6 +85,7 @@ export interface LocalOptions {
   threads: number
   gpu: false | 'auto' | 'cuda' | 'vulkan' | 'metal'
   embeddingContextSize: number | undefined
+  embeddingTruncate: boolean
   temperature: number
 }
 
@@ -106,6 +113,7 @@ export function localOptions(deployment: Deployment): LocalOptions {
     threads: spec.threads ?? Math.max(1, availableParallelism() - 1),
     gpu: spec.gpu ?? false,
     embeddingContextSize: spec.embeddingContextSize,
+    embeddingTruncate: spec.embeddingTruncate ?? false,
     temperature: spec.temperature ?? 1,
   }
 }
