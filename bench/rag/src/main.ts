@@ -9,12 +9,12 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import type { Summary } from '@switchyard/bench-router/stats'
 import { llmRouterService } from '@switchyard/llm-router'
-import { startFakeOpenAI } from '@switchyard/testing'
 import { RagApi } from './api.ts'
 import { loadBeir } from './beir.ts'
 import { fakeDimensions, fakeEmbedderService } from './embedder.ts'
+import { qualityEmbedder } from './embedders.ts'
 import { type Platform, startPlatform } from './platform.ts'
-import { type QualityResult, runQuality } from './quality.ts'
+import { type QualityResult, qualityChunking, runQuality } from './quality.ts'
 import { runSpeed, type SpeedResult } from './speed.ts'
 import { vocabularyOf } from './synthetic.ts'
 
@@ -27,6 +27,7 @@ const { values: flags } = parseArgs({
     quick: { type: 'boolean', default: false },
     rounds: { type: 'string' },
     'database-url': { type: 'string' },
+    embedding: { type: 'string', default: 'local' },
     'skip-quality': { type: 'boolean', default: false },
     'skip-speed': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
@@ -39,6 +40,8 @@ if (flags.help) {
   --split NAME        the qrels split (default test)
   --chunks N          chunks in the speed half (default 100000; --quick 10000)
   --rounds N          times each of the 200 speed queries is searched each way (default 5; --quick 2)
+  --embedding KIND    quality's embeddings through the router: local (its all-MiniLM-L6-v2, the
+                      default; bash scripts/fetch-model.sh minilm) or fake (the fake upstream's hashing)
   --database-url URL  a PostgreSQL with pgvector where the bench may create a database
                       (default SWITCHYARD_TEST_PGVECTOR_URL, else deploy/local's on 127.0.0.1:5433)
   --skip-quality, --skip-speed   run one half only (its numbers print as NaN)
@@ -63,6 +66,11 @@ const databaseUrl =
   process.env.SWITCHYARD_TEST_PGVECTOR_URL ??
   'postgres://switchyard:switchyard@127.0.0.1:5433/switchyard'
 const chunks = int(flags.chunks, flags.quick ? 10_000 : 100_000)
+const embedding = flags.embedding
+if (embedding !== 'local' && embedding !== 'fake') {
+  process.stderr.write(`bench:rag: --embedding is local or fake, not ${embedding}\n`)
+  process.exit(2)
+}
 const rounds = int(flags.rounds, flags.quick ? 2 : 5)
 
 const log = (line: string) => process.stderr.write(`${line}\n`)
@@ -91,25 +99,17 @@ async function withPlatform<T>(
 const out: string[] = []
 let quality: QualityResult | undefined
 if (!flags['skip-quality']) {
-  // Until the router's local embedding model is on main: the fake upstream's feature hashing, through the real router.
-  const upstream = await startFakeOpenAI({ models: ['fake-embed'], embeddingDimensions: fakeDimensions })
-  const embeddingModel = 'bench-embed'
-  const catalog = {
-    models: {
-      [embeddingModel]: {
-        deployments: [{ id: 'fake-embed-1', provider: 'openai', baseUrl: upstream.url, model: 'fake-embed' }],
-      },
-    },
-  }
+  const embedder = await qualityEmbedder(embedding)
   try {
-    quality = await withPlatform(llmRouterService, { LLM_ROUTER_MODELS: JSON.stringify(catalog) }, (_, api) =>
-      runQuality(api, dataset, { embeddingModel, log }),
+    quality = await withPlatform(llmRouterService, embedder.env, (_, api) =>
+      runQuality(api, dataset, { embeddingModel: embedder.model, log }),
     )
   } finally {
-    await upstream.close()
+    await embedder.close()
   }
+  const { max_chunk_size_tokens: size, chunk_overlap_tokens: overlap } = qualityChunking.static
   out.push(
-    `quality: ${quality.documents} documents ingested through the API in ${quality.ingestSeconds.toFixed(1)} s (${quality.failed} failed, ${quality.skipped} empty not uploaded); embeddings: the fake upstream's feature hashing (${fakeDimensions} dims) through the llm-router`,
+    `quality: ${quality.documents} documents ingested through the API in ${quality.ingestSeconds.toFixed(1)} s (${quality.failed} failed, ${quality.skipped} empty not uploaded); chunks of ${size} tokens, ${overlap} overlapping; embeddings: ${embedder.describe}, through the llm-router`,
     ...(['hybrid', 'vector', 'fulltext'] as const).map(
       (mode) =>
         `nDCG@10 ${mode.padEnd(8)} ${quality?.ndcg[mode].mean.toFixed(4)} over ${quality?.ndcg[mode].queries} judged queries (${quality?.ndcg[mode].empty} retrieved nothing)`,

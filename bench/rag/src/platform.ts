@@ -1,7 +1,8 @@
-// Rag as the one-process shape runs it (the runtime's own `start`: in-process bus, objects in a
-// folder, the router reached in process), except that its SQL is the native PostgreSQL + pgvector
-// the bench names instead of the embedded PGlite: rag is registered through a wrapper that hands
-// its plugin a pool on a database of the bench's own (created, migrated, dropped at the end). The
+// Rag and rag-worker as the one-process shape runs them (the runtime's own `start`: in-process bus,
+// objects in a folder, the router reached in process), except that their SQL is the native
+// PostgreSQL + pgvector the bench names instead of the embedded PGlite: each is registered through
+// a wrapper that hands its plugin a pool on a database of the bench's own (created, migrated,
+// dropped at the end). The
 // pool records statements on request, so the floor can replay exactly what a search sent.
 import { randomUUID } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -15,10 +16,9 @@ import {
   type ServiceDefinition,
   type SqlPool,
 } from '@switchyard/kit'
-import { ragService } from '@switchyard/rag'
+import { ragService, ragWorkerService } from '@switchyard/rag'
 import { migrate, type ServiceRegistry, type Switchyard, start } from '@switchyard/runtime'
 import pg from 'pg'
-import { withIngestionWorker } from './worker.ts'
 
 /** One statement as rag sent it, on the pool or on a client it borrowed. */
 export interface Statement {
@@ -114,16 +114,19 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
     const sql = recordingPool(pool)
     const keys = generateInternalKeyPair()
     const signer = createInternalTokenSigner({ privateKey: keys.privateKey, ttlSeconds: 24 * 3_600 })
-    // Rag without `sql` in its needs, so the runtime opens no PGlite: the wrapper gives it the pool.
+    // Rag and its worker without `sql` in their needs, so the runtime opens no PGlite: the
+    // wrappers give their plugins the pool.
     const rag: typeof ragService = {
       ...ragService,
       needs: ragService.needs.filter((need) => need !== 'sql'),
-      plugin: async (app, ctx) => {
-        await app.register(ragService.plugin, { ...ctx, sql })
-        await withIngestionWorker(app, { ...ctx, sql }, signer)
-      },
+      plugin: async (app, ctx) => app.register(ragService.plugin, { ...ctx, sql }),
     }
-    const services: ServiceRegistry = { rag, 'llm-router': o.router }
+    const worker: typeof ragWorkerService = {
+      ...ragWorkerService,
+      needs: ragWorkerService.needs.filter((need) => need !== 'sql'),
+      plugin: async (app, ctx) => app.register(ragWorkerService.plugin, { ...ctx, sql }),
+    }
+    const services: ServiceRegistry = { rag, 'rag-worker': worker, 'llm-router': o.router }
     switchyard = await start({
       services,
       homeDir: root,

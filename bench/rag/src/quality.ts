@@ -18,6 +18,17 @@ export interface QualityResult {
   ingestSeconds: number
 }
 
+/**
+ * Chunks for the embedding model's window: all-MiniLM-L6-v2 was trained on 256 word pieces (and
+ * the router refuses inputs over its 511), so 200 o200k tokens, half overlapping as `auto`'s
+ * 800/400 do. `auto` itself makes one chunk of a long abstract, which the local model refuses.
+ * Chosen from the model, not from any score; the same for every collection.
+ */
+export const qualityChunking = {
+  type: 'static',
+  static: { max_chunk_size_tokens: 200, chunk_overlap_tokens: 100 },
+} as const
+
 /** The attribute that carries a document's BEIR id. */
 const docIdKey = 'doc_id'
 /**
@@ -31,7 +42,11 @@ export async function runQuality(
   dataset: BeirDataset,
   o: { embeddingModel: string; log: (line: string) => void },
 ): Promise<QualityResult> {
-  const store = await api.createVectorStore({ name: 'beir', embedding_model: o.embeddingModel })
+  const store = await api.createVectorStore({
+    name: 'beir',
+    embedding_model: o.embeddingModel,
+    chunking_strategy: qualityChunking,
+  })
   const docs = dataset.documents.filter((doc) => documentText(doc).trim() !== '')
   const started = performance.now()
   const files: { file_id: string; attributes: Record<string, string> }[] = new Array(docs.length)
