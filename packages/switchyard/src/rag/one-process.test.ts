@@ -17,17 +17,21 @@ let openai: OpenAI
 
 beforeAll(async () => {
   upstream = await startFakeOpenAI({ embeddingDimensions: 48 })
-  // rag's default embedding model, routed to the fake: the client needs no extension field.
+  // Stores take the default embedding model, routed to the fake: the client needs no extension field.
   const catalog = {
     models: {
-      'nomic-embed-text': {
+      'fake-embed': {
         deployments: [{ id: 'fake-embed-1', provider: 'openai', baseUrl: upstream.url, model: 'fake-embed' }],
       },
     },
   }
   testApp = await buildTestApp({
     services,
-    env: { LLM_ROUTER_MODELS: JSON.stringify(catalog), RAG_WORKER_SWEEP_INTERVAL_MS: '200ms' },
+    env: {
+      LLM_ROUTER_MODELS: JSON.stringify(catalog),
+      RAG_DEFAULT_EMBEDDING_MODEL: 'fake-embed',
+      RAG_WORKER_SWEEP_INTERVAL_MS: '200ms',
+    },
     listen: true,
   })
   sql = testApp.switchyard.sql as SqlPool
