@@ -154,6 +154,15 @@ test('stream: false answers once, with the same checks', async () => {
   expect(body.usage.total_tokens).toBeGreaterThan(0)
 })
 
+test('max_tokens bounds the answer at the model', async () => {
+  upstream.setBehavior({ reply: 'one two three four five six seven eight' })
+  const res = await ask({ question: 'pump oil', model: 'fake-chat', stream: false, max_tokens: 3 })
+  expect(res.statusCode).toBe(200)
+  const sent = upstream.requests.at(-1)?.body as { max_tokens?: number } | undefined
+  expect(sent?.max_tokens).toBe(3)
+  expect(res.json()).toMatchObject({ answer: 'one two three', usage: { completion_tokens: 3 } })
+})
+
 test('another org gets a 404 and no model call', async () => {
   const res = await ask({ question: 'pump', model: 'fake-chat' }, eve)
   expect(res.statusCode).toBe(404)

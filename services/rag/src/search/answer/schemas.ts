@@ -9,6 +9,8 @@ export const AnswerRequest = Type.Object(
     max_num_results: Type.Optional(Type.Integer({ minimum: 1, maximum: 20 })),
     /** true (default): server-sent events; false: one JSON answer. */
     stream: Type.Optional(Type.Boolean()),
+    /** Longest answer, in tokens (the model's own limit when unset): a small local model rarely stops. */
+    max_tokens: Type.Optional(Type.Integer({ minimum: 1, maximum: 32_768 })),
   },
   { additionalProperties: false },
 )

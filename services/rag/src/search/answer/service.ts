@@ -46,6 +46,7 @@ export async function* answerQuestion(
     {
       model: body.model ?? defaultAnswerModel,
       messages: answerMessages(body.question, hits),
+      ...(body.max_tokens !== undefined && { max_tokens: body.max_tokens }),
       stream: true,
       stream_options: { include_usage: true },
     },
