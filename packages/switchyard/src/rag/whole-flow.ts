@@ -59,6 +59,9 @@ export async function runWholeFlow(openai: OpenAI, options: FlowOptions): Promis
       purpose: 'assistants',
     })
     expect(file).toMatchObject({ object: 'file', filename: doc.name, bytes: doc.bytes.byteLength })
+    // Read back from the object store as uploaded.
+    const stored = Buffer.from(await (await openai.files.content(file.id)).arrayBuffer())
+    expect(stored.equals(Buffer.from(doc.bytes)), doc.name).toBe(true)
     uploaded.push({ ...doc, id: file.id })
   }
 
