@@ -23,6 +23,8 @@ export interface SpawnOptions {
   env?: Record<string, string>
   /** How long to wait for /healthz before giving up. Default 30 s. */
   healthyWithinMs?: number
+  /** The command line after `switchyard`. Default `start`; e.g. `start --target=rag-worker`. */
+  args?: readonly string[]
 }
 
 /**
@@ -38,7 +40,7 @@ export interface SpawnOptions {
 export async function spawnSwitchyard(options: SpawnOptions): Promise<SpawnedSwitchyard> {
   let output = ''
   const spawnedAt = performance.now()
-  const child = spawn(process.execPath, [bin, 'start'], {
+  const child = spawn(process.execPath, [bin, ...(options.args ?? ['start'])], {
     env: {
       PATH: process.env.PATH,
       HOME: options.home,
