@@ -14,11 +14,12 @@ import {
   type MemberResolution,
   type ServiceName,
 } from '@switchyard/contracts'
-import { createInProcessBus } from '@switchyard/events'
+import { createInProcessBus, type EventBus } from '@switchyard/events'
 import {
   createInternalTokenSigner,
   createInternalTokenVerifier,
   createServer,
+  defineService,
   generateInternalKeyPair,
   registerService,
 } from '@switchyard/kit'
@@ -67,8 +68,14 @@ export interface GatewayUnderTest {
 
 const standInServices = ['llm-router', 'chat', 'rag', 'admin'] as const
 
-/** The gateway for one test, closed when it finishes. `config` overrides GatewayConfig's defaults. */
-export async function startGateway(config: Partial<GatewayConfig> = {}): Promise<GatewayUnderTest> {
+/**
+ * The gateway for one test, closed when it finishes. `config` overrides GatewayConfig's defaults;
+ * `catchUp` holds its read of admin.config.v1 unfinished until it resolves (a long replay).
+ */
+export async function startGateway(
+  config: Partial<GatewayConfig> = {},
+  options: { catchUp?: Promise<void> } = {},
+): Promise<GatewayUnderTest> {
   const keys = new Map<string, KeyResolution>()
   const members = new Map<string, MemberResolution>()
   const clock = fakeClock()
@@ -77,9 +84,18 @@ export async function startGateway(config: Partial<GatewayConfig> = {}): Promise
     standIns[name] = answeringStandIn(name, name === 'admin' ? { needs: ['bus'] } : {})
   const admin = standIns.admin as AnsweringStandIn
   admin.answer(answerMemberResolution(members, answerKeyResolution(keys)))
+  const { catchUp } = options
+  const gateway =
+    catchUp === undefined
+      ? gatewayService
+      : defineService({
+          ...gatewayService,
+          plugin: (app, ctx) =>
+            gatewayService.plugin(app, { ...ctx, bus: holdCatchUp(ctx.bus, adminConfigV1.name, catchUp) }),
+        })
   const testApp = await buildTestApp({
     services: {
-      gateway: gatewayService,
+      gateway,
       ...Object.fromEntries(standInServices.map((name) => [name, standIns[name]?.service])),
     },
     env: asEnv(config),
@@ -174,4 +190,21 @@ export function withKey(gateway: Pick<GatewayUnderTest, 'keys'>, overrides: Part
   const { key, resolution } = apiKey(overrides)
   gateway.keys.set(key, resolution)
   return { key, resolution, headers: { authorization: `Bearer ${key}` } }
+}
+
+/** `bus` with the catch-up of its subscriptions to `topic` held until `until` resolves (a long replay). */
+function holdCatchUp(bus: EventBus, topic: string, until: Promise<void>): EventBus {
+  return {
+    publish: (t, key, data) => bus.publish(t, key, data),
+    ready: () => bus.ready(),
+    close: () => bus.close(),
+    async subscribe(t, group, handler) {
+      const subscription = await bus.subscribe(t, group, handler)
+      if (t.name !== topic) return subscription
+      return {
+        close: () => subscription.close(),
+        caughtUp: Promise.all([subscription.caughtUp, until]).then(() => undefined),
+      }
+    },
+  }
 }

@@ -61,6 +61,8 @@ export const gatewayPlugin: ServicePlugin<GatewayConfig> = async (app, options) 
     ])
   }
   const admin = createAdminClient({ dispatcher: options.dispatcher, origin: options.serviceUrl('admin') })
+  // Settled once the revocations below are read as far as they stood at start (see cacheFrom).
+  const revocationsRead = Promise.withResolvers<void>()
   const keys = createApiKeyCache({
     lookup: createAdminKeyLookup({ admin, signer, logger }),
     ttlMs: config.GATEWAY_KEY_CACHE_TTL_MS,
@@ -68,6 +70,7 @@ export const gatewayPlugin: ServicePlugin<GatewayConfig> = async (app, options) 
     maxEntries: config.GATEWAY_KEY_CACHE_MAX_ENTRIES,
     maxInFlight: config.GATEWAY_KEY_LOOKUPS_IN_FLIGHT,
     now: options.now,
+    cacheFrom: revocationsRead.promise,
   })
   const members = createMemberCache({
     lookup: createAdminMemberLookup({ admin, signer, logger }),
@@ -76,6 +79,7 @@ export const gatewayPlugin: ServicePlugin<GatewayConfig> = async (app, options) 
     maxEntries: config.GATEWAY_KEY_CACHE_MAX_ENTRIES,
     maxInFlight: config.GATEWAY_KEY_LOOKUPS_IN_FLIGHT,
     now: options.now,
+    cacheFrom: revocationsRead.promise,
   })
   const verifier =
     config.GATEWAY_OIDC_ISSUER === undefined
@@ -108,6 +112,7 @@ export const gatewayPlugin: ServicePlugin<GatewayConfig> = async (app, options) 
     config.GATEWAY_INSTANCE_ID ?? randomUUID(),
     logger,
   )
+  void revocations.caughtUp.then(() => revocationsRead.resolve())
   app.addHook('onClose', () => revocations.close())
 
   app.addHook('onRoute', (route) => {

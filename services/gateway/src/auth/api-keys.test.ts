@@ -174,3 +174,22 @@ describe('the key cache', () => {
     expect(lookups).toHaveLength(5)
   })
 })
+
+test("a key checked while the gateway still reads admin's revocations is asked again, so a revocation behind in that read holds", async () => {
+  const read = Promise.withResolvers<void>()
+  const gateway = await startGateway({ GATEWAY_KEY_CACHE_TTL_MS: 600_000 }, { catchUp: read.promise })
+  const caller = withKey(gateway)
+  const status = async (headers: Record<string, string>) =>
+    (await fetch(`${gateway.url}/v1/models`, { headers })).status
+  expect(await status(caller.headers)).toBe(200)
+  // Admin revoked it while the gateway started; its key-revoked event is still ahead in the read.
+  gateway.keys.delete(caller.key)
+  expect(await status(caller.headers)).toBe(401)
+  expect(gateway.lookups().filter((r) => r.body.includes(caller.key))).toHaveLength(2)
+
+  read.resolve()
+  const later = withKey(gateway)
+  for (let i = 0; i < 3; i++) expect(await status(later.headers)).toBe(200)
+  // Caught up: valid keys are cached again.
+  expect(gateway.lookups().filter((r) => r.body.includes(later.key))).toHaveLength(1)
+})

@@ -28,6 +28,12 @@ export interface ApiKeyCacheOptions {
   /** Most lookups at once; a key that would start one more is refused (503) instead. Default: no cap. */
   maxInFlight?: number
   now?: () => number
+  /**
+   * Valid keys are cached only once this resolves: the gateway's read of admin's revocations up to
+   * where they stood at its start. Before, a revocation still behind in that read could not drop
+   * a cached key, so every request asks admin. Default: cached from the start.
+   */
+  cacheFrom?: Promise<void>
 }
 
 /**
@@ -46,6 +52,10 @@ export function createApiKeyCache(options: ApiKeyCacheOptions): ApiKeyCache {
   const pending = new Map<string, Promise<Identity | null>>()
   const maxInFlight = options.maxInFlight ?? Number.POSITIVE_INFINITY
   const idOf = (key: string) => createHash('sha256').update(key).digest('base64url')
+  let caching = options.cacheFrom === undefined
+  void options.cacheFrom?.then(() => {
+    caching = true
+  })
 
   const load = async (id: string, key: string): Promise<Identity | null> => {
     const resolution = await lookup(key)
@@ -62,7 +72,7 @@ export function createApiKeyCache(options: ApiKeyCacheOptions): ApiKeyCache {
       keyId: resolution.keyId,
       scopes: resolution.scopes,
     }
-    positive.set(id, identity, { ttl: Math.min(ttlMs, untilExpiry) })
+    if (caching) positive.set(id, identity, { ttl: Math.min(ttlMs, untilExpiry) })
     return identity
   }
 

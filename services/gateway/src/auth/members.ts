@@ -23,6 +23,8 @@ export interface MemberCacheOptions {
   /** Most lookups at once; a sign-in that would start one more is refused (503) instead. Default: no cap. */
   maxInFlight?: number
   now?: () => number
+  /** Memberships are cached only once this resolves, as ApiKeyCacheOptions' `cacheFrom` says. */
+  cacheFrom?: Promise<void>
 }
 
 /**
@@ -44,6 +46,10 @@ export function createMemberCache(options: MemberCacheOptions): MemberCache {
   const maxInFlight = options.maxInFlight ?? Number.POSITIVE_INFINITY
   // A NUL cannot appear in a JSON string claim's org id, so the key is unambiguous.
   const idOf = (signIn: OidcSignIn) => `${signIn.orgId}\u0000${signIn.subject}`
+  let caching = options.cacheFrom === undefined
+  void options.cacheFrom?.then(() => {
+    caching = true
+  })
 
   const load = async (id: string, signIn: OidcSignIn): Promise<Identity | null> => {
     const seen = changes.get(signIn.orgId) ?? 0
@@ -59,7 +65,7 @@ export function createMemberCache(options: MemberCacheOptions): MemberCache {
       keyId: null,
       scopes: resolution.scopes,
     }
-    if (current) members.set(id, identity)
+    if (current && caching) members.set(id, identity)
     return identity
   }
 

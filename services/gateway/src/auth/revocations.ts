@@ -9,7 +9,9 @@ import type { MemberCache } from './members.ts'
  * given another role, an org deleted) to the OIDC member cache, as they arrive. The group is this
  * replica's own (`gateway.key-revocations.<instanceId>`): every replica must see every revocation,
  * not a share of them. On Kafka a new group starts from the oldest retained event; replaying old
- * revocations is harmless (a revoked key never comes back). Resolves once subscribed.
+ * revocations is harmless (a revoked key never comes back). Resolves once subscribed; until its
+ * `caughtUp`, the caches keep no valid answer (their `cacheFrom`), since a revocation made while
+ * the gateway started may still be behind in that read.
  */
 export function subscribeKeyRevocations(
   bus: EventBus,
