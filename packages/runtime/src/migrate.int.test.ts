@@ -1,30 +1,15 @@
-import { randomUUID } from 'node:crypto'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { getInfra } from '@switchyard/test-backends'
+import { createScratchDatabase } from '@switchyard/test-backends'
 import pg from 'pg'
-import { afterAll, beforeAll, expect, onTestFinished, test } from 'vitest'
+import { afterAll, expect, onTestFinished, test } from 'vitest'
 import { MigrationError, migrate } from './migrate.ts'
 
 // A database of its own, so the migrations table starts absent and the suite leaves nothing behind.
-const database = `switchyard_migrate_${randomUUID().replaceAll('-', '')}`
-let admin: pg.Client
-let url: string
-
-beforeAll(async () => {
-  const { postgresUrl } = await getInfra()
-  admin = new pg.Client({ connectionString: postgresUrl })
-  await admin.connect()
-  await admin.query(`CREATE DATABASE ${database}`)
-  const parsed = new URL(postgresUrl)
-  parsed.pathname = `/${database}`
-  url = parsed.toString()
-})
-afterAll(async () => {
-  await admin?.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
-  await admin?.end()
-})
+const database = await createScratchDatabase('migrate', { max: 1 })
+afterAll(() => database.drop())
+const url = database.url.toString()
 
 /** One pool per simulated replica: separate connections, as two pods would have. */
 function replica(): pg.Pool {

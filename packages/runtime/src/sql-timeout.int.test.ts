@@ -1,12 +1,8 @@
-// The PostgreSQL pool's statement_timeout on a real server: a runaway query is cancelled by the
-// server instead of holding a connection forever; migrations (and their lock wait) are exempt.
-import { randomUUID } from 'node:crypto'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { defineService, generateInternalKeyPair, type ServiceContext } from '@switchyard/kit'
-import { getInfra } from '@switchyard/test-backends'
-import pg from 'pg'
+import { createScratchDatabase, getInfra } from '@switchyard/test-backends'
 import { Type } from 'typebox'
 import { expect, onTestFinished, test } from 'vitest'
 import { migrateTarget, start } from './start.ts'
@@ -62,17 +58,8 @@ test('without the key, every connection has a 30 s statement timeout', async () 
 })
 
 test('migrations run without the timeout', async () => {
-  const { postgresUrl } = await getInfra()
-  const database = `switchyard_timeout_${randomUUID().replaceAll('-', '')}`
-  const root = new pg.Client({ connectionString: postgresUrl })
-  await root.connect()
-  await root.query(`CREATE DATABASE ${database}`)
-  onTestFinished(async () => {
-    await root.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
-    await root.end()
-  })
-  const url = new URL(postgresUrl)
-  url.pathname = `/${database}`
+  const database = await createScratchDatabase('timeout', { max: 1 })
+  onTestFinished(() => database.drop())
   const dir = await mkdtemp(join(tmpdir(), 'switchyard-timeout-migrations-'))
   onTestFinished(() => rm(dir, { recursive: true, force: true }))
   // Five times the limit: a migration (a backfill) may take longer than any request should.
@@ -90,7 +77,7 @@ test('migrations run without the timeout', async () => {
     services: { rag },
     env: {
       SWITCHYARD_LOG_LEVEL: 'silent',
-      DATABASE_URL: url.toString(),
+      DATABASE_URL: database.url.toString(),
       DATABASE_STATEMENT_TIMEOUT_MS: '100',
     },
   })

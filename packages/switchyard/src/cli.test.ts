@@ -3,23 +3,11 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect, onTestFinished, test } from 'vitest'
-import { exitCodes, main } from './cli.ts'
+import { exitCodes } from './cli.ts'
+import { runCli } from './cli-under-test.ts'
 import { services } from './targets.ts'
 
-async function run(argv: string[], env: NodeJS.ProcessEnv = {}) {
-  let stdout = ''
-  let stderr = ''
-  const code = await main(argv, {
-    env,
-    stdout: (text) => {
-      stdout += text
-    },
-    stderr: (text) => {
-      stderr += text
-    },
-  })
-  return { code, stdout, stderr }
-}
+const run = runCli
 
 test('--help prints the commands and the targets, and exits 0', async () => {
   const { code, stdout } = await run(['--help'])

@@ -5,26 +5,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { withTargetDatabase } from '@switchyard/runtime'
 import { expect, onTestFinished, test } from 'vitest'
-import { exitCodes, main } from './cli.ts'
+import { exitCodes } from './cli.ts'
+import { runCli } from './cli-under-test.ts'
 import { firstStart, localOwner } from './first-run.ts'
 import { sigterm, spawnSwitchyard } from './spawn-switchyard.ts'
 import { services } from './targets.ts'
 
 const keyShape = /sy_[0-9A-Za-z]{8}_[0-9A-Za-z]{40}/g
 
-async function run(argv: string[], env: NodeJS.ProcessEnv) {
-  const out = { stdout: '', stderr: '' }
-  const code = await main(argv, {
-    env,
-    stdout: (text) => {
-      out.stdout += text
-    },
-    stderr: (text) => {
-      out.stderr += text
-    },
-  })
-  return { code, ...out }
-}
+const run = runCli
 
 async function tempRoot(): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), 'switchyard-first-start-'))

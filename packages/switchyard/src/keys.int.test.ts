@@ -1,38 +1,14 @@
-// `switchyard admin bootstrap` and `keys` with --target=admin on a real PostgreSQL (DATABASE_URL),
-// as an operator recovers a lost key in production: no SQL, no key needed.
-import { randomUUID } from 'node:crypto'
-import { getInfra } from '@switchyard/testing'
-import pg from 'pg'
+import { createScratchDatabase } from '@switchyard/testing'
 import { expect, onTestFinished, test } from 'vitest'
-import { exitCodes, main } from './cli.ts'
+import { exitCodes } from './cli.ts'
+import { runCli } from './cli-under-test.ts'
 
-async function run(argv: string[], env: NodeJS.ProcessEnv) {
-  const out = { stdout: '', stderr: '' }
-  const code = await main(argv, {
-    env,
-    stdout: (text) => {
-      out.stdout += text
-    },
-    stderr: (text) => {
-      out.stderr += text
-    },
-  })
-  return { code, ...out }
-}
+const run = runCli
 
 test('bootstrap, then create, list and revoke keys on the PostgreSQL in DATABASE_URL', async () => {
-  const infra = getInfra()
-  const database = `switchyard_keys_cli_${randomUUID().replaceAll('-', '')}`
-  const root = new pg.Client({ connectionString: infra.postgresUrl })
-  await root.connect()
-  onTestFinished(async () => {
-    await root.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
-    await root.end()
-  })
-  await root.query(`CREATE DATABASE ${database}`)
-  const url = new URL(infra.postgresUrl)
-  url.pathname = `/${database}`
-  const env = { DATABASE_URL: url.toString(), SWITCHYARD_LOG_LEVEL: 'silent' }
+  const database = await createScratchDatabase('keys_cli', { max: 1 })
+  onTestFinished(() => database.drop())
+  const env = { DATABASE_URL: database.url.toString(), SWITCHYARD_LOG_LEVEL: 'silent' }
   const admin = ['--target=admin']
 
   expect((await run(['migrate', ...admin], env)).code).toBe(exitCodes.ok)
@@ -49,9 +25,7 @@ test('bootstrap, then create, list and revoke keys on the PostgreSQL in DATABASE
   expect(created.code, created.stderr).toBe(exitCodes.ok)
   const second = created.stdout.trim()
 
-  const pool = new pg.Pool({ connectionString: url.toString(), max: 1 })
-  pool.on('error', () => {}) // the database is dropped with FORCE at the end
-  onTestFinished(() => pool.end())
+  const { pool } = database
   const { rows } = await pool.query<{ id: string; prefix: string; scopes: string[] }>(
     'SELECT id, prefix, scopes FROM api_keys ORDER BY created_at',
   )

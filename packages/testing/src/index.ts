@@ -1,10 +1,12 @@
 // The real servers of integration tests, for the services' tests; the packages below the runtime
 // import @switchyard/test-backends themselves (this package depends on the runtime).
 export {
+  createScratchDatabase,
   getInfra,
   INFRA_ENV,
   type InfraEndpoints,
   restartKafka,
+  type ScratchDatabase,
   startKafka,
   stopKafka,
   waitForKafka,

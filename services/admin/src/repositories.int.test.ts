@@ -4,8 +4,7 @@ import { randomUUID } from 'node:crypto'
 import { type LlmUsageV1, llmUsageV1 } from '@switchyard/contracts'
 import type { EventEnvelope } from '@switchyard/events'
 import { migrate } from '@switchyard/runtime'
-import { getInfra } from '@switchyard/testing'
-import pg from 'pg'
+import { createScratchDatabase } from '@switchyard/testing'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { bootstrapAdmin, bootstrapOnStart } from './bootstrap/bootstrap.ts'
@@ -22,27 +21,10 @@ import { createUsageHandler } from './usage/consumer.ts'
 import { ledgerRepository } from './usage/repository.ts'
 import { usersRepository } from './users/repository.ts'
 
-const database = `switchyard_admin_${randomUUID().replaceAll('-', '')}`
-let root: pg.Client
-let pool: pg.Pool
+const database = await createScratchDatabase('admin', { max: 8 })
+afterAll(() => database.drop())
+const { pool } = database
 const silent = pino({ level: 'silent' })
-
-beforeAll(async () => {
-  const { postgresUrl } = getInfra()
-  root = new pg.Client({ connectionString: postgresUrl })
-  await root.connect()
-  await root.query(`CREATE DATABASE ${database}`)
-  const url = new URL(postgresUrl)
-  url.pathname = `/${database}`
-  pool = new pg.Pool({ connectionString: url.toString(), max: 8 })
-  // DROP DATABASE ... WITH (FORCE) ends connections still closing; that is expected, not an error.
-  pool.on('error', () => {})
-})
-afterAll(async () => {
-  await pool?.end()
-  await root?.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
-  await root?.end()
-})
 
 test('the migrations apply, and a second run finds them all applied', async () => {
   const [first] = await migrate(pool, [adminService])

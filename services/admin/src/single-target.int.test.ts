@@ -9,19 +9,18 @@ import { type AdminConfigV1, adminConfigV1, type Identity, llmUsageV1 } from '@s
 import { createKafkaBus, type EventBus } from '@switchyard/events'
 import { createInternalTokenSigner, generateInternalKeyPair } from '@switchyard/kit'
 import { migrateTarget, type Switchyard, start } from '@switchyard/runtime'
-import { getInfra } from '@switchyard/testing'
-import pg from 'pg'
+import { createScratchDatabase, getInfra, type ScratchDatabase } from '@switchyard/testing'
+import type pg from 'pg'
 import { pino } from 'pino'
 import { afterAll, beforeAll, expect, test, vi } from 'vitest'
 import { resolveKeysScope } from './access/roles.ts'
 import { usage } from './admin-under-test.ts'
 import { adminService } from './service.ts'
 
-const database = `switchyard_admin_target_${randomUUID().replaceAll('-', '')}`
 const ownerEmail = `owner-${randomUUID()}@example.com`
 const keys = generateInternalKeyPair()
 const signer = createInternalTokenSigner({ privateKey: keys.privateKey })
-let root: pg.Client
+let database: ScratchDatabase
 let pool: pg.Pool
 let dataDir: string
 let switchyard: Switchyard
@@ -30,16 +29,11 @@ const configEvents: AdminConfigV1[] = []
 
 beforeAll(async () => {
   const infra = getInfra()
-  root = new pg.Client({ connectionString: infra.postgresUrl })
-  await root.connect()
-  await root.query(`CREATE DATABASE ${database}`)
-  const url = new URL(infra.postgresUrl)
-  url.pathname = `/${database}`
-  pool = new pg.Pool({ connectionString: url.toString(), max: 2 })
-  pool.on('error', () => {})
+  database = await createScratchDatabase('admin_target', { max: 2 })
+  pool = database.pool
   dataDir = await mkdtemp(join(tmpdir(), 'switchyard-admin-target-'))
   const env = {
-    DATABASE_URL: url.toString(),
+    DATABASE_URL: database.url.toString(),
     KAFKA_BROKERS: infra.kafkaBrokers.join(','),
     INTERNAL_TOKEN_PUBLIC_KEY: keys.publicKey,
     SWITCHYARD_DATA_DIR: dataDir,
@@ -71,9 +65,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await bus?.close()
   await switchyard?.close()
-  await pool?.end()
-  await root?.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
-  await root?.end()
+  await database?.drop()
   if (dataDir) await rm(dataDir, { recursive: true, force: true })
 })
 

@@ -1,73 +1,47 @@
-import { randomUUID } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chatService } from '@switchyard/chat'
 import { createInternalTokenSigner, generateInternalKeyPair } from '@switchyard/kit'
-import { llmRouterService } from '@switchyard/llm-router'
 import { migrateTarget, type Switchyard, start } from '@switchyard/runtime'
-import { alice, bob, type FakeUpstream, getInfra, startFakeOpenAI } from '@switchyard/testing'
-import pg from 'pg'
+import {
+  alice,
+  bob,
+  createScratchDatabase,
+  type FakeUpstream,
+  type ScratchDatabase,
+  startFakeOpenAI,
+} from '@switchyard/testing'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { MODEL, messageIdOf, readAll, sseReader, streamedText, type TestResponse } from './chat-under-test.ts'
+import { singleTargetEnv, startRouterTarget } from './router-target.ts'
 
 // Chat as a small install runs it: on its own, with CHAT_STORE=postgres on a real PostgreSQL (a
 // database of its own, migrated by `switchyard migrate --target=chat`), no Cassandra configured.
-const infra = getInfra()
-const database = `chat_pg_it_${randomUUID().replaceAll('-', '').slice(0, 12)}`
-const databaseUrl = (() => {
-  const url = new URL(infra.postgresUrl)
-  url.pathname = `/${database}`
-  return url.toString()
-})()
 const keys = generateInternalKeyPair()
 const signer = createInternalTokenSigner({ privateKey: keys.privateKey })
-const server = new pg.Client({ connectionString: infra.postgresUrl })
+let database: ScratchDatabase
 let root: string
 let upstream: FakeUpstream
 let router: Switchyard
 let chat: Switchyard
 
-const common = () => ({
-  SWITCHYARD_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-  SWITCHYARD_HOST: '127.0.0.1',
-  SWITCHYARD_PORT: '0',
-  INTERNAL_TOKEN_PUBLIC_KEY: keys.publicKey,
-  REDIS_URL: infra.redisUrl,
-  KAFKA_BROKERS: infra.kafkaBrokers.join(','),
-  SHUTDOWN_GRACE_MS: '1s',
-})
+const common = () => singleTargetEnv(keys.publicKey)
 
 const chatEnv = () => ({
   ...common(),
   SWITCHYARD_DATA_DIR: join(root, 'chat'),
   SWITCHYARD_SERVICE_URL_TEMPLATE: router.url,
   CHAT_STORE: 'postgres',
-  DATABASE_URL: databaseUrl,
+  DATABASE_URL: database.url.toString(),
   CHAT_MODELS: JSON.stringify({ [MODEL]: { contextWindow: 4096 } }),
 })
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'chat-pg-it-'))
-  await server.connect()
-  await server.query(`CREATE DATABASE ${database}`)
+  database = await createScratchDatabase('chat_pg', { max: 1 })
   upstream = await startFakeOpenAI({ models: [MODEL] })
-  router = await start({
-    target: 'llm-router',
-    services: { 'llm-router': llmRouterService },
-    homeDir: root,
-    env: {
-      ...common(),
-      SWITCHYARD_DATA_DIR: join(root, 'router'),
-      LLM_ROUTER_MODELS: JSON.stringify({
-        models: {
-          [MODEL]: {
-            deployments: [{ id: 'fake-1', provider: 'openai', baseUrl: upstream.url, model: MODEL }],
-          },
-        },
-      }),
-    },
-  })
+  router = await startRouterTarget(root, upstream, common())
   const migrated = await migrateTarget({
     target: 'chat',
     services: { chat: chatService },
@@ -82,8 +56,7 @@ afterAll(async () => {
   await chat?.close()
   await router?.close()
   await upstream?.close()
-  await server.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
-  await server.end()
+  await database?.drop()
   await rm(root, { recursive: true, force: true })
 })
 
@@ -127,17 +100,11 @@ test('a conversation and its answer are written to and read back from PostgreSQL
     ['user', 'hi'],
   ])
   // The rows are in this database's tables, under alice's org.
-  const rows = await new pg.Client({ connectionString: databaseUrl })
-  await rows.connect()
-  try {
-    const stored = await rows.query(
-      'SELECT m.id, m.status, c.org_id FROM chat_messages m JOIN chat_conversations c ON c.id = m.conversation_id WHERE m.id = $1',
-      [answerId],
-    )
-    expect(stored.rows).toEqual([{ id: answerId, status: 'complete', org_id: alice.orgId }])
-  } finally {
-    await rows.end()
-  }
+  const stored = await database.pool.query(
+    'SELECT m.id, m.status, c.org_id FROM chat_messages m JOIN chat_conversations c ON c.id = m.conversation_id WHERE m.id = $1',
+    [answerId],
+  )
+  expect(stored.rows).toEqual([{ id: answerId, status: 'complete', org_id: alice.orgId }])
   // Another user does not see it.
   expect((await call(`/v1/conversations/${conversation.id}`, { as: bob })).status).toBe(404)
 })

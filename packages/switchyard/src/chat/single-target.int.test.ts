@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chatService } from '@switchyard/chat'
 import { createInternalTokenSigner, generateInternalKeyPair } from '@switchyard/kit'
-import { llmRouterService } from '@switchyard/llm-router'
 import { type Switchyard, start } from '@switchyard/runtime'
 import { alice, countTokens, type FakeUpstream, getInfra, startFakeOpenAI } from '@switchyard/testing'
 import { Client } from 'cassandra-driver'
@@ -21,6 +20,7 @@ import {
   type TestResponse,
   untilDeltas,
 } from './chat-under-test.ts'
+import { singleTargetEnv, startRouterTarget } from './router-target.ts'
 
 // Chat as it runs in production: its own process shape (Cassandra, Redis, Kafka), two replicas, and
 // the llm-router as a target of its own reached over HTTP, in front of a fake upstream.
@@ -40,35 +40,12 @@ function listenerUrl(switchyard: Switchyard): string {
   return typeof address === 'object' && address ? `http://127.0.0.1:${address.port}` : switchyard.url
 }
 
-const common = () => ({
-  SWITCHYARD_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-  SWITCHYARD_HOST: '127.0.0.1',
-  SWITCHYARD_PORT: '0',
-  INTERNAL_TOKEN_PUBLIC_KEY: keys.publicKey,
-  REDIS_URL: infra.redisUrl,
-  KAFKA_BROKERS: infra.kafkaBrokers.join(','),
-  SHUTDOWN_GRACE_MS: '1s',
-})
+const common = () => singleTargetEnv(keys.publicKey)
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'chat-it-'))
   upstream = await startFakeOpenAI({ models: [MODEL] })
-  router = await start({
-    target: 'llm-router',
-    services: { 'llm-router': llmRouterService },
-    homeDir: root,
-    env: {
-      ...common(),
-      SWITCHYARD_DATA_DIR: join(root, 'router'),
-      LLM_ROUTER_MODELS: JSON.stringify({
-        models: {
-          [MODEL]: {
-            deployments: [{ id: 'fake-1', provider: 'openai', baseUrl: upstream.url, model: MODEL }],
-          },
-        },
-      }),
-    },
-  })
+  router = await startRouterTarget(root, upstream, common())
   for (const name of ['a', 'b']) {
     const switchyard = await start({
       target: 'chat',

@@ -10,14 +10,13 @@ import { adminService, bootstrapAdmin } from '@switchyard/admin'
 import { gatewayService } from '@switchyard/gateway'
 import { generateInternalKeyPair } from '@switchyard/kit'
 import { migrateTarget, type Switchyard, start } from '@switchyard/runtime'
-import { getInfra, jsonBody } from '@switchyard/testing'
-import pg from 'pg'
+import { createScratchDatabase, getInfra, jsonBody, type ScratchDatabase } from '@switchyard/testing'
+import type pg from 'pg'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 
-const database = `switchyard_gateway_${randomUUID().replaceAll('-', '')}`
 const perKey = 10
 const keys = generateInternalKeyPair()
-let root: pg.Client
+let database: ScratchDatabase
 let pool: pg.Pool
 let dir: string
 let admin: Switchyard
@@ -26,13 +25,8 @@ let ownerKey: string
 
 beforeAll(async () => {
   const infra = getInfra()
-  root = new pg.Client({ connectionString: infra.postgresUrl })
-  await root.connect()
-  await root.query(`CREATE DATABASE ${database}`)
-  const url = new URL(infra.postgresUrl)
-  url.pathname = `/${database}`
-  pool = new pg.Pool({ connectionString: url.toString(), max: 2 })
-  pool.on('error', () => {})
+  database = await createScratchDatabase('gateway', { max: 2 })
+  pool = database.pool
   dir = await mkdtemp(join(tmpdir(), 'switchyard-gateway-int-'))
   const common = {
     KAFKA_BROKERS: infra.kafkaBrokers.join(','),
@@ -42,7 +36,11 @@ beforeAll(async () => {
     SWITCHYARD_PORT: '0',
   }
 
-  const adminEnv = { ...common, DATABASE_URL: url.toString(), SWITCHYARD_DATA_DIR: join(dir, 'admin') }
+  const adminEnv = {
+    ...common,
+    DATABASE_URL: database.url.toString(),
+    SWITCHYARD_DATA_DIR: join(dir, 'admin'),
+  }
   const services = { admin: adminService }
   await migrateTarget({ target: 'admin', env: adminEnv, services, homeDir: dir })
   admin = await start({ target: 'admin', env: adminEnv, services, homeDir: dir })
@@ -73,9 +71,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const gateway of gateways ?? []) await gateway?.close()
   await admin?.close()
-  await pool?.end()
-  await root?.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
-  await root?.end()
+  await database?.drop()
   if (dir) await rm(dir, { recursive: true, force: true })
 })
 

@@ -7,29 +7,20 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { generateInternalKeyPair } from '@switchyard/kit'
 import { migrateTarget, start } from '@switchyard/runtime'
-import { getInfra } from '@switchyard/testing'
-import pg from 'pg'
+import { createScratchDatabase, getInfra } from '@switchyard/testing'
 import { expect, onTestFinished, test } from 'vitest'
 import { adminService } from '../service.ts'
 
 test('the first start of a single admin target logs what bootstrap made, never the key', async () => {
   const infra = getInfra()
-  const database = `switchyard_admin_logs_${randomUUID().replaceAll('-', '')}`
-  const root = new pg.Client({ connectionString: infra.postgresUrl })
-  await root.connect()
-  onTestFinished(async () => {
-    await root.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
-    await root.end()
-  })
-  await root.query(`CREATE DATABASE ${database}`)
-  const url = new URL(infra.postgresUrl)
-  url.pathname = `/${database}`
+  const database = await createScratchDatabase('admin_logs', { max: 1 })
+  onTestFinished(() => database.drop())
   const dataDir = await mkdtemp(join(tmpdir(), 'switchyard-admin-logs-'))
   onTestFinished(() => rm(dataDir, { recursive: true, force: true }))
   const ownerEmail = `owner-${randomUUID()}@example.com`
   const env = {
     NODE_ENV: 'production',
-    DATABASE_URL: url.toString(),
+    DATABASE_URL: database.url.toString(),
     KAFKA_BROKERS: infra.kafkaBrokers.join(','),
     INTERNAL_TOKEN_PUBLIC_KEY: generateInternalKeyPair().publicKey,
     SWITCHYARD_DATA_DIR: dataDir,
@@ -54,9 +45,7 @@ test('the first start of a single admin target logs what bootstrap made, never t
   })
   await switchyard.close()
 
-  const pool = new pg.Pool({ connectionString: url.toString(), max: 1 })
-  pool.on('error', () => {}) // the database is dropped with FORCE at the end
-  onTestFinished(() => pool.end())
+  const { pool } = database
   const { rows } = await pool.query<{ id: string; prefix: string }>('SELECT id, prefix FROM api_keys')
   expect(rows).toHaveLength(1)
   const [key] = rows as [{ id: string; prefix: string }]

@@ -7,8 +7,8 @@ import { join } from 'node:path'
 import type { LlmUsageV1 } from '@switchyard/contracts'
 import type { EventEnvelope } from '@switchyard/events'
 import { migrate } from '@switchyard/runtime'
-import { getInfra } from '@switchyard/testing'
-import pg from 'pg'
+import { createScratchDatabase, type ScratchDatabase } from '@switchyard/testing'
+import type pg from 'pg'
 import { pino } from 'pino'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { newId } from '../db/ids.ts'
@@ -19,8 +19,7 @@ import { createUsageHandler } from '../usage/consumer.ts'
 import { budgetsRepository } from './repository.ts'
 import type { Budget } from './schemas.ts'
 
-const database = `switchyard_spend_${randomUUID().replaceAll('-', '')}`
-let root: pg.Client
+let database: ScratchDatabase
 let pool: pg.Pool
 let before: string
 
@@ -30,14 +29,8 @@ const keys = [newId('key'), newId('key')]
 const day = 86_400_000
 
 beforeAll(async () => {
-  const { postgresUrl } = getInfra()
-  root = new pg.Client({ connectionString: postgresUrl })
-  await root.connect()
-  await root.query(`CREATE DATABASE ${database}`)
-  const url = new URL(postgresUrl)
-  url.pathname = `/${database}`
-  pool = new pg.Pool({ connectionString: url.toString(), max: 8 })
-  pool.on('error', () => {})
+  database = await createScratchDatabase('spend', { max: 8 })
+  pool = database.pool
   // The database as it was before spend totals: every admin migration up to the ledger's outbox.
   before = await mkdtemp(join(tmpdir(), 'admin-before-spend-'))
   await cp(adminService.migrationsDir as string, before, {
@@ -64,9 +57,7 @@ beforeAll(async () => {
   }
 }, 120_000)
 afterAll(async () => {
-  await pool?.end()
-  await root?.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
-  await root?.end()
+  await database?.drop()
   if (before) await rm(before, { recursive: true, force: true })
 })
 

@@ -3,11 +3,12 @@
 import { randomUUID } from 'node:crypto'
 import { type AdminConfigV1, adminConfigV1 } from '@switchyard/contracts'
 import { createKafkaBus, type EventBus } from '@switchyard/events'
+import type { ScratchDatabase } from '@switchyard/testing'
 import { getInfra } from '@switchyard/testing'
 import type pg from 'pg'
 import { pino } from 'pino'
 import { afterAll, beforeAll, expect, onTestFinished, test, vi } from 'vitest'
-import { openScratchDatabase, type ScratchDatabase } from '../db/scratch-database.ts'
+import { openScratchDatabase } from '../db/scratch-database.ts'
 import { transaction } from '../db/sql.ts'
 import { createConfigRelay, enqueueConfigEvent } from './outbox.ts'
 
