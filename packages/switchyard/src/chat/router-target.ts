@@ -1,11 +1,10 @@
 // Chat's single-target tests run the llm-router as a target of its own, as production does, in
 // front of a fake upstream serving MODEL; both targets share the test's real Redis and Kafka.
 
-import { generateKeyPairSync } from 'node:crypto'
 import { join } from 'node:path'
 import { llmRouterService } from '@switchyard/llm-router'
 import { type Switchyard, start } from '@switchyard/runtime'
-import { type FakeUpstream, getInfra } from '@switchyard/testing'
+import { type FakeUpstream, getInfra, ignoreSharedAdminConfig } from '@switchyard/testing'
 import { MODEL } from './chat-under-test.ts'
 
 /** What every target of these tests shares: quiet, a port of its own, the test's token key. */
@@ -22,11 +21,7 @@ export function singleTargetEnv(internalTokenPublicKey: string): Record<string, 
   }
 }
 
-/**
- * `start --target=llm-router` with MODEL routed to `upstream`; its data under `root/router`. It
- * verifies admin's config events with a key nobody holds: the Kafka of the tests is shared, and a
- * catalog another test's admin announced there would replace this router's (as admin's should).
- */
+/** `start --target=llm-router` with MODEL routed to `upstream`; its data under `root/router`. */
 export function startRouterTarget(
   root: string,
   upstream: FakeUpstream,
@@ -39,7 +34,7 @@ export function startRouterTarget(
     env: {
       ...env,
       SWITCHYARD_DATA_DIR: join(root, 'router'),
-      LLM_ROUTER_CONFIG_EVENTS_PUBLIC_KEY: unheldPublicKey(),
+      ...ignoreSharedAdminConfig(),
       LLM_ROUTER_MODELS: JSON.stringify({
         models: {
           [MODEL]: {
@@ -50,6 +45,3 @@ export function startRouterTarget(
     },
   })
 }
-
-const unheldPublicKey = () =>
-  generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString()

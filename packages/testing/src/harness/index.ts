@@ -11,6 +11,7 @@ export {
   startHttpStandIn,
 } from './http-stand-in.ts'
 export { alice, bob, eve, session } from './identities.ts'
+export { ignoreSharedAdminConfig } from './isolated-router.ts'
 export { recordEvents } from './record-events.ts'
 export { type StandIn, type StandInOptions, standIn } from './stand-in.ts'
 export {

@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type Identity, scopes } from '@switchyard/contracts'
 import { createInternalTokenSigner, generateInternalKeyPair } from '@switchyard/kit'
-import { getInfra, startFakeOpenAI } from '@switchyard/testing'
+import { getInfra, ignoreSharedAdminConfig, startFakeOpenAI } from '@switchyard/testing'
 import { Redis } from 'ioredis'
 import OpenAI, { APIError } from 'openai'
 import { expect, onTestFinished, test } from 'vitest'
@@ -110,6 +110,7 @@ async function twoRouters(limits: LimitsSpec) {
     KAFKA_BROKERS: infra.kafkaBrokers.join(','),
     INTERNAL_TOKEN_PUBLIC_KEY: keys.publicKey,
     LLM_ROUTER_MODELS: JSON.stringify(catalog),
+    ...ignoreSharedAdminConfig(),
     LLM_ROUTER_LIMITS: JSON.stringify(limits),
   })
   const urls = await Promise.all(['replica-a', 'replica-b'].map((name) => startReplica(name, env(name))))
