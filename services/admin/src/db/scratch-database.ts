@@ -4,6 +4,8 @@ import { migrate } from '@switchyard/runtime'
 import { createScratchDatabase, type ScratchDatabase } from '@switchyard/testing'
 import { adminService } from '../service.ts'
 
+export type { ScratchDatabase }
+
 export async function openScratchDatabase(label: string): Promise<ScratchDatabase> {
   const database = await createScratchDatabase(label)
   await migrate(database.pool, [adminService])
