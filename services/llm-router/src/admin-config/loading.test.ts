@@ -58,7 +58,7 @@ test('until admin.config.v1 is read to its end the router answers 503 with Retry
 
   release()
   await held
-  await expect.poll(async () => (await fetch(`${router.url}/readyz`)).status).toBe(200)
+  await expect.poll(async () => (await fetch(`${router.url}/readyz`)).status, { timeout: 10_000 }).toBe(200)
   expect((await chat(router.url, router.headers, 'm')).status).toBe(200)
 })
 
