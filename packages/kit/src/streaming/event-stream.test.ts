@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { describe, expect, test } from 'vitest'
+import { describe, expect, test, vi } from 'vitest'
 import type { KitServer } from '../server/create-server.ts'
 import { testServer } from '../test-support.ts'
 import { openEventStream, type StreamStopReason } from './event-stream.ts'
@@ -177,4 +177,23 @@ describe('event streams and shutdown', () => {
     expect(res.json().message).toBe('openEventStream needs a server made by createServer')
     await plain.close()
   })
+})
+
+test('a stream the route ended is not a client that left, in process too (inject never flushes)', async () => {
+  const { app } = await testServer()
+  let seen: { reason: StreamStopReason | null; aborted: boolean } | undefined
+  app.get('/v1/once', { config: { public: true } }, async (request, reply) => {
+    const stream = openEventStream(request, reply)
+    stream.send({ data: '[DONE]' })
+    stream.close()
+    // After the stream's own 'close' handler: what it concluded.
+    reply.raw.once('close', () => {
+      seen = { reason: stream.stopReason, aborted: stream.signal.aborted }
+    })
+    return reply
+  })
+  const res = await app.inject({ method: 'GET', url: '/v1/once' })
+  expect(res.body).toContain('[DONE]')
+  await vi.waitFor(() => expect(seen).toBeDefined())
+  expect(seen).toEqual({ reason: null, aborted: false })
 })

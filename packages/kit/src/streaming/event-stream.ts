@@ -129,9 +129,11 @@ export function openEventStream(
     if (!closed) body.write(text)
   }
 
-  // 'close' fires when the response is over; unfinished means the client or a destroy cut it.
+  // 'close' fires when the response is over; not ended by this side means the client or a destroy
+  // cut it. writableFinished would also wait for the socket to flush, which an in-process call
+  // (inject's socket) never does: every in-process stream would count as a disconnect.
   reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) stop('disconnect')
+    if (!reply.raw.writableEnded) stop('disconnect')
     closed = true
     clearInterval(keepAlive)
     finished()
