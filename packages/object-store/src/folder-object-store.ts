@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto'
 import { createWriteStream, type Dirent } from 'node:fs'
 import { access, constants, mkdir, open, readdir, rename, rm, unlink } from 'node:fs/promises'
-import { join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { checkedBody } from './body.ts'
 import { InvalidObjectKeyError, ObjectNotFoundError } from './errors.ts'
-import { assertValidKey, assertValidPrefix } from './keys.ts'
+import { assertValidKey, assertValidPrefix, escapePath, storedKey } from './keys.ts'
 import type { OwnedObjectStore, PutOptions } from './object-store.ts'
 
 /**
@@ -18,12 +18,10 @@ import type { OwnedObjectStore, PutOptions } from './object-store.ts'
 export function createFolderObjectStore(root: string): OwnedObjectStore {
   const fileOf = (key: string): { dir: string; file: string } => {
     assertValidKey(key)
-    const segments = key.split('/').map(escapeSegment)
-    const name = `${segments.pop()}~`
-    if (Buffer.byteLength(name) > 255)
+    const file = join(root, storedKey(key))
+    if (Buffer.byteLength(basename(file)) > 255)
       throw new InvalidObjectKeyError(key, 'a segment is too long once escaped')
-    const dir = join(root, ...segments)
-    return { dir, file: join(dir, name) }
+    return { dir: dirname(file), file }
   }
 
   return {
@@ -64,8 +62,8 @@ export function createFolderObjectStore(root: string): OwnedObjectStore {
     async deletePrefix(prefix: string) {
       assertValidPrefix(prefix)
       const segments = prefix.split('/')
-      const partial = escapeSegment(segments.pop() ?? '')
-      const dir = join(root, ...segments.map(escapeSegment))
+      const partial = escapePath(segments.pop() ?? '')
+      const dir = join(root, ...segments.map(escapePath))
       let entries: Dirent[]
       try {
         entries = await readdir(dir, { withFileTypes: true })
@@ -102,10 +100,6 @@ export function createFolderObjectStore(root: string): OwnedObjectStore {
 
     close: async () => {},
   }
-}
-
-function escapeSegment(segment: string): string {
-  return segment.replace(/[%~]/g, (c) => (c === '%' ? '%25' : '%7E'))
 }
 
 async function countObjects(dir: string): Promise<number> {

@@ -45,3 +45,17 @@ export function assertValidPrefix(prefix: string): void {
     throw new InvalidObjectKeyError(prefix, `has a ${last} segment`)
   }
 }
+
+/**
+ * A key (or prefix) as the stores lay it out: `%` and `~` escaped (`%25`, `%7E`) and, for a key,
+ * one `~` after it. So key `a` is `a~`, which no key under `a/` runs through: a folder cannot hold
+ * file `a` beside folder `a/`, and MinIO lists nothing under `a/` once an object `a` exists. The
+ * escape maps each character on its own and none is a prefix of another, so an escaped key starts
+ * with an escaped prefix exactly when the key starts with the prefix.
+ */
+export function escapePath(path: string): string {
+  return path.replace(/[%~]/g, (c) => (c === '%' ? '%25' : '%7E'))
+}
+
+/** The name a key is stored under: escaped, then `~`. */
+export const storedKey = (key: string): string => `${escapePath(key)}~`

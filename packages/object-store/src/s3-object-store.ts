@@ -13,8 +13,8 @@ import {
 } from '@aws-sdk/client-s3'
 import { Upload } from '@aws-sdk/lib-storage'
 import { checkedBody } from './body.ts'
-import { ObjectLengthMismatchError, ObjectNotFoundError } from './errors.ts'
-import { assertValidKey, assertValidPrefix } from './keys.ts'
+import { InvalidObjectKeyError, ObjectLengthMismatchError, ObjectNotFoundError } from './errors.ts'
+import { assertValidKey, assertValidPrefix, escapePath, MAX_KEY_BYTES, storedKey } from './keys.ts'
 import type { OwnedObjectStore, PutOptions } from './object-store.ts'
 
 export interface S3ObjectStoreOptions {
@@ -31,14 +31,26 @@ export interface S3ObjectStoreOptions {
   client: S3ClientConfig
 }
 
-/** Objects in one S3 bucket through AWS SDK v3. The store owns its client: close() destroys it. */
+/**
+ * Objects in one S3 bucket through AWS SDK v3. The store owns its client: close() destroys it.
+ * Key `a/b` is the S3 key `<keyPrefix>a/b~` (`storedKey`, as the folder store names its files):
+ * MinIO keeps an object as a folder on its drive and lists nothing under `a/` once an object `a`
+ * exists, and with the `~` no object's name is another's prefix folder.
+ */
 export function createS3ObjectStore(options: S3ObjectStoreOptions): OwnedObjectStore {
   const client = new S3Client(options.client)
   const Bucket = options.bucket
   const prefix = options.keyPrefix ?? ''
   const Key = (key: string) => {
     assertValidKey(key)
-    return prefix + key
+    const stored = prefix + storedKey(key)
+    if (Buffer.byteLength(stored) > MAX_KEY_BYTES) {
+      throw new InvalidObjectKeyError(
+        key,
+        `longer than S3's ${MAX_KEY_BYTES} bytes once escaped and prefixed`,
+      )
+    }
+    return stored
   }
 
   return {
@@ -87,7 +99,7 @@ export function createS3ObjectStore(options: S3ObjectStoreOptions): OwnedObjectS
       let ContinuationToken: string | undefined
       do {
         const page = await client.send(
-          new ListObjectsV2Command({ Bucket, Prefix: prefix + keyPrefix, ContinuationToken }),
+          new ListObjectsV2Command({ Bucket, Prefix: prefix + escapePath(keyPrefix), ContinuationToken }),
         )
         const keys = (page.Contents ?? []).flatMap((object) => (object.Key ? [{ Key: object.Key }] : []))
         if (keys.length > 0) {
