@@ -1,6 +1,7 @@
 export type { InfraEndpoints } from './infra-endpoints.ts'
 export { getInfra, INFRA_ENV } from './infra-env.ts'
 export { restartKafka, startKafka, stopKafka, waitForKafka } from './infra-kafka.ts'
+export { dropS3Bucket, ensureS3Bucket } from './infra-s3.ts'
 export {
   createScratchDatabase,
   type ScratchDatabase,

@@ -1,4 +1,12 @@
-import { CreateBucketCommand, HeadBucketCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3'
+import {
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteObjectsCommand,
+  HeadBucketCommand,
+  ListObjectsV2Command,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3'
 import type { InfraEndpoints } from './infra-endpoints.ts'
 
 type S3Endpoint = Pick<InfraEndpoints, 's3Endpoint' | 's3Region' | 's3AccessKeyId' | 's3SecretAccessKey'>
@@ -24,6 +32,26 @@ export async function ensureS3Bucket(infra: S3Endpoint & Pick<InfraEndpoints, 's
   } catch (error) {
     if (!(error instanceof S3ServiceException && error.$metadata.httpStatusCode === 404)) throw error
     await client.send(new CreateBucketCommand({ Bucket: infra.s3Bucket }))
+  } finally {
+    client.destroy()
+  }
+}
+
+/** Removes a bucket a test made, with whatever objects are left in it; a missing bucket is fine. */
+export async function dropS3Bucket(infra: S3Endpoint, bucket: string): Promise<void> {
+  const client = s3Client(infra)
+  try {
+    for (;;) {
+      const page = await client.send(new ListObjectsV2Command({ Bucket: bucket }))
+      const objects = (page.Contents ?? []).flatMap((object) => (object.Key ? [{ Key: object.Key }] : []))
+      if (objects.length === 0) break
+      await client.send(
+        new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects, Quiet: true } }),
+      )
+    }
+    await client.send(new DeleteBucketCommand({ Bucket: bucket }))
+  } catch (error) {
+    if (!(error instanceof S3ServiceException && error.name === 'NoSuchBucket')) throw error
   } finally {
     client.destroy()
   }

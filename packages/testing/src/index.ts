@@ -2,6 +2,7 @@
 // import @switchyard/test-backends themselves (this package depends on the runtime).
 export {
   createScratchDatabase,
+  dropS3Bucket,
   getInfra,
   INFRA_ENV,
   type InfraEndpoints,
