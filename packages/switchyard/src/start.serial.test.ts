@@ -27,6 +27,8 @@ test('switchyard start comes up with no external service in under 10 s, answers 
   expect(report.status).toBe('ready')
   expect(Object.keys(report.checks).sort()).toEqual([
     'bus:in-process',
+    // The router is ready once it has read admin's config events to their end.
+    'llm-router:admin-config',
     'objects:folder',
     'sql:pglite',
     'state:memory',
