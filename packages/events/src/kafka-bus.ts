@@ -476,14 +476,18 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
     group: string,
   ): Promise<{ done: Promise<void>; handled(partition: number, offset: string): void }> {
     const client = await getAdmin()
-    const [ends, committed] = await Promise.all([
-      withTimeout(client.fetchTopicOffsets(name), sendTimeoutMs, `offsets of ${name}`),
-      withTimeout(
-        client.fetchOffsets({ groupId: group, topics: [name] }),
-        sendTimeoutMs,
-        `offsets of ${group}`,
-      ),
-    ])
+    // On a broker just started, or while leaders move, the group coordinator and the partition
+    // leaders answer "not the coordinator/leader" for a while: retriable, so asked again.
+    const [ends, committed] = await whileRetriable(() =>
+      Promise.all([
+        withTimeout(client.fetchTopicOffsets(name), sendTimeoutMs, `offsets of ${name}`),
+        withTimeout(
+          client.fetchOffsets({ groupId: group, topics: [name] }),
+          sendTimeoutMs,
+          `offsets of ${group}`,
+        ),
+      ]),
+    )
     const positions = new Map(committed[0]?.partitions.map((p) => [p.partition, Number(p.offset)]) ?? [])
     /** partition -> the offset after the last event it held when the subscription started */
     const remaining = new Map<number, number>()
@@ -733,4 +737,16 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
     },
   }
   return bus
+}
+
+/** Runs `attempt` again while it fails with an error KafkaJS marks retriable, up to about 30 s. */
+async function whileRetriable<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let delayMs = 100, waitedMs = 0; ; waitedMs += delayMs, delayMs = Math.min(delayMs * 2, 2_000)) {
+    try {
+      return await attempt()
+    } catch (error) {
+      if ((error as { retriable?: boolean }).retriable !== true || waitedMs >= 30_000) throw error
+      await sleep(delayMs)
+    }
+  }
 }
