@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { type LlmUsageV1, llmUsageV1 } from '@switchyard/contracts'
 import { createKafkaBus, type EventBus } from '@switchyard/events'
-import { getInfra, restartKafka, startFakeOpenAI } from '@switchyard/testing'
+import { getInfra, ignoreSharedAdminConfig, restartKafka, startFakeOpenAI } from '@switchyard/testing'
 import { pino } from 'pino'
 import { Registry } from 'prom-client'
 import { expect, onTestFinished, test, vi } from 'vitest'
@@ -53,10 +53,16 @@ test('every request has exactly one llm.usage.v1 event, through a broker restart
   const bus = await kafkaBus(`llm-router-${run}`, { outboxDir, registry: busMetrics })
   const router = await startRouter(
     oneModel('chat', { provider: 'openai', baseUrl: upstream.url, model: 'm' }),
-    {
-      bus,
-    },
+    // Its own catalog: the shared broker's admin.config.v1 holds other tests' catalogs.
+    { bus, config: ignoreSharedAdminConfig() },
   )
+
+  // Ready once it has read admin.config.v1 to its end; the shared broker's topic holds other
+  // tests' events, so that can take seconds in a full run (until then it answers 503).
+  await vi.waitFor(async () => expect((await fetch(`${router.url}/readyz`)).status).toBe(200), {
+    timeout: 60_000,
+    interval: 250,
+  })
 
   const sent: string[] = []
   const request = async () => {
