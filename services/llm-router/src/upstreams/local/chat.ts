@@ -3,16 +3,30 @@
 // sequence back; the next request on it reuses whatever prefix of the prompt is still evaluated.
 import { randomUUID } from 'node:crypto'
 import type { ChatCompletionRequest, Usage } from '@switchyard/contracts'
-import { LlamaChat, type LlamaContextSequence } from 'node-llama-cpp'
+import {
+  LlamaChat,
+  type LlamaChatResponseFunctionCallParamsChunk,
+  type LlamaContextSequence,
+} from 'node-llama-cpp'
 import type { ChatCompletionResult, ChatStream, UpstreamCall } from '../provider.ts'
 import { UpstreamError } from '../provider.ts'
 import type { LoadedModel, LocalEngine } from './engine.ts'
+import { argumentsText, forcingCall, type LocalToolCall, toolCallId } from './tools.ts'
 import { type PreparedChat, prepareChat } from './translate.ts'
 
-type FinishReason = 'stop' | 'length'
+type FinishReason = 'stop' | 'length' | 'tool_calls'
+
+/** What a stream is told as generation goes: text, and tool calls as their arguments come. */
+interface GenerationListener {
+  text(text: string): void
+  /** A piece of call `index`'s arguments; the first piece of a call comes with its name. */
+  toolArguments(index: number, name: string, piece: string): void
+}
 
 interface Generated {
   text: string
+  /** The calls the model made, ids given here (node-llama-cpp has none). */
+  toolCalls: LocalToolCall[]
   finishReason: FinishReason
   /**
    * Tokens the model sampled, the end-of-turn token and a matched stop string included (as vLLM
@@ -30,21 +44,52 @@ async function generate(
   prepared: PreparedChat,
   sequence: LlamaContextSequence,
   signal: AbortSignal,
-  onText: ((text: string) => void) | undefined,
+  listener: GenerationListener | undefined,
 ): Promise<Generated> {
-  const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: loaded.chatWrapper })
+  const { tools } = prepared
+  const chatWrapper = tools?.force === true ? forcingCall(loaded.chatWrapper) : loaded.chatWrapper
+  const chat = new LlamaChat({ contextSequence: sequence, chatWrapper })
   const before = sequence.tokenMeter.getState()
+  // LlamaChat takes a grammar or functions (prepareChat never asks for both).
+  const { grammar, ...sampling } = prepared.generate
+  const constraint =
+    tools === undefined
+      ? grammar === undefined
+        ? {}
+        : { grammar }
+      : {
+          functions: tools.functions,
+          documentFunctionParams: true,
+          ...(listener === undefined
+            ? {}
+            : {
+                onFunctionCallParamsChunk: (chunk: LlamaChatResponseFunctionCallParamsChunk) =>
+                  listener.toolArguments(chunk.callIndex, chunk.functionName, chunk.paramsChunk),
+              }),
+        }
   try {
     const result = await chat.generateResponse(prepared.history, {
-      ...prepared.generate,
+      ...sampling,
+      ...constraint,
       maxTokens: prepared.maxTokens,
       signal,
-      ...(onText === undefined ? {} : { onTextChunk: (text: string) => text !== '' && onText(text) }),
+      ...(listener === undefined
+        ? {}
+        : { onTextChunk: (text: string) => text !== '' && listener.text(text) }),
     })
     if (result.metadata.stopReason === 'abort') throw signal.reason
+    const toolCalls = (result.functionCalls ?? []).map(
+      (call): LocalToolCall => ({
+        id: toolCallId(),
+        type: 'function',
+        function: { name: call.functionName, arguments: argumentsText(call.params) },
+      }),
+    )
+    const { stopReason } = result.metadata
     return {
       text: result.response,
-      finishReason: result.metadata.stopReason === 'maxTokens' ? 'length' : 'stop',
+      toolCalls,
+      finishReason: toolCalls.length > 0 ? 'tool_calls' : stopReason === 'maxTokens' ? 'length' : 'stop',
       completionTokens: sequence.tokenMeter.diff(before).usedOutputTokens,
     }
   } catch (error) {
@@ -87,6 +132,11 @@ export async function chat(
     loaded.sequences.release(sequence)
   }
   const usage = usageOf(prepared.promptTokens, generated.completionTokens)
+  const { text, toolCalls } = generated
+  const message =
+    toolCalls.length === 0
+      ? { role: 'assistant', content: text }
+      : { role: 'assistant', content: text === '' ? null : text, tool_calls: toolCalls }
   const body = JSON.stringify({
     id: completionId(),
     object: 'chat.completion',
@@ -95,14 +145,15 @@ export async function chat(
     choices: [
       {
         index: 0,
-        message: { role: 'assistant', content: generated.text },
+        message,
         logprobs: null,
         finish_reason: generated.finishReason,
       },
     ],
     usage,
   })
-  return { body, usage: () => usage, completionText: () => generated.text }
+  const completion = text + toolCalls.map((c) => c.function.name + c.function.arguments).join('')
+  return { body, usage: () => usage, completionText: () => completion }
 }
 
 /**
@@ -119,7 +170,7 @@ export async function chatStream(
 ): Promise<ChatStream> {
   const { loaded, prepared, sequence } = await start(engine, request, call.signal)
   const stream = new LocalChatStream(call.alias, call.signal)
-  const generation = generate(loaded, prepared, sequence, stream.signal, (text) => stream.text(text))
+  const generation = generate(loaded, prepared, sequence, stream.signal, stream)
     .then(
       (generated) => stream.end(generated, usageOf(prepared.promptTokens, generated.completionTokens)),
       (error: unknown) => stream.fail(error),
@@ -129,7 +180,7 @@ export async function chatStream(
   return stream
 }
 
-class LocalChatStream implements ChatStream {
+class LocalChatStream implements ChatStream, GenerationListener {
   readonly #id = completionId()
   readonly #created = Math.floor(Date.now() / 1000)
   readonly #head: string
@@ -143,6 +194,8 @@ class LocalChatStream implements ChatStream {
   #usage: Usage | null = null
   #text = ''
   #began = false
+  /** Calls begun so far, by node-llama-cpp's call index: their OpenAI index is the order seen. */
+  readonly #calls = new Map<number, number>()
 
   constructor(alias: string, callSignal: AbortSignal) {
     this.signal = AbortSignal.any([callSignal, this.#stop.signal])
@@ -166,6 +219,29 @@ class LocalChatStream implements ChatStream {
     this.#begin()
     this.#text += text
     this.#push({ content: text }, null)
+  }
+
+  /**
+   * A call's arguments as they are generated, as OpenAI streams them: the first delta of a call
+   * carries its index, an id, the type and the name, the later ones pieces of `arguments`.
+   * (The arguments are the text the model wrote, spaces and all; they parse to the same object
+   * as the compact JSON a non-streamed answer carries.)
+   */
+  toolArguments(callIndex: number, name: string, piece: string): void {
+    this.#begin()
+    let index = this.#calls.get(callIndex)
+    if (index === undefined) {
+      index = this.#calls.size
+      this.#calls.set(callIndex, index)
+      this.#text += name
+      this.#push(
+        { tool_calls: [{ index, id: toolCallId(), type: 'function', function: { name, arguments: '' } }] },
+        null,
+      )
+    }
+    if (piece === '') return
+    this.#text += piece
+    this.#push({ tool_calls: [{ index, function: { arguments: piece } }] }, null)
   }
 
   end(generated: Generated, usage: Usage): void {

@@ -1,9 +1,11 @@
 // An OpenAI chat request as node-llama-cpp's chat history and generation options. What a local
-// model cannot do (images, audio, tools, n > 1, logprobs) is refused as the caller's error, before
+// model cannot do (images, audio, n > 1, logprobs) is refused as the caller's error, before
 // any token is evaluated; so is a prompt that does not fit the context with room for the answer.
 import type { ChatCompletionRequest, ChatMessage } from '@switchyard/contracts'
 import {
   type ChatHistoryItem,
+  type ChatModelFunctionCall,
+  type ChatModelResponse,
   type LLamaContextualRepeatPenalty,
   type LlamaGrammar,
   type LlamaModel,
@@ -12,6 +14,7 @@ import {
 } from 'node-llama-cpp'
 import { UpstreamError } from '../provider.ts'
 import type { LoadedModel } from './engine.ts'
+import { type ToolUse, toolUse } from './tools.ts'
 
 /** The part of LlamaChat.generateResponse's options a request decides. */
 export interface GenerateOptions {
@@ -33,6 +36,8 @@ export interface PreparedChat {
   maxTokens: number
   /** Sampling, stop strings, penalties and grammar, as LlamaChat.generateResponse takes them. */
   generate: GenerateOptions
+  /** The functions the model may call, and whether it must (then there is no grammar). */
+  tools: ToolUse | undefined
 }
 
 const refuse = (message: string) => new UpstreamError('bad_request', message)
@@ -51,19 +56,64 @@ function textOf(
     .join('\n')
 }
 
-function historyItem(message: ChatMessage): ChatHistoryItem {
-  if (message.role === 'system' || message.role === 'developer')
-    return { type: 'system', text: textOf(message.content) }
-  if (message.role === 'user') return { type: 'user', text: textOf(message.content) }
-  if (message.role === 'tool' || (message.tool_calls?.length ?? 0) > 0)
-    throw refuse('the local provider does not call tools')
-  return { type: 'model', response: [textOf(message.content)] }
+/** A tool message's text as the function's result: its JSON when it is JSON, else the text. */
+function resultOf(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return text
+  }
 }
 
-/** OpenAI messages as chat history items; the last item is the model's answer, empty when not begun. */
+/**
+ * OpenAI messages as chat history items; the last item is the model's answer, empty when not begun.
+ * An assistant turn's tool calls become function calls in its response, each with the result a
+ * later `role: tool` message gives for its id (node-llama-cpp keeps call and result together), and
+ * an assistant message after those results continues the same response, as the model saw it.
+ */
 export function toHistory(messages: readonly ChatMessage[]): ChatHistoryItem[] {
-  const history = messages.map(historyItem)
-  // A trailing assistant message is an answer to continue (prefill); otherwise one is begun.
+  const history: ChatHistoryItem[] = []
+  const pending = new Map<string, ChatModelFunctionCall>()
+  let afterCalls: ChatModelResponse | undefined
+  for (const message of messages) {
+    if (message.role === 'tool') {
+      const call = pending.get(message.tool_call_id)
+      if (call === undefined)
+        throw refuse(`the tool message for ${message.tool_call_id} answers no tool call before it`)
+      call.result = resultOf(textOf(message.content))
+      pending.delete(message.tool_call_id)
+      continue
+    }
+    if (pending.size > 0)
+      throw refuse(`tool calls ${[...pending.keys()].join(', ')} have no tool message with their result`)
+    if (message.role === 'system' || message.role === 'developer') {
+      history.push({ type: 'system', text: textOf(message.content) })
+      afterCalls = undefined
+    } else if (message.role === 'user') {
+      history.push({ type: 'user', text: textOf(message.content) })
+      afterCalls = undefined
+    } else {
+      const response = afterCalls ?? { type: 'model', response: [] }
+      if (afterCalls === undefined) history.push(response)
+      const text = textOf(message.content)
+      if (text !== '') response.response.push(text)
+      afterCalls = undefined
+      for (const toolCall of message.tool_calls ?? []) {
+        const call: ChatModelFunctionCall = {
+          type: 'functionCall',
+          name: toolCall.function.name,
+          params: resultOf(toolCall.function.arguments),
+          result: undefined,
+        }
+        response.response.push(call)
+        pending.set(toolCall.id, call)
+        afterCalls = response
+      }
+    }
+  }
+  if (pending.size > 0)
+    throw refuse(`tool calls ${[...pending.keys()].join(', ')} have no tool message with their result`)
+  // A trailing assistant message (or tool results) is an answer to continue; otherwise one is begun.
   if (history.at(-1)?.type !== 'model') history.push({ type: 'model', response: [] })
   return history
 }
@@ -102,11 +152,19 @@ export async function prepareChat(
 ): Promise<PreparedChat> {
   if ((request.n ?? 1) > 1) throw refuse('n > 1 is not supported by the local provider')
   if (request.logprobs === true) throw refuse('logprobs are not supported by the local provider')
-  if ((request.tools?.length ?? 0) > 0 && request.tool_choice !== 'none')
-    throw refuse('the local provider does not call tools')
+  const tools = toolUse(request)
+  const format = request.response_format
+  // LlamaChat takes a grammar or functions, not both: the JSON answer comes on a turn without tools.
+  if (tools !== undefined && format !== undefined && format.type !== 'text')
+    throw refuse(
+      'the local provider takes response_format or tools, not both: send tool_choice none (or no tools) for the structured answer',
+    )
 
   const history = toHistory(request.messages)
-  const { contextText } = loaded.chatWrapper.generateContextState({ chatHistory: history })
+  const { contextText } = loaded.chatWrapper.generateContextState({
+    chatHistory: history,
+    ...(tools === undefined ? {} : { availableFunctions: tools.functions, documentFunctionParams: true }),
+  })
   const promptTokens = contextText.tokenize(loaded.model.tokenizer).length
   const room = loaded.contextSize - promptTokens
   const asked = request.max_completion_tokens ?? request.max_tokens ?? undefined
@@ -141,7 +199,6 @@ export async function prepareChat(
   if (request.logit_bias != null && Object.keys(request.logit_bias).length > 0)
     generate.tokenBias = tokenBias(loaded.model, request.logit_bias)
 
-  const format = request.response_format
   if (
     format?.type === 'json_object' ||
     (format?.type === 'json_schema' && format.json_schema.schema === undefined)
@@ -156,5 +213,5 @@ export async function prepareChat(
       throw refuse(`response_format.json_schema: ${(error as Error).message}`)
     }
   }
-  return { history, promptTokens, maxTokens: asked ?? room, generate }
+  return { history, promptTokens, maxTokens: asked ?? room, generate, tools }
 }
