@@ -24,10 +24,13 @@ export const LlmRouterConfig = Type.Object({
   LLM_ROUTER_LIMITS: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   /**
    * The GGUF file (or `hf:` reference) served as the alias `local` when no catalog is configured,
-   * so the one-process shape answers with no upstream at all. `scripts/fetch-model.sh` puts Gemma 3
-   * 270M at the default path. `off`: no fallback (every model 404s until a catalog is given).
+   * so the one-process shape answers with no upstream at all. `scripts/fetch-model.sh smollm2` puts
+   * SmolLM2-135M-Instruct at the default path (Gemma 3 270M, `scripts/fetch-model.sh`, is the other
+   * choice: a base model). `off`: no fallback (every model 404s until a catalog is given).
    */
-  LLM_ROUTER_LOCAL_MODEL: Type.String({ default: '/var/cache/switchyard/models/gemma-3-270m-q4_k_m.gguf' }),
+  LLM_ROUTER_LOCAL_MODEL: Type.String({
+    default: '/var/cache/switchyard/models/smollm2-135m-instruct-q4_1.gguf',
+  }),
   /**
    * The embedding model served beside it as the alias `all-minilm-l6-v2` when no catalog is
    * configured (what rag embeds with in the one-process shape). `scripts/fetch-model.sh minilm`
