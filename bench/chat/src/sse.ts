@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { chatDelta, routerDelta, timeStream } from '@switchyard/bench-router/sse'
 import { type Summary, summarize } from '@switchyard/bench-router/stats'
 import { chatService } from '@switchyard/chat'
 import { createInternalTokenSigner, generateInternalKeyPair } from '@switchyard/kit'
@@ -37,50 +38,6 @@ export interface SseResult {
 }
 
 const MODEL = 'bench'
-
-/** Times the content deltas of an SSE response: `isDelta` picks them from the `data` of each event. */
-async function timeStream(
-  res: Response,
-  sentAt: number,
-  isDelta: (event: string | undefined, data: string) => boolean,
-): Promise<{ ttft: number; gaps: number[]; total: number; deltas: number }> {
-  if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}: ${await res.text()}`)
-  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader()
-  let buffer = ''
-  let first = Number.NaN
-  let previous = Number.NaN
-  const gaps: number[] = []
-  let deltas = 0
-  for (;;) {
-    const { value, done } = await reader.read()
-    if (done) break
-    const now = performance.now()
-    buffer += value
-    for (let end = buffer.indexOf('\n\n'); end !== -1; end = buffer.indexOf('\n\n')) {
-      const frame = buffer.slice(0, end)
-      buffer = buffer.slice(end + 2)
-      let event: string | undefined
-      const data: string[] = []
-      for (const line of frame.split('\n')) {
-        if (line.startsWith('event:')) event = line.slice(6).trim()
-        else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''))
-      }
-      if (data.length === 0 || !isDelta(event, data.join('\n'))) continue
-      deltas++
-      if (Number.isNaN(first)) first = now
-      else gaps.push(now - previous)
-      previous = now
-    }
-  }
-  return { ttft: first - sentAt, gaps, total: performance.now() - sentAt, deltas }
-}
-
-const routerDelta = (_event: string | undefined, data: string) => {
-  if (data === '[DONE]') return false
-  const chunk = JSON.parse(data) as { choices?: { delta?: { content?: string } }[] }
-  return Boolean(chunk.choices?.[0]?.delta?.content)
-}
-const chatDelta = (event: string | undefined) => event === 'message.delta'
 
 export async function runSse(o: SseOptions): Promise<SseResult> {
   const reply = Array.from({ length: o.replyTokens }, (_, i) => `w${i + 1}`).join(' ')
