@@ -15,7 +15,7 @@ export async function chat(
   const body = toOllamaChat(request, deployment.model, deployment.options.keep_alive)
   const client = connection.client(call.signal)
   const response = await client.guard((ollama) => ollama.chat({ ...body, stream: false }))
-  const toolCalls = toOpenAIToolCalls(response.message?.tool_calls)
+  const toolCalls = toOpenAIToolCalls(response.message?.tool_calls, request.parallel_tool_calls !== false)
   const content = response.message?.content ?? ''
   const usage = usageOf(response)
   const completion = {
@@ -51,20 +51,29 @@ export async function chatStream(
   const body = toOllamaChat(request, deployment.model, deployment.options.keep_alive)
   const client = connection.client(call.signal)
   const parts = await client.guard((ollama) => ollama.chat({ ...body, stream: true }))
-  return new TranslatedChatStream(parts, call.alias, (error) => client.failure(error))
+  return new TranslatedChatStream(parts, call.alias, request.parallel_tool_calls !== false, (error) =>
+    client.failure(error),
+  )
 }
 
 class TranslatedChatStream implements ChatStream {
   readonly #parts: AsyncIterable<ChatResponse>
   readonly #failure: (error: unknown) => unknown
+  readonly #parallel: boolean
   readonly #id = completionId()
   readonly #created = Math.floor(Date.now() / 1000)
   readonly #head: string
   #usage: Usage | null = null
   #text = ''
 
-  constructor(parts: AsyncIterable<ChatResponse>, alias: string, failure: (error: unknown) => unknown) {
+  constructor(
+    parts: AsyncIterable<ChatResponse>,
+    alias: string,
+    parallel: boolean,
+    failure: (error: unknown) => unknown,
+  ) {
     this.#parts = parts
+    this.#parallel = parallel
     this.#failure = failure
     this.#head = `data: {"id":"${this.#id}","object":"chat.completion.chunk","created":${this.#created},"model":${JSON.stringify(alias)},"choices":[{"index":0,"delta":`
   }
@@ -82,7 +91,9 @@ class TranslatedChatStream implements ChatStream {
     try {
       for await (const part of this.#parts) {
         const content = part.message?.content ?? ''
-        const calls = toOpenAIToolCalls(part.message?.tool_calls)
+        // Ollama sends each call whole: one delta carries its index, id, name and arguments.
+        const calls =
+          this.#parallel || toolIndex === 0 ? toOpenAIToolCalls(part.message?.tool_calls, this.#parallel) : []
         if (first) {
           first = false
           yield this.#event({ role: 'assistant', content: '' }, null)

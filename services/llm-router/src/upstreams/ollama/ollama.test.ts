@@ -5,6 +5,7 @@ import {
   fakeEmbedding,
   startFakeOllama,
 } from '@switchyard/testing'
+import type OpenAI from 'openai'
 import { describe, expect, onTestFinished, test } from 'vitest'
 import { expectVectorClose, startRouter } from '../../router-under-test.ts'
 
@@ -158,6 +159,64 @@ describe('the ollama provider translates OpenAI to the native API and back', () 
       },
       { role: 'tool', content: '{"rivers":["Seine"]}', tool_name: 'lookup' },
     ])
+  })
+
+  test('tools: parallel calls get their own index and id; parallel_tool_calls false keeps the first', async () => {
+    const { upstream, router } = await ollamaUpstream()
+    upstream.setBehavior({
+      toolCalls: [
+        { name: 'lookup', arguments: { q: 'rivers' } },
+        { name: 'lookup', arguments: { q: 'lakes' } },
+      ],
+    })
+    const tools = [
+      { type: 'function' as const, function: { name: 'lookup', parameters: { type: 'object' } } },
+      { type: 'function' as const, function: { name: 'other', parameters: { type: 'object' } } },
+    ]
+    const argsOf = (calls: OpenAI.ChatCompletionMessageToolCall[] | undefined) =>
+      (calls ?? []).map((c) => c.type === 'function' && JSON.parse(c.function.arguments))
+    const whole = await router.openai.chat.completions.create({ model: 'local', messages, tools })
+    const wholeCalls = whole.choices[0]?.message.tool_calls
+    expect(argsOf(wholeCalls)).toEqual([{ q: 'rivers' }, { q: 'lakes' }])
+    expect(new Set(wholeCalls?.map((c) => c.id)).size).toBe(2)
+    const streamed = await router.openai.chat.completions
+      .stream({ model: 'local', messages, tools })
+      .finalChatCompletion()
+    expect(argsOf(streamed.choices[0]?.message.tool_calls)).toEqual([{ q: 'rivers' }, { q: 'lakes' }])
+
+    const single = { model: 'local', messages, tools, parallel_tool_calls: false }
+    const one = await router.openai.chat.completions.create(single)
+    expect(argsOf(one.choices[0]?.message.tool_calls)).toEqual([{ q: 'rivers' }])
+    const oneStreamed = await router.openai.chat.completions.stream(single).finalChatCompletion()
+    expect(argsOf(oneStreamed.choices[0]?.message.tool_calls)).toEqual([{ q: 'rivers' }])
+    expect(oneStreamed.choices[0]?.finish_reason).toBe('tool_calls')
+  })
+
+  test('a named tool_choice sends only that tool; none sends no tools; json_schema is the format', async () => {
+    const { upstream, router } = await ollamaUpstream()
+    const tools = [
+      { type: 'function' as const, function: { name: 'lookup', parameters: { type: 'object' } } },
+      { type: 'function' as const, function: { name: 'other', parameters: { type: 'object' } } },
+    ]
+    await router.openai.chat.completions.create({
+      model: 'local',
+      messages,
+      tools,
+      tool_choice: { type: 'function', function: { name: 'other' } },
+    })
+    const named = upstream.requests.at(-1)?.body as { tools: { function: { name: string } }[] }
+    expect(named.tools.map((t) => t.function.name)).toEqual(['other'])
+    await router.openai.chat.completions.create({ model: 'local', messages, tools, tool_choice: 'none' })
+    expect(upstream.requests.at(-1)?.body).not.toHaveProperty('tools')
+
+    const schema = { type: 'object', properties: { answer: { type: 'string' } }, required: ['answer'] }
+    const shaped = await router.openai.chat.completions.create({
+      model: 'local',
+      messages,
+      response_format: { type: 'json_schema', json_schema: { name: 'a', schema } },
+    })
+    expect(upstream.requests.at(-1)?.body).toMatchObject({ format: schema })
+    expect(typeof JSON.parse(shaped.choices[0]?.message.content ?? '').answer).toBe('string')
   })
 
   test('JSON mode asks for format json', async () => {

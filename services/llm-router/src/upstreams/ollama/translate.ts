@@ -124,8 +124,12 @@ export interface OpenAIToolCall {
   function: { name: string; arguments: string }
 }
 
-export function toOpenAIToolCalls(calls: ToolCall[] | undefined): OpenAIToolCall[] {
-  return (calls ?? []).map((call) => ({
+/**
+ * Ollama's calls with ids of ours (it has none). `parallel_tool_calls: false` keeps the first
+ * call only: Ollama has no such setting, and a caller that asked for one call runs one.
+ */
+export function toOpenAIToolCalls(calls: ToolCall[] | undefined, parallel = true): OpenAIToolCall[] {
+  return (parallel ? (calls ?? []) : (calls ?? []).slice(0, 1)).map((call) => ({
     id: `call_${randomUUID().replaceAll('-', '').slice(0, 24)}`,
     type: 'function',
     function: { name: call.function.name, arguments: JSON.stringify(call.function.arguments ?? {}) },
