@@ -137,6 +137,25 @@ test('tool_choice required: every call SmolLM2 makes parses and fits its schema'
   expect(wellFormedCalls).toBe(prompts.length)
 })
 
+test('tool_choice auto: the model decides (printed: how often it called a tool)', async () => {
+  let called = 0
+  for (const [content] of prompts) {
+    const answer = await openai.chat.completions.create({
+      model: 'local',
+      messages: [{ role: 'user', content }],
+      tools,
+      max_tokens: 32,
+      temperature: 0,
+    })
+    const calls = answer.choices[0]?.message.tool_calls ?? []
+    // Whatever it chose, a call it makes is well-formed and the finish reason says which it was.
+    expect(calls.every(wellFormed)).toBe(true)
+    expect(answer.choices[0]?.finish_reason === 'tool_calls').toBe(calls.length > 0)
+    if (calls.length > 0) called++
+  }
+  console.log(`[smollm2] tool_choice auto: called a tool on ${called}/${prompts.length} prompts`)
+})
+
 test('streamed: a named tool_choice arrives as tool-call deltas that add up to a valid call', async () => {
   const final = await openai.chat.completions
     .stream({
