@@ -1,3 +1,4 @@
+import { ragErrorCodes } from '@switchyard/contracts'
 import { createServiceError } from '@switchyard/kit'
 
 /**
@@ -11,8 +12,8 @@ export const ragErrors = {
     'No such File object: %s',
     404,
   ),
-  VectorStoreNotFound: createServiceError<'RAG_ERR_VECTOR_STORE_NOT_FOUND', [string]>(
-    'RAG_ERR_VECTOR_STORE_NOT_FOUND',
+  VectorStoreNotFound: createServiceError<typeof ragErrorCodes.VectorStoreNotFound, [string]>(
+    ragErrorCodes.VectorStoreNotFound,
     'No such vector store: %s',
     404,
   ),
