@@ -50,7 +50,7 @@ ENV NODE_ENV=production \
     SWITCHYARD_HOST=0.0.0.0 \
     SWITCHYARD_PORT=8080 \
     HOME=/data \
-    LLM_ROUTER_LOCAL_MODEL=/models/gemma-3-270m-q4_k_m.gguf \
+    LLM_ROUTER_LOCAL_MODEL=/models/smollm2-135m-instruct-q4_1.gguf \
     LLM_ROUTER_LOCAL_EMBEDDING_MODEL=/models/all-minilm-l6-v2-q8_0.gguf
 WORKDIR /app
 COPY --from=deps /src /app

@@ -189,7 +189,7 @@ step "start --target=llm-router on Kafka and Redis: /healthz, /readyz"
 podman rm -f -t 5 "$router" >/dev/null
 
 # --- 3. the quick start in one container -------------------------------------------------------
-models=$(dirname "$(bash scripts/fetch-model.sh)")
+models=$(dirname "$(bash scripts/fetch-model.sh smollm2)")
 data=$(data_volume all)
 all_port=$(free_port)
 all="$run_id-all"
