@@ -24,7 +24,7 @@ test.each([
   { argv: ['start', 'now'], says: "unexpected argument 'now'" },
   {
     argv: ['start', '--target=nope'],
-    says: "unknown target 'nope'; valid targets: all, gateway, llm-router, chat, rag, rag-worker, admin",
+    says: "unknown target 'nope'; valid targets: all, gateway, llm-router, chat, agent, rag, rag-worker, admin",
   },
 ])('$argv is a usage error (exit 2) that says so', async ({ argv, says }) => {
   const { code, stderr } = await run(argv)

@@ -12,6 +12,7 @@ test('all: every registered service on embedded backends, one loopback listener 
     'gateway',
     'llm-router',
     'chat',
+    'agent',
     'rag',
     'rag-worker',
     'admin',
@@ -33,6 +34,7 @@ test('all: every registered service on embedded backends, one loopback listener 
     gateway: ['bus', 'state'],
     'llm-router': ['bus', 'state'],
     chat: ['sql', 'state', 'bus'],
+    agent: ['sql', 'state', 'bus'],
     rag: ['sql', 'bus', 'objects'],
     'rag-worker': ['sql', 'bus', 'objects'],
     admin: ['sql', 'bus'],
@@ -41,7 +43,7 @@ test('all: every registered service on embedded backends, one loopback listener 
 
 test('an unknown target is refused with every registered one listed', () => {
   expect(() => plan('nope')).toThrow(UnknownTargetError)
-  expect(() => plan('nope')).toThrow('valid targets: all, gateway, llm-router, chat, rag, rag-worker, admin')
+  expect(() => plan('nope')).toThrow('valid targets: all, gateway, llm-router, chat, agent, rag, rag-worker, admin')
 })
 
 test('rag-worker: rag backends, and the worker key it signs with (the gateway key is not needed)', () => {

@@ -1,4 +1,5 @@
 import { adminService } from '@switchyard/admin'
+import { agentService } from '@switchyard/agent'
 import { chatService } from '@switchyard/chat'
 import { gatewayService } from '@switchyard/gateway'
 import { llmRouterService } from '@switchyard/llm-router'
@@ -15,6 +16,7 @@ export const services = {
   gateway: gatewayService,
   'llm-router': llmRouterService,
   chat: chatService,
+  agent: agentService,
   rag: ragService,
   'rag-worker': ragWorkerService,
   admin: adminService,

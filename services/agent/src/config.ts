@@ -1,0 +1,16 @@
+import { Duration } from '@switchyard/config'
+import { type Static, Type } from 'typebox'
+
+export const AgentConfig = Type.Object({
+  /** A YAML file of the deployment's built-in agents, visible to every org (unset: none). */
+  AGENT_BUILTIN_AGENTS_FILE: Type.Optional(Type.String({ minLength: 1 })),
+  /** An agent's model when it names none: an llm-router alias (default: its local one). */
+  AGENT_DEFAULT_MODEL: Type.String({ minLength: 1, default: 'local' }),
+  /** Tool calls of one model turn that run at the same time; the rest wait. */
+  AGENT_TOOL_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 32, default: 4 }),
+  /** Finished runs older than this are deleted with their steps and events (0: kept forever). */
+  AGENT_RUN_RETENTION: Duration({ default: '30d', minimum: 0 }),
+  /** How often the retention sweep runs. */
+  AGENT_RETENTION_INTERVAL: Duration({ default: '1h', minimum: 1000 }),
+})
+export type AgentConfig = Static<typeof AgentConfig>

@@ -1,0 +1,6 @@
+export { AgentConfig } from './config.ts'
+export { type AgentErrorCode, agentErrors } from './errors.ts'
+export { agentPlugin } from './plugin.ts'
+export { agentService } from './service.ts'
+export type { Tool, ToolCallContext, ToolSource } from './tools/tool.ts'
+export { ToolError } from './tools/tool.ts'
