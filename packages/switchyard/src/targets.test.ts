@@ -43,7 +43,9 @@ test('all: every registered service on embedded backends, one loopback listener 
 
 test('an unknown target is refused with every registered one listed', () => {
   expect(() => plan('nope')).toThrow(UnknownTargetError)
-  expect(() => plan('nope')).toThrow('valid targets: all, gateway, llm-router, chat, agent, rag, rag-worker, admin')
+  expect(() => plan('nope')).toThrow(
+    'valid targets: all, gateway, llm-router, chat, agent, rag, rag-worker, admin',
+  )
 })
 
 test('rag-worker: rag backends, and the worker key it signs with (the gateway key is not needed)', () => {

@@ -11,14 +11,22 @@ export const agentErrors = {
     'No such agent: %s',
     404,
   ),
-  RunNotFound: createServiceError<'AGENT_ERR_RUN_NOT_FOUND', [string]>('AGENT_ERR_RUN_NOT_FOUND', 'No such run: %s', 404),
+  RunNotFound: createServiceError<'AGENT_ERR_RUN_NOT_FOUND', [string]>(
+    'AGENT_ERR_RUN_NOT_FOUND',
+    'No such run: %s',
+    404,
+  ),
   ApprovalNotFound: createServiceError<'AGENT_ERR_APPROVAL_NOT_FOUND', [string, string]>(
     'AGENT_ERR_APPROVAL_NOT_FOUND',
     'No pending approval for tool call %s in run %s',
     404,
   ),
   /** An agent names a tool no source of its org provides. */
-  UnknownTool: createServiceError<'AGENT_ERR_UNKNOWN_TOOL', [string]>('AGENT_ERR_UNKNOWN_TOOL', 'Unknown tool: %s', 400),
+  UnknownTool: createServiceError<'AGENT_ERR_UNKNOWN_TOOL', [string]>(
+    'AGENT_ERR_UNKNOWN_TOOL',
+    'Unknown tool: %s',
+    400,
+  ),
   /** `output_schema` (or a tool's parameters) is not a JSON Schema ajv can compile. */
   InvalidSchema: createServiceError<'AGENT_ERR_INVALID_SCHEMA', [string]>(
     'AGENT_ERR_INVALID_SCHEMA',
@@ -26,7 +34,11 @@ export const agentErrors = {
     400,
   ),
   /** A request that passed its schema but breaks a rule. */
-  InvalidRequest: createServiceError<'AGENT_ERR_INVALID_REQUEST', [string]>('AGENT_ERR_INVALID_REQUEST', '%s', 400),
+  InvalidRequest: createServiceError<'AGENT_ERR_INVALID_REQUEST', [string]>(
+    'AGENT_ERR_INVALID_REQUEST',
+    '%s',
+    400,
+  ),
   /** An agent name the org already uses. */
   AgentExists: createServiceError<'AGENT_ERR_AGENT_EXISTS', [string]>(
     'AGENT_ERR_AGENT_EXISTS',
