@@ -10,6 +10,10 @@ export const AgentConfig = Type.Object({
   AGENT_TOOL_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 32, default: 4 }),
   /** Finished runs older than this are deleted with their steps and events (0: kept forever). */
   AGENT_RUN_RETENTION: Duration({ default: '30d', minimum: 0 }),
+  /** Events a run's log keeps (the oldest go first). */
+  AGENT_STREAM_MAX_EVENTS: Type.Integer({ minimum: 100, default: 10_000 }),
+  /** How long a run's event log lives after its last event (a paused run's reconnect needs it). */
+  AGENT_STREAM_TTL_MS: Duration({ default: '24h', minimum: 1000 }),
   /** How often the retention sweep runs. */
   AGENT_RETENTION_INTERVAL: Duration({ default: '1h', minimum: 1000 }),
 })

@@ -1,6 +1,7 @@
 export { AgentConfig } from './config.ts'
 export { type AgentErrorCode, agentErrors } from './errors.ts'
-export { agentPlugin } from './plugin.ts'
+export { type AgentPluginOptions, agentPlugin, createAgentPlugin } from './plugin.ts'
+export type { RouteDecision, RouteInput, Supervisor } from './runs/supervisor-port.ts'
 export { agentService } from './service.ts'
 export type { Tool, ToolCallContext, ToolSource } from './tools/tool.ts'
 export { ToolError } from './tools/tool.ts'

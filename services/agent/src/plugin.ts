@@ -1,11 +1,99 @@
+import { createAdminClient, createLlmRouterClient, type Identity, scopes } from '@switchyard/contracts'
 import type { ServicePlugin } from '@switchyard/kit'
+import OpenAI from 'openai'
+import { loadBuiltinAgents } from './agents/builtin.ts'
+import { createAgentCatalog } from './agents/catalog.ts'
+import { agentRoutes } from './agents/routes.ts'
 import type { AgentConfig } from './config.ts'
+import type { AgentDeps } from './deps.ts'
 import { agentErrors } from './errors.ts'
+import { runsRepository } from './runs/repository.ts'
+import { createRetention } from './runs/retention.ts'
+import { runRoutes } from './runs/routes.ts'
+import { Runner } from './runs/runner.ts'
+import { defaultSupervisor, type Supervisor } from './runs/supervisor-port.ts'
+import type { ToolSource } from './tools/tool.ts'
+
+export interface AgentPluginOptions {
+  /** Where the org's tools come from (default: none; the tools work plugs its sources in here). */
+  tools?: ToolSource
+  /** Routes `POST /v1/runs` (default: the named agent, else the thread's, else the org's first). */
+  supervisor?: Supervisor
+}
+
+const noTools: ToolSource = { tools: async () => [] }
 
 /**
  * Agent: agents, runs and their tool loop. The database is migrated by the runtime before this
- * runs; feature routes register here.
+ * runs. Order: the stores, the runner (loops of this replica), retention, then the routes; on
+ * close the runner stops its loops before the runtime closes the pool.
  */
-export const agentPlugin: ServicePlugin<AgentConfig> = async (_app, ctx) => {
-  if (ctx.sql === undefined) throw new agentErrors.NoSql()
+export function createAgentPlugin(options: AgentPluginOptions = {}): ServicePlugin<AgentConfig> {
+  return async (app, ctx) => {
+    const { config, logger, bus, state, signer } = ctx
+    if (ctx.sql === undefined) throw new agentErrors.NoSql()
+    if (signer === undefined) throw new Error('agent needs ctx.signer: its definition sets signsWorkerTokens')
+    const pool = ctx.sql
+    const tools = options.tools ?? noTools
+    const builtins = loadBuiltinAgents(config.AGENT_BUILTIN_AGENTS_FILE, config.AGENT_DEFAULT_MODEL)
+    const deps: AgentDeps = {
+      config,
+      pool,
+      bus,
+      state,
+      logger,
+      tools,
+      builtins,
+      catalog: createAgentCatalog(pool, builtins),
+      now: ctx.now,
+    }
+    const router = createLlmRouterClient({ dispatcher: ctx.dispatcher, origin: ctx.serviceUrl('llm-router') })
+    // A worker token (llm:use only) for the caller: a run outlives the request that started it.
+    const sign = (identity: Identity) => signer.sign({ ...identity, scopes: [scopes.llmUse] })
+    const llm = (token: string) =>
+      new OpenAI({ apiKey: token, baseURL: router.baseURL, fetch: router.fetch, maxRetries: 0 })
+    const repo = runsRepository(pool)
+    const logLimits = { maxLen: config.AGENT_STREAM_MAX_EVENTS, ttlMs: config.AGENT_STREAM_TTL_MS }
+    const runner = new Runner({
+      repo,
+      logger,
+      llm,
+      sign,
+      concurrency: config.AGENT_TOOL_CONCURRENCY,
+      now: ctx.now,
+      state,
+      bus,
+      tools,
+      logLimits,
+    })
+    const retention = createRetention({
+      repo,
+      logger,
+      retentionMs: config.AGENT_RUN_RETENTION,
+      intervalMs: config.AGENT_RETENTION_INTERVAL,
+      now: ctx.now,
+    })
+
+    agentRoutes(app, deps)
+    runRoutes(app, {
+      repo,
+      catalog: deps.catalog,
+      runner,
+      supervisor: options.supervisor ?? defaultSupervisor,
+      admin: createAdminClient({ dispatcher: ctx.dispatcher, origin: ctx.serviceUrl('admin') }),
+      state,
+      bus,
+      logger,
+      logLimits,
+      sign,
+      now: ctx.now,
+    })
+
+    app.addHook('onClose', async () => {
+      retention.stop()
+      await runner.close()
+    })
+  }
 }
+
+export const agentPlugin = createAgentPlugin()

@@ -1,0 +1,37 @@
+import type { Instructions, Limits } from './schemas.ts'
+
+/** An agent as the service works with it: stored per org, or a deployment's built-in one. */
+export interface Agent {
+  id: string
+  name: string
+  description: string
+  instructions: Instructions
+  /** An llm-router alias. */
+  model: string
+  tools: string[]
+  limits: Limits
+  /** JSON schema of the final answer, or null for free text. */
+  outputSchema: Record<string, unknown> | null
+  examples: string[]
+  metadata: Record<string, string>
+  /** Epoch milliseconds. */
+  createdAt: number
+  builtin: boolean
+}
+
+/** The public view (snake_case, seconds). */
+export const toAgentView = (agent: Agent) => ({
+  id: agent.id,
+  object: 'agent' as const,
+  created_at: Math.floor(agent.createdAt / 1000),
+  name: agent.name,
+  description: agent.description,
+  instructions: agent.instructions,
+  model: agent.model,
+  tools: agent.tools,
+  limits: agent.limits,
+  output_schema: agent.outputSchema,
+  examples: agent.examples,
+  metadata: agent.metadata,
+  builtin: agent.builtin,
+})

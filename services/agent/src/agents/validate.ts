@@ -1,0 +1,63 @@
+import { labelNamePattern, promptNamePattern } from '@switchyard/contracts'
+import type { AgentConfig } from '../config.ts'
+import { agentErrors } from '../errors.ts'
+import { compileSchema } from '../json-schema.ts'
+import type { ToolSource } from '../tools/tool.ts'
+import type { Agent } from './agent.ts'
+import type { AgentFields } from './repository.ts'
+import type { AgentCreate, Instructions, Limits } from './schemas.ts'
+
+const PROMPT_REF = new RegExp(`^${promptNamePattern}@${labelNamePattern}$`)
+
+export const defaultLimits: Limits = {
+  max_turns: 10,
+  max_total_tokens: 100_000,
+  max_wall_time_ms: 300_000,
+  tool_timeout_ms: 30_000,
+}
+
+const invalid = (error: Error, param: string) => Object.assign(error, { param })
+
+/**
+ * Checks what the schema cannot: tool names against the org's tool sources, that the output
+ * schema compiles, the shape of a prompt reference. Throws a 400 naming the field, before
+ * anything is stored.
+ */
+export async function checkAgent(
+  body: AgentCreate,
+  base: Agent | null,
+  orgId: string,
+  deps: { config: AgentConfig; tools: ToolSource },
+): Promise<AgentFields> {
+  const instructions: Instructions =
+    typeof body.instructions === 'string' ? { text: body.instructions } : body.instructions
+  if ('prompt' in instructions && !PROMPT_REF.test(instructions.prompt)) {
+    throw invalid(
+      new agentErrors.InvalidRequest(`instructions.prompt must be name@label, not ${instructions.prompt}`),
+      'instructions',
+    )
+  }
+  if (body.output_schema != null) {
+    try {
+      compileSchema(body.output_schema)
+    } catch (err) {
+      throw invalid(new agentErrors.InvalidSchema((err as Error).message), 'output_schema')
+    }
+  }
+  if (body.tools.length > 0) {
+    const known = new Set((await deps.tools.tools(orgId, AbortSignal.timeout(10_000))).map((t) => t.name))
+    const unknown = body.tools.find((name) => !known.has(name))
+    if (unknown !== undefined) throw invalid(new agentErrors.UnknownTool(unknown), 'tools')
+  }
+  return {
+    name: body.name,
+    description: body.description,
+    instructions,
+    model: body.model ?? base?.model ?? deps.config.AGENT_DEFAULT_MODEL,
+    tools: body.tools,
+    limits: { ...(base?.limits ?? defaultLimits), ...body.limits },
+    outputSchema: body.output_schema ?? null,
+    examples: body.examples,
+    metadata: body.metadata,
+  }
+}

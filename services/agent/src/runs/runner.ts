@@ -1,0 +1,130 @@
+import type { AgentRunStatus } from '@switchyard/contracts'
+import { agentRunsV1 } from '@switchyard/contracts'
+import type { EventBus } from '@switchyard/events'
+import type { SharedState } from '@switchyard/state'
+import type { Logger } from 'pino'
+import type { ToolSource } from '../tools/tool.ts'
+import { RunEventWriter, type RunLogLimits } from './events.ts'
+import { type AbortReason, type LoopDeps, runLoop } from './loop.ts'
+import type { Run } from './run.ts'
+
+/** Set by a cancel on any replica; the replica running the loop polls it. */
+export const cancelKey = (runId: string) => `agent:cancel:${runId}`
+const CANCEL_POLL_MS = 200
+
+export interface RunnerOptions extends LoopDeps {
+  state: SharedState
+  bus: EventBus
+  tools: ToolSource
+  logLimits: RunLogLimits
+  logger: Logger
+}
+
+interface Running {
+  controller: AbortController
+  done: Promise<void>
+}
+
+/**
+ * Runs loops detached from the requests that started them: a client that leaves stops nothing.
+ * A cancel sets a flag in the shared state, which the replica running the loop polls (every
+ * CANCEL_POLL_MS) and turns into an abort of the model call in flight. A run paused for approval
+ * holds no memory here: the approval that completes it starts `resume` on whichever replica got it.
+ */
+export class Runner {
+  readonly #o: RunnerOptions
+  readonly #running = new Map<string, Running>()
+  readonly #poll: NodeJS.Timeout
+
+  constructor(options: RunnerOptions) {
+    this.#o = options
+    this.#poll = setInterval(() => this.#checkCancels(), CANCEL_POLL_MS)
+    this.#poll.unref()
+  }
+
+  /** Starts a stored run (status running) with its writer; resolves at once. */
+  start(run: Run, events: RunEventWriter): void {
+    this.#launch(run, events)
+  }
+
+  /** Goes on with a run an approval just completed (status running again, decisions in `pending`). */
+  async resume(run: Run): Promise<void> {
+    const events = await RunEventWriter.resume(this.#o.state, run.id, this.#o.logLimits, this.#o.logger)
+    this.#launch(run, events)
+  }
+
+  /** Asks the run's loop to stop, wherever it runs. */
+  async cancel(runId: string): Promise<void> {
+    await this.#o.state.values.set(cancelKey(runId), '1', 3_600_000)
+    this.#running.get(runId)?.controller.abort('cancel' satisfies AbortReason)
+  }
+
+  /** Resolves once the run's loop here has ended (at once if it does not run here). */
+  async settled(runId: string): Promise<void> {
+    await this.#running.get(runId)?.done
+  }
+
+  /** Shutdown: loops still running stop where they are (state saved; the run stays `running`). */
+  async close(): Promise<void> {
+    clearInterval(this.#poll)
+    const running = [...this.#running.values()]
+    for (const r of running) r.controller.abort('shutdown' satisfies AbortReason)
+    await Promise.all(running.map((r) => r.done))
+  }
+
+  #launch(run: Run, events: RunEventWriter): void {
+    const o = this.#o
+    const controller = new AbortController()
+    const startedAt = o.now()
+    const left = run.agent.limits.max_wall_time_ms - run.elapsedMs
+    const deadline = setTimeout(() => controller.abort('timeout' satisfies AbortReason), Math.max(0, left))
+    const done = (async () => {
+      let outcome: AgentRunStatus = 'failed'
+      try {
+        const all = await o.tools.tools(run.orgId, controller.signal)
+        const tools = new Map(all.filter((t) => run.agent.tools.includes(t.name)).map((t) => [t.name, t]))
+        outcome = await runLoop({ run, tools, events, signal: controller.signal, startedAt }, o)
+      } catch (err) {
+        o.logger.error({ err, runId: run.id }, 'run failed to settle')
+      } finally {
+        clearTimeout(deadline)
+        this.#running.delete(run.id)
+      }
+      if (outcome !== 'running' && outcome !== 'awaiting_approval') {
+        await o.state.values.del(cancelKey(run.id)).catch(() => {})
+      }
+      // A shutdown leaves the run as it was: nothing changed status.
+      if (outcome === 'running') return
+      const final = await o.repo.get(run.orgId, run.id).catch(() => null)
+      await publishRun(o.bus, o.logger, final ?? { ...run, status: outcome }, o.now())
+    })()
+    this.#running.set(run.id, { controller, done })
+  }
+
+  #checkCancels(): void {
+    for (const [runId, running] of this.#running) {
+      this.#o.state.values.get(cancelKey(runId)).then(
+        (flag) => {
+          if (flag !== null) running.controller.abort('cancel' satisfies AbortReason)
+        },
+        () => {},
+      )
+    }
+  }
+}
+
+/** `agent.runs.v1`: a run changed status (metadata only, no text). A failed publish is logged. */
+export async function publishRun(bus: EventBus, logger: Logger, run: Run, nowMs: number) {
+  await bus
+    .publish(agentRunsV1, run.id, {
+      orgId: run.orgId,
+      userId: run.identity.userId,
+      runId: run.id,
+      agentId: run.agent.id,
+      status: run.status,
+      steps: run.turns,
+      errorCode: run.error?.code ?? null,
+      occurredAt: new Date(nowMs).toISOString(),
+    })
+    .catch((err: unknown) => logger.warn({ err, runId: run.id }, 'agent.runs.v1 not published'))
+}
