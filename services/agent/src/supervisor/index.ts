@@ -1,0 +1,7 @@
+export { type Classification, classify } from './classifier.ts'
+export { SupervisorConfig } from './config.ts'
+export { ExampleIndex } from './example-index.ts'
+export type { CallContext, CompleteJson, Embed, RoutableAgent } from './ports.ts'
+export { createRouterPorts } from './router-ports.ts'
+export { type AgentScore, cosine, rankAgents } from './similarity.ts'
+export { type RouteStage, Supervisor, type SupervisorDecision, type SupervisorInput } from './supervisor.ts'
