@@ -95,7 +95,7 @@ describe('supervisor', () => {
   test('a caller-named agent skips routing: nothing is embedded or classified', async () => {
     const { supervisor, embedder, classifier } = setup()
     const decision = await supervisor.route({ message: 'hello', agents, agentId: 'a_cook' }, ctx)
-    expect(decision).toMatchObject({ agentId: 'a_cook', stage: 'caller', scores: [] })
+    expect(decision).toMatchObject({ agentId: 'a_cook', stage: 'requested', scores: [] })
     expect(embedder.calls).toEqual([])
     expect(classifier.requests).toEqual([])
   })

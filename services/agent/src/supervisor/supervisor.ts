@@ -13,7 +13,7 @@ import { type AgentScore, margin, nearest, rankAgents } from './similarity.ts'
 /** Example utterances shown to the classifier per candidate: those nearest to the message. */
 const shownExamples = 3
 
-export type RouteStage = 'caller' | 'only' | 'embedding' | 'classifier' | 'thread' | 'fallback' | 'clarify'
+export type RouteStage = 'requested' | 'only' | 'embedding' | 'classifier' | 'thread' | 'fallback' | 'clarify'
 
 export interface SupervisorInput {
   message: string
@@ -70,7 +70,7 @@ export class Supervisor {
   async route(input: SupervisorInput, ctx: CallContext): Promise<SupervisorDecision> {
     const c = this.#config
     if (input.agentId !== undefined)
-      return { agentId: input.agentId, stage: 'caller', scores: [], reason: 'the caller named the agent' }
+      return { agentId: input.agentId, stage: 'requested', scores: [], reason: 'the caller named the agent' }
     const [onlyAgent] = input.agents
     if (onlyAgent === undefined) throw new Error('the supervisor was given no agents')
     if (input.agents.length === 1)
