@@ -1,5 +1,6 @@
 import { Duration } from '@switchyard/config'
 import { type Static, Type } from 'typebox'
+import { SupervisorConfig } from './supervisor/config.ts'
 
 export const AgentConfig = Type.Object({
   /** A YAML file of the deployment's built-in agents, visible to every org (unset: none). */
@@ -16,5 +17,7 @@ export const AgentConfig = Type.Object({
   AGENT_STREAM_TTL_MS: Duration({ default: '24h', minimum: 1000 }),
   /** How often the retention sweep runs. */
   AGENT_RETENTION_INTERVAL: Duration({ default: '1h', minimum: 1000 }),
+  // The supervisor's thresholds and models (src/supervisor/config.ts).
+  ...SupervisorConfig.properties,
 })
 export type AgentConfig = Static<typeof AgentConfig>

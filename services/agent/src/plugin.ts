@@ -11,13 +11,14 @@ import { runsRepository } from './runs/repository.ts'
 import { createRetention } from './runs/retention.ts'
 import { runRoutes } from './runs/routes.ts'
 import { Runner } from './runs/runner.ts'
-import { defaultSupervisor, type Supervisor } from './runs/supervisor-port.ts'
+import type { Supervisor } from './runs/supervisor-port.ts'
+import { createRouterSupervisor } from './supervisor/port.ts'
 import type { ToolSource } from './tools/tool.ts'
 
 export interface AgentPluginOptions {
   /** Where the org's tools come from (default: none; the tools work plugs its sources in here). */
   tools?: ToolSource
-  /** Routes `POST /v1/runs` (default: the named agent, else the thread's, else the org's first). */
+  /** Routes `POST /v1/runs` (default: src/supervisor through the router; tests may pass their own). */
   supervisor?: Supervisor
 }
 
@@ -79,7 +80,7 @@ export function createAgentPlugin(options: AgentPluginOptions = {}): ServicePlug
       repo,
       catalog: deps.catalog,
       runner,
-      supervisor: options.supervisor ?? defaultSupervisor,
+      supervisor: options.supervisor ?? createRouterSupervisor({ config, router }),
       admin: createAdminClient({ dispatcher: ctx.dispatcher, origin: ctx.serviceUrl('admin') }),
       state,
       bus,

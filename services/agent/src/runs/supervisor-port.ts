@@ -26,6 +26,8 @@ export interface RouteDecision {
   confidence?: number
   /** Scores per agent id, as the deciding stage saw them. */
   scores?: Record<string, number>
+  /** The best score's lead over the runner-up. */
+  margin?: number
   reason?: string
   /** The question to ask the user when `agentId` is null. */
   clarification?: string
