@@ -194,8 +194,8 @@ class LocalChatStream implements ChatStream, GenerationListener {
   #usage: Usage | null = null
   #text = ''
   #began = false
-  /** Calls begun so far, by node-llama-cpp's call index: their OpenAI index is the order seen. */
-  readonly #calls = new Map<number, number>()
+  /** Calls begun so far, by node-llama-cpp's call index: their OpenAI index (the order seen) and arguments. */
+  readonly #calls = new Map<number, { index: number; args: string }>()
 
   constructor(alias: string, callSignal: AbortSignal) {
     this.signal = AbortSignal.any([callSignal, this.#stop.signal])
@@ -229,23 +229,36 @@ class LocalChatStream implements ChatStream, GenerationListener {
    */
   toolArguments(callIndex: number, name: string, piece: string): void {
     this.#begin()
-    let index = this.#calls.get(callIndex)
-    if (index === undefined) {
-      index = this.#calls.size
-      this.#calls.set(callIndex, index)
+    let call = this.#calls.get(callIndex)
+    if (call === undefined) {
+      call = { index: this.#calls.size, args: '' }
+      this.#calls.set(callIndex, call)
       this.#text += name
       this.#push(
-        { tool_calls: [{ index, id: toolCallId(), type: 'function', function: { name, arguments: '' } }] },
+        {
+          tool_calls: [
+            { index: call.index, id: toolCallId(), type: 'function', function: { name, arguments: '' } },
+          ],
+        },
         null,
       )
     }
     if (piece === '') return
+    call.args += piece
     this.#text += piece
-    this.#push({ tool_calls: [{ index, function: { arguments: piece } }] }, null)
+    this.#push({ tool_calls: [{ index: call.index, function: { arguments: piece } }] }, null)
   }
 
   end(generated: Generated, usage: Usage): void {
     this.#begin()
+    // A function without parameters is generated with no argument pieces: its call goes out here,
+    // with `{}` as OpenAI sends, and so does whatever call the pieces did not announce.
+    const begun = [...this.#calls.entries()]
+    for (const [index, made] of generated.toolCalls.entries()) {
+      const [key, call] = begun[index] ?? [-1 - index, undefined]
+      if (call === undefined || call.args === '')
+        this.toolArguments(key, made.function.name, made.function.arguments)
+    }
     this.#usage = usage
     this.#push({}, generated.finishReason)
     this.#ended = true

@@ -142,6 +142,16 @@ describe('tool calls on the local model', () => {
     expect(stream.completionText()).toBe(`get_weather${args}`)
   })
 
+  test('streamed: a function without parameters is called with {} as its arguments', async () => {
+    const c = client()
+    const request = ask({ tool_choice: { type: 'function', function: { name: 'current_time' } } })
+    const { chunks } = await streamed(c, request)
+    const deltas = chunks.flatMap((chunk) => chunk.choices[0]?.delta.tool_calls ?? [])
+    expect(deltas[0]).toMatchObject({ index: 0, type: 'function', function: { name: 'current_time' } })
+    expect(deltas.map((d) => d.function?.arguments ?? '').join('')).toBe('{}')
+    expect(chunks.at(-1)?.choices[0]?.finish_reason).toBe('tool_calls')
+  })
+
   test('auto leaves the choice to the model (the tiny one answers text); none offers no tools', async () => {
     const c = client()
     for (const tool_choice of ['auto', 'none'] as const) {
