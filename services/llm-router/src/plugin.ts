@@ -14,6 +14,7 @@ import { createAdmission } from './limits/admission.ts'
 import { modelRoutes, modelsRoutes } from './models/routes.ts'
 import { type Admission, noAdmission } from './pipeline/admission.ts'
 import type { PipelineDeps } from './pipeline/request.ts'
+import { registerCooldownMetric } from './routing/cooldown-metric.ts'
 import { startHealthLoops } from './routing/probes.ts'
 import { ModelRouter } from './routing/router.ts'
 import { type ProviderRegistry, providers as registry } from './upstreams/registry.ts'
@@ -45,6 +46,7 @@ export const llmRouterPlugin: ServicePlugin<LlmRouterConfig> = async (app, optio
   const router = new ModelRouter({ providers, state: options.state, logger, now: options.now })
   const operatorCatalog = initialCatalog(config, providers, logger)
   router.applyCatalog(operatorCatalog)
+  registerCooldownMetric(options.metrics, router)
   // Always built, even with no section: admin may announce budgets at any time.
   const limitsBase = config.LLM_ROUTER_LIMITS ?? {}
   const limits =
