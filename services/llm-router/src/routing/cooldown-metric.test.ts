@@ -20,7 +20,10 @@ test('the cooldown gauge shows 1 for a deployment held out, labelled by its alia
   router.applyCatalog(
     buildCatalog(
       {
-        models: { a: { deployments: [deployment('d1'), deployment('d2')] }, b: { deployments: [deployment('d3')] } },
+        models: {
+          a: { deployments: [deployment('d1'), deployment('d2')] },
+          b: { deployments: [deployment('d3')] },
+        },
         defaults: { cooldown: { baseMs: 1_000, maxMs: 8_000 } },
       },
       { providers },
