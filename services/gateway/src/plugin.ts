@@ -6,7 +6,7 @@ import { createAdminClient, type ServiceName } from '@switchyard/contracts'
 import { hasDotSegment, kitErrors, type ServicePlugin } from '@switchyard/kit'
 import { createAdminKeyLookup, createAdminMemberLookup } from './auth/admin-lookup.ts'
 import { createApiKeyCache } from './auth/api-keys.ts'
-import { createAuthenticator } from './auth/authenticate.ts'
+import { authorizationOf, createAuthenticator } from './auth/authenticate.ts'
 import { createMemberCache } from './auth/members.ts'
 import { createOidcVerifier } from './auth/oidc.ts'
 import { subscribeKeyRevocations } from './auth/revocations.ts'
@@ -169,7 +169,7 @@ export const gatewayPlugin: ServicePlugin<GatewayConfig> = async (app, options) 
   app.addHook('onRequest', async (request, reply) => {
     const upstream = request.routeOptions.config.upstream
     if (upstream === undefined || upstream === null) return
-    request.identity = await authenticate(request.headers.authorization, () =>
+    request.identity = await authenticate(authorizationOf(request.headers), () =>
       clientAddress(request, config.GATEWAY_TRUSTED_PROXY_HOPS),
     )
     await enforceRateLimits(request, reply)

@@ -25,6 +25,30 @@ describe('API keys through the gateway', () => {
     })
   })
 
+  test('a key in x-api-key passes as a bearer would, and the services never see it', async () => {
+    const gateway = await startGateway()
+    const { key } = withKey(gateway)
+    const res = await fetch(`${gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'x-api-key': key },
+    })
+    expect(res.status).toBe(200)
+    const [received] = gateway.standIns['llm-router']?.received ?? []
+    expect(received?.identity?.orgId).toBe('org_acme')
+    expect(received?.headers['x-api-key']).toBeUndefined()
+    expect(received?.headers.authorization).not.toContain(key)
+  })
+
+  test('x-api-key carries API keys only: a JWT there is no credential', async () => {
+    const gateway = await startGateway()
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln'
+    const res = await fetch(`${gateway.url}/v1/models`, { headers: { 'x-api-key': jwt } })
+    expect(res.status).toBe(401)
+    expect(await jsonBody(res)).toEqual(
+      unauthenticated('Missing credentials; send Authorization: Bearer <API key or token>'),
+    )
+  })
+
   test('concurrent requests with one uncached key make one lookup', async () => {
     const gateway = await startGateway()
     const caller = withKey(gateway)

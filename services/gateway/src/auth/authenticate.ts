@@ -12,6 +12,22 @@ const jwtShape = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
 const apiKeyShape = /^[A-Za-z0-9_-]{16,200}$/
 
 /**
+ * The Authorization header to authenticate: the caller's own, or else an API key sent as
+ * `x-api-key`, read as `Bearer <key>`. Behind Istio's RequestAuthentication (the chart's
+ * ingress.mode istio with OIDC) a bearer that is not a JWT is refused before it reaches the
+ * gateway, so API-key clients there send `x-api-key`. Only key-shaped values count: a JWT must come
+ * as a bearer, where the mesh has checked it.
+ */
+export function authorizationOf(headers: {
+  authorization?: string | undefined
+  'x-api-key'?: string | string[] | undefined
+}): string | undefined {
+  if (headers.authorization !== undefined) return headers.authorization
+  const key = headers['x-api-key']
+  return typeof key === 'string' && apiKeyShape.test(key) ? `Bearer ${key}` : undefined
+}
+
+/**
  * The caller behind an Authorization header. `addressOf` answers the client's address; it is
  * called only when the failure limit is consulted, so a cached key never parses X-Forwarded-For.
  */

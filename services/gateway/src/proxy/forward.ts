@@ -25,6 +25,8 @@ const droppedRequestHeaders = new Set([
   ...hopByHop,
   'host',
   'authorization',
+  // An API key sent as x-api-key (auth/authenticate.ts): the services get the internal token only.
+  'x-api-key',
   'expect',
   requestIdHeader,
   'x-forwarded-for',
