@@ -1,8 +1,10 @@
 import { Duration } from '@switchyard/config'
 import { type Static, Type } from 'typebox'
 import { SupervisorConfig } from './supervisor/config.ts'
+import { ToolsConfig } from './tools/config.ts'
 
 export const AgentConfig = Type.Object({
+  ...ToolsConfig.properties,
   /** A YAML file of the deployment's built-in agents, visible to every org (unset: none). */
   AGENT_BUILTIN_AGENTS_FILE: Type.Optional(Type.String({ minLength: 1 })),
   /** An agent's model when it names none: an llm-router alias (default: its local one). */

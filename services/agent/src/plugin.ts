@@ -13,16 +13,15 @@ import { runRoutes } from './runs/routes.ts'
 import { Runner } from './runs/runner.ts'
 import type { Supervisor } from './runs/supervisor-port.ts'
 import { createRouterSupervisor } from './supervisor/port.ts'
+import { registerTools } from './tools/register.ts'
 import type { ToolSource } from './tools/tool.ts'
 
 export interface AgentPluginOptions {
-  /** Where the org's tools come from (default: none; the tools work plugs its sources in here). */
+  /** Where the org's tools come from (default: built-ins, org HTTP tools and MCP servers). */
   tools?: ToolSource
   /** Routes `POST /v1/runs` (default: src/supervisor through the router; tests may pass their own). */
   supervisor?: Supervisor
 }
-
-const noTools: ToolSource = { tools: async () => [] }
 
 /**
  * Agent: agents, runs and their tool loop. The database is migrated by the runtime before this
@@ -35,7 +34,8 @@ export function createAgentPlugin(options: AgentPluginOptions = {}): ServicePlug
     if (ctx.sql === undefined) throw new agentErrors.NoSql()
     if (signer === undefined) throw new Error('agent needs ctx.signer: its definition sets signsWorkerTokens')
     const pool = ctx.sql
-    const tools = options.tools ?? noTools
+    // The tools' routes always; a test may still give the loop tools of its own.
+    const tools = options.tools ?? registerTools(app, ctx).source
     const builtins = loadBuiltinAgents(config.AGENT_BUILTIN_AGENTS_FILE, config.AGENT_DEFAULT_MODEL)
     const deps: AgentDeps = {
       config,
