@@ -1,4 +1,5 @@
 import type { SqlQueryable } from '@switchyard/kit'
+import { orgTable } from '../org-table.ts'
 import type { SecretRef } from '../secrets.ts'
 
 export interface HttpToolRow {
@@ -20,6 +21,8 @@ const columns =
 
 /** The org's HTTP tools; every statement filters on org_id. */
 export const httpToolsRepository = {
+  ...orgTable<HttpToolRow>('agent_http_tools', columns),
+
   /** Inserts the tool; false when the org already has a tool of that name. */
   async insert(db: SqlQueryable, row: Omit<HttpToolRow, 'created_at'>): Promise<HttpToolRow | null> {
     const { rows } = await db.query<HttpToolRow & Record<string, unknown>>(
@@ -41,29 +44,5 @@ export const httpToolsRepository = {
       ],
     )
     return rows[0] ?? null
-  },
-
-  async list(db: SqlQueryable, orgId: string): Promise<HttpToolRow[]> {
-    const { rows } = await db.query<HttpToolRow & Record<string, unknown>>(
-      `SELECT ${columns} FROM agent_http_tools WHERE org_id = $1 ORDER BY id`,
-      [orgId],
-    )
-    return rows
-  },
-
-  async get(db: SqlQueryable, orgId: string, id: string): Promise<HttpToolRow | null> {
-    const { rows } = await db.query<HttpToolRow & Record<string, unknown>>(
-      `SELECT ${columns} FROM agent_http_tools WHERE org_id = $1 AND id = $2`,
-      [orgId, id],
-    )
-    return rows[0] ?? null
-  },
-
-  async delete(db: SqlQueryable, orgId: string, id: string): Promise<boolean> {
-    const { rowCount } = await db.query('DELETE FROM agent_http_tools WHERE org_id = $1 AND id = $2', [
-      orgId,
-      id,
-    ])
-    return (rowCount ?? 0) > 0
   },
 }

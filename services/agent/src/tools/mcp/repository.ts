@@ -1,4 +1,5 @@
 import type { SqlQueryable } from '@switchyard/kit'
+import { orgTable } from '../org-table.ts'
 import type { SecretRef } from '../secrets.ts'
 
 export interface McpServerRow {
@@ -16,6 +17,8 @@ const columns = 'id, org_id, created_by, name, url, secret, needs_approval, crea
 
 /** The org's MCP servers; every statement filters on org_id. */
 export const mcpServersRepository = {
+  ...orgTable<McpServerRow>('agent_mcp_servers', columns),
+
   /** Inserts the server; null when the org already has a server of that name. */
   async insert(db: SqlQueryable, row: Omit<McpServerRow, 'created_at'>): Promise<McpServerRow | null> {
     const { rows } = await db.query<McpServerRow & Record<string, unknown>>(
@@ -34,29 +37,5 @@ export const mcpServersRepository = {
       ],
     )
     return rows[0] ?? null
-  },
-
-  async list(db: SqlQueryable, orgId: string): Promise<McpServerRow[]> {
-    const { rows } = await db.query<McpServerRow & Record<string, unknown>>(
-      `SELECT ${columns} FROM agent_mcp_servers WHERE org_id = $1 ORDER BY id`,
-      [orgId],
-    )
-    return rows
-  },
-
-  async get(db: SqlQueryable, orgId: string, id: string): Promise<McpServerRow | null> {
-    const { rows } = await db.query<McpServerRow & Record<string, unknown>>(
-      `SELECT ${columns} FROM agent_mcp_servers WHERE org_id = $1 AND id = $2`,
-      [orgId, id],
-    )
-    return rows[0] ?? null
-  },
-
-  async delete(db: SqlQueryable, orgId: string, id: string): Promise<boolean> {
-    const { rowCount } = await db.query('DELETE FROM agent_mcp_servers WHERE org_id = $1 AND id = $2', [
-      orgId,
-      id,
-    ])
-    return (rowCount ?? 0) > 0
   },
 }
