@@ -34,7 +34,7 @@ export function createAgentPlugin(options: AgentPluginOptions = {}): ServicePlug
     if (ctx.sql === undefined) throw new agentErrors.NoSql()
     if (signer === undefined) throw new Error('agent needs ctx.signer: its definition sets signsWorkerTokens')
     const pool = ctx.sql
-    // The tools' routes always; a test may still give the loop tools of its own.
+    // The org's tools and their routes, unless a test gives the loop tools of its own.
     const tools = options.tools ?? registerTools(app, ctx).source
     const builtins = loadBuiltinAgents(config.AGENT_BUILTIN_AGENTS_FILE, config.AGENT_DEFAULT_MODEL)
     const deps: AgentDeps = {
