@@ -17,16 +17,10 @@ tool() {
   bash "$ROOT/scripts/deploy/tools.sh" path "$1"
 }
 
-# The CRD schemas (`<group>/<kind>_<version>.json`) sit beside the main checkout, in
-# ../shared/schemas/crds; SWITCHYARD_CRD_SCHEMAS names another folder.
+# The CRD schemas (`<group>/<kind>_<version>.json`): a copy in deploy/schemas/crds (its README says
+# where they come from), so a clone anywhere has them; SWITCHYARD_CRD_SCHEMAS names another folder.
 crd_schemas() {
-  if [ -n "${SWITCHYARD_CRD_SCHEMAS:-}" ]; then
-    echo "$SWITCHYARD_CRD_SCHEMAS"
-    return
-  fi
-  local main
-  main=$(cd "$(git -C "$ROOT" rev-parse --git-common-dir)/.." && pwd)
-  echo "$main/../shared/schemas/crds"
+  echo "${SWITCHYARD_CRD_SCHEMAS:-$ROOT/deploy/schemas/crds}"
 }
 
 # Kubernetes' own schemas, one self-contained file per kind, made once per version.
