@@ -51,6 +51,12 @@ export const agentErrors = {
     'Run %s is %s',
     409,
   ),
+  /** Admin did not resolve the agent's prompt reference (not there, or admin did not answer). */
+  PromptUnavailable: createServiceError<'AGENT_ERR_PROMPT_UNAVAILABLE', [string, string]>(
+    'AGENT_ERR_PROMPT_UNAVAILABLE',
+    "The agent's prompt %s could not be resolved: %s",
+    502,
+  ),
   /** The org has no agent to run the message with. */
   NoAgent: createServiceError('AGENT_ERR_NO_AGENT', 'The org has no agent: create one first', 400),
   /** The runtime gave the plugin no SQL pool. */

@@ -224,3 +224,12 @@ describe('the tool loop', () => {
     expect(missing.json().error).toMatchObject({ code: 'AGENT_ERR_AGENT_NOT_FOUND', param: 'agent' })
   })
 })
+
+test('an agent whose prompt reference admin cannot resolve does not start: 502 with a stable code', async () => {
+  const agent = await createAgent('prompted', { instructions: { prompt: 'greeting@production' } })
+  const before = (await t.request(alice, 'GET', '/v1/runs?limit=100')).json().data.length
+  const res = await t.request(alice, 'POST', `/v1/agents/${agent.id}/runs`, { input: 'hi' })
+  expect(res.statusCode).toBe(502)
+  expect(res.json().error.code).toBe('AGENT_ERR_PROMPT_UNAVAILABLE')
+  expect((await t.request(alice, 'GET', '/v1/runs?limit=100')).json().data.length).toBe(before)
+})

@@ -189,21 +189,24 @@ async function instructionsOf(
   if ('text' in instructions) return instructions.text
   const match = PROMPT_REF.exec(instructions.prompt)
   if (match === null) throw new agentErrors.InvalidRequest(`Bad prompt reference ${instructions.prompt}`)
-  const answer = await admin.resolvePrompt(
-    match[1] as string,
-    { label: match[2] as string },
-    {
-      token,
-      signal: AbortSignal.timeout(10_000),
-    },
-  )
-  if (answer.ok) return answer.body.template
-  if (answer.error?.code === adminErrorCodes.NotFound) {
-    throw new agentErrors.InvalidRequest(
-      `The agent's prompt ${instructions.prompt} does not exist (org ${identity.orgId})`,
+  let answer: Awaited<ReturnType<AdminClient['resolvePrompt']>>
+  try {
+    answer = await admin.resolvePrompt(
+      match[1] as string,
+      { label: match[2] as string },
+      {
+        token,
+        signal: AbortSignal.timeout(10_000),
+      },
     )
+  } catch {
+    throw new agentErrors.PromptUnavailable(instructions.prompt, 'the admin service did not answer')
   }
-  throw new agentErrors.InvalidRequest(
-    `The agent's prompt ${instructions.prompt} could not be resolved (admin answered ${answer.status})`,
+  if (answer.ok) return answer.body.template
+  throw new agentErrors.PromptUnavailable(
+    instructions.prompt,
+    answer.error?.code === adminErrorCodes.NotFound
+      ? `no such prompt in org ${identity.orgId}`
+      : `admin answered ${answer.status}`,
   )
 }
