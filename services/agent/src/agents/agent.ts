@@ -10,6 +10,8 @@ export interface Agent {
   model: string
   tools: string[]
   limits: Limits
+  /** `auto`, `required`, `none` or a tool's name: what a turn answering a message must do. */
+  toolChoice: string
   /** JSON schema of the final answer, or null for free text. */
   outputSchema: Record<string, unknown> | null
   examples: string[]
@@ -30,6 +32,7 @@ export const toAgentView = (agent: Agent) => ({
   model: agent.model,
   tools: agent.tools,
   limits: agent.limits,
+  tool_choice: agent.toolChoice,
   output_schema: agent.outputSchema,
   examples: agent.examples,
   metadata: agent.metadata,

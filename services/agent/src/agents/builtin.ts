@@ -34,6 +34,7 @@ export function loadBuiltinAgents(path: string | undefined, defaultModel: string
       model: body.model ?? defaultModel,
       tools: body.tools,
       limits: { ...defaultLimits, ...body.limits },
+      toolChoice: body.tool_choice,
       outputSchema: body.output_schema ?? null,
       examples: body.examples,
       metadata: body.metadata,

@@ -9,6 +9,7 @@ interface AgentRow extends Record<string, unknown> {
   model: string
   tools: string[]
   limits: Agent['limits']
+  tool_choice: string
   output_schema: Record<string, unknown> | null
   examples: string[]
   metadata: Record<string, string>
@@ -23,6 +24,7 @@ const toAgent = (row: AgentRow): Agent => ({
   model: row.model,
   tools: row.tools,
   limits: row.limits,
+  toolChoice: row.tool_choice,
   outputSchema: row.output_schema,
   examples: row.examples,
   metadata: row.metadata,
@@ -34,7 +36,7 @@ const toAgent = (row: AgentRow): Agent => ({
 export type AgentFields = Omit<Agent, 'id' | 'createdAt' | 'builtin'>
 
 const columns =
-  'id, name, description, instructions, model, tools, limits, output_schema, examples, metadata, created_at'
+  'id, name, description, instructions, model, tools, limits, tool_choice, output_schema, examples, metadata, created_at'
 
 /** The org's stored agents. Every statement filters on org_id. */
 export function agentsRepository(db: SqlQueryable) {
@@ -43,8 +45,8 @@ export function agentsRepository(db: SqlQueryable) {
     async create(orgId: string, createdBy: string, id: string, fields: AgentFields): Promise<Agent | null> {
       const { rows } = await db.query<AgentRow>(
         `INSERT INTO agents (id, org_id, created_by, name, description, instructions, model, tools, limits,
-                             output_schema, examples, metadata)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                             output_schema, examples, metadata, tool_choice)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
          ON CONFLICT (org_id, name) DO NOTHING
          RETURNING ${columns}`,
         [id, orgId, createdBy, ...values(fields)],
@@ -76,7 +78,7 @@ export function agentsRepository(db: SqlQueryable) {
       try {
         const { rows } = await db.query<AgentRow>(
           `UPDATE agents SET name = $3, description = $4, instructions = $5, model = $6, tools = $7, limits = $8,
-                  output_schema = $9, examples = $10, metadata = $11, updated_at = now()
+                  output_schema = $9, examples = $10, metadata = $11, tool_choice = $12, updated_at = now()
             WHERE org_id = $1 AND id = $2
             RETURNING ${columns}`,
           [orgId, id, ...values(fields)],
@@ -105,4 +107,5 @@ const values = (f: AgentFields) => [
   f.outputSchema === null ? null : JSON.stringify(f.outputSchema),
   JSON.stringify(f.examples),
   JSON.stringify(f.metadata),
+  f.toolChoice,
 ]

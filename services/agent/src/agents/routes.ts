@@ -102,6 +102,7 @@ export function agentRoutes(app: KitServer, deps: AgentDeps): void {
         instructions: body.instructions ?? current.instructions,
         tools: body.tools ?? current.tools,
         limits: { ...current.limits, ...body.limits },
+        tool_choice: body.tool_choice ?? current.toolChoice,
         output_schema: body.output_schema === undefined ? current.outputSchema : body.output_schema,
         examples: body.examples ?? current.examples,
         metadata: body.metadata ?? current.metadata,

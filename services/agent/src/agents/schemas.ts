@@ -23,6 +23,13 @@ export const Instructions = Type.Union([
 ])
 export type Instructions = Static<typeof Instructions>
 
+/**
+ * Whether a model turn that answers a message must call a tool: `auto` (the model decides),
+ * `required` (one of its tools), `none`, or one of its tools by name. A turn after a tool result
+ * is always `auto`, so the model can answer. Small local models call tools only when made to.
+ */
+const toolChoice = { minLength: 1, maxLength: 128 }
+
 const agentFields = {
   /** Unique in the org; what `POST /v1/runs` may name instead of the id. */
   name: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' }),
@@ -38,6 +45,7 @@ const agentFields = {
     default: [],
   }),
   limits: Type.Optional(Type.Partial(Limits)),
+  tool_choice: Type.String({ ...toolChoice, default: 'auto' }),
   /** A JSON schema the final answer must match; it must compile. */
   output_schema: Type.Optional(Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()])),
   /** Example utterances for the supervisor's embedding stage. */
@@ -57,6 +65,7 @@ export const AgentUpdate = Type.Partial(
     {
       ...agentFields,
       description: Type.String({ maxLength: 2_000 }),
+      tool_choice: Type.String(toolChoice),
       tools: Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 64, uniqueItems: true }),
       examples: Type.Array(Type.String({ minLength: 1, maxLength: 2_000 }), { maxItems: 200 }),
       metadata: Type.Record(Type.String({ maxLength: 64 }), Type.String({ maxLength: 512 }), {
@@ -78,6 +87,7 @@ export const AgentView = Type.Object({
   model: Type.String(),
   tools: Type.Array(Type.String()),
   limits: Limits,
+  tool_choice: Type.String(),
   output_schema: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
   examples: Type.Array(Type.String()),
   metadata: Type.Record(Type.String(), Type.String()),

@@ -44,6 +44,21 @@ export async function checkAgent(
       throw invalid(new agentErrors.InvalidSchema((err as Error).message), 'output_schema')
     }
   }
+  const choice = body.tool_choice
+  if (
+    choice !== 'auto' &&
+    choice !== 'none' &&
+    !(choice === 'required' ? body.tools.length > 0 : body.tools.includes(choice))
+  ) {
+    throw invalid(
+      new agentErrors.InvalidRequest(
+        choice === 'required'
+          ? 'tool_choice required needs at least one tool'
+          : `tool_choice must be auto, required, none or one of the agent's tools, not ${choice}`,
+      ),
+      'tool_choice',
+    )
+  }
   if (body.tools.length > 0) {
     const known = new Set((await deps.tools.tools(orgId, AbortSignal.timeout(10_000))).map((t) => t.name))
     const unknown = body.tools.find((name) => !known.has(name))
@@ -56,6 +71,7 @@ export async function checkAgent(
     model: body.model ?? base?.model ?? deps.config.AGENT_DEFAULT_MODEL,
     tools: body.tools,
     limits: { ...(base?.limits ?? defaultLimits), ...body.limits },
+    toolChoice: choice,
     outputSchema: body.output_schema ?? null,
     examples: body.examples,
     metadata: body.metadata,

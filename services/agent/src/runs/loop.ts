@@ -4,6 +4,7 @@ import type {
   ChatCompletionMessageFunctionToolCall,
   ChatCompletionMessageParam,
   ChatCompletionTool,
+  ChatCompletionToolChoiceOption,
 } from 'openai/resources/chat/completions'
 import pLimit from 'p-limit'
 import type { Logger } from 'pino'
@@ -395,7 +396,7 @@ async function modelTurn(
       messages,
       stream: true,
       stream_options: { include_usage: true },
-      ...(tools.length > 0 && { tools }),
+      ...(tools.length > 0 && { tools, ...toolChoiceOf(run.agent.toolChoice, messages, tools) }),
       ...(tokensLeft < 4096 && { max_tokens: tokensLeft }),
       ...(structured &&
         schema !== null && {
@@ -439,6 +440,22 @@ async function modelTurn(
       usage?.completion_tokens ?? Math.ceil((content.length + JSON.stringify(toolCalls).length) / 4),
     finishReason,
   }
+}
+
+/**
+ * The agent's tool_choice for a turn that answers a message; `auto` (left out) for a turn after a
+ * tool result, so the model can answer, for a named tool the run no longer has, and for a run
+ * stored before agents had a tool_choice (undefined).
+ */
+function toolChoiceOf(
+  choice: string | undefined,
+  messages: ChatCompletionMessageParam[],
+  tools: ChatCompletionTool[],
+): { tool_choice?: ChatCompletionToolChoiceOption } {
+  if (choice === undefined || choice === 'auto' || messages.at(-1)?.role === 'tool') return {}
+  if (choice === 'required' || choice === 'none') return { tool_choice: choice }
+  const offered = tools.some((t) => t.type === 'function' && t.function.name === choice)
+  return offered ? { tool_choice: { type: 'function', function: { name: choice } } } : {}
 }
 
 function checkOutput(content: string, validate: ReturnType<typeof compileSchema>): string | null {

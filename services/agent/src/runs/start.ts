@@ -58,6 +58,7 @@ const supervisorAgent = (): Agent => ({
   model: '',
   tools: [],
   limits: { max_turns: 1, max_total_tokens: 100, max_wall_time_ms: 1_000, tool_timeout_ms: 100 },
+  toolChoice: 'auto',
   outputSchema: null,
   examples: [],
   metadata: {},
