@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { ConfigError } from '@switchyard/config'
 import { Value } from 'typebox/value'
 import { parse } from 'yaml'
 import { compileSchema } from '../json-schema.ts'
@@ -6,26 +7,54 @@ import type { Agent } from './agent.ts'
 import { AgentCreate } from './schemas.ts'
 import { defaultLimits } from './validate.ts'
 
+const key = 'AGENT_BUILTIN_AGENTS_FILE'
+
 /**
- * A deployment's built-in agents: a YAML list of agents in the API's create shape, read once at
- * start. Every org sees them, read-only, with ids `agent_builtin_<name>`. A bad file stops the
- * start with every problem named, as bad config does.
+ * A deployment's built-in agents: a YAML list of agents in the API's create shape (or
+ * `{ agents: [...] }`), read once at start. Every org sees them, read-only, with ids
+ * `agent_builtin_<name>`. A bad file stops the start with a ConfigError naming every problem of
+ * every agent at once, as bad config does. Tool names are not checked here: tools are per org.
  */
 export function loadBuiltinAgents(path: string | undefined, defaultModel: string): Agent[] {
   if (path === undefined) return []
-  const doc = parse(readFileSync(path, 'utf8')) as unknown
-  const list = Array.isArray(doc) ? doc : ((doc as { agents?: unknown } | null)?.agents ?? [])
-  if (!Array.isArray(list)) throw new Error(`${path}: expected a list of agents (or { agents: [...] })`)
-  return list.map((entry: unknown, index) => {
+  const fail = (messages: string[]): never => {
+    throw new ConfigError(messages.map((message) => ({ key, message: `${path}: ${message}` })))
+  }
+  let doc: unknown
+  try {
+    doc = parse(readFileSync(path, 'utf8'))
+  } catch (err) {
+    return fail([(err as Error).message])
+  }
+  const list = Array.isArray(doc) ? doc : (doc as { agents?: unknown } | null)?.agents
+  if (!Array.isArray(list)) return fail(['expected a list of agents (or { agents: [...] })'])
+
+  const problems: string[] = []
+  const seen = new Set<string>()
+  const agents = list.map((entry: unknown, index): Agent | null => {
     const withDefaults = Value.Default(AgentCreate, structuredClone(entry))
+    const named = (withDefaults as { name?: unknown } | null)?.name
+    const where = `agent ${index}${typeof named === 'string' ? ` (${named})` : ''}`
     if (!Value.Check(AgentCreate, withDefaults)) {
-      const problems = [...Value.Errors(AgentCreate, withDefaults)].map(
-        (e) => `${e.instancePath} ${e.message}`,
-      )
-      throw new Error(`${path}: agent ${index}: ${problems.join('; ')}`)
+      for (const e of Value.Errors(AgentCreate, withDefaults))
+        problems.push(`${where}: ${e.instancePath || '/'} ${e.message}`)
+      return null
     }
     const body = withDefaults as AgentCreate
-    if (body.output_schema != null) compileSchema(body.output_schema)
+    if (seen.has(body.name)) problems.push(`${where}: the name is taken by an earlier agent`)
+    seen.add(body.name)
+    if (body.output_schema != null) {
+      try {
+        compileSchema(body.output_schema)
+      } catch (err) {
+        problems.push(`${where}: output_schema does not compile: ${(err as Error).message}`)
+      }
+    }
+    const choice = body.tool_choice
+    if (!['auto', 'none', 'required'].includes(choice) && !body.tools.includes(choice))
+      problems.push(`${where}: tool_choice ${choice} is not one of its tools`)
+    if (choice === 'required' && body.tools.length === 0)
+      problems.push(`${where}: tool_choice required needs at least one tool`)
     return {
       id: `agent_builtin_${body.name}`,
       name: body.name,
@@ -34,7 +63,7 @@ export function loadBuiltinAgents(path: string | undefined, defaultModel: string
       model: body.model ?? defaultModel,
       tools: body.tools,
       limits: { ...defaultLimits, ...body.limits },
-      toolChoice: body.tool_choice,
+      toolChoice: choice,
       outputSchema: body.output_schema ?? null,
       examples: body.examples,
       metadata: body.metadata,
@@ -42,4 +71,6 @@ export function loadBuiltinAgents(path: string | undefined, defaultModel: string
       builtin: true,
     }
   })
+  if (problems.length > 0) fail(problems)
+  return agents as Agent[]
 }
