@@ -59,7 +59,7 @@ export interface ServiceContext<Config = unknown> {
    * Signs internal tokens. Present only for a service whose definition sets `signsInternalTokens`
    * (the gateway): from the key pair the one-process shape makes at start, or from
    * INTERNAL_TOKEN_PRIVATE_KEY in a single target. For one that sets `signsWorkerTokens` instead,
-   * it signs worker tokens (llm:use only) with the worker key: INTERNAL_TOKEN_WORKER_PRIVATE_KEY,
+   * it signs worker tokens (llm:use, files:read) with the worker key: INTERNAL_TOKEN_WORKER_PRIVATE_KEY,
    * or a pair made at start in one process.
    */
   signer?: InternalTokenSigner
@@ -116,8 +116,8 @@ export interface ServiceDefinition<S extends TSchema = TSchema> {
   signsInternalTokens?: boolean
   /**
    * True for a background worker that spends at the router for a user after their request ended
-   * (rag's ingestion): it gets `signer` with the worker key, whose tokens every verifier accepts
-   * for `llm:use` only. As a single target it needs INTERNAL_TOKEN_WORKER_PRIVATE_KEY.
+   * (rag's ingestion, agent runs): it gets `signer` with the worker key, whose tokens every
+   * verifier accepts for `llm:use` and `files:read` only. As a single target it needs INTERNAL_TOKEN_WORKER_PRIVATE_KEY.
    */
   signsWorkerTokens?: boolean
   /**

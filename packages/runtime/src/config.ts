@@ -86,8 +86,9 @@ export const RuntimeConfig = Type.Object({
   /** Ed25519 private key (PEM) that signs internal tokens; only the gateway needs it. */
   INTERNAL_TOKEN_PRIVATE_KEY: Type.Optional(Type.String({ minLength: 1 })),
   /**
-   * Ed25519 public key (PEM) of the worker key: its tokens are accepted for llm:use only. Set on
-   * the llm-router, so rag-worker's embeddings pass; unset, no worker token is accepted.
+   * Ed25519 public key (PEM) of the worker key: its tokens are accepted for llm:use and
+   * files:read only. Set on the llm-router (rag-worker's embeddings, agent runs' model calls) and
+   * on rag (agent runs' rag_search); unset, no worker token is accepted.
    */
   INTERNAL_TOKEN_WORKER_PUBLIC_KEY: Type.Optional(Type.String({ minLength: 1 })),
   /** Ed25519 private key (PEM) of the worker key; only rag-worker needs it. */

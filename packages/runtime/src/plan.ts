@@ -40,7 +40,7 @@ export interface CassandraPlan {
 }
 /**
  * How internal tokens are verified: keys from config, or a key pair made up at start (one process
- * only). The worker key (llm:use only) is the configured one when set; one process makes its own
+ * only). The worker key (llm:use and files:read only) is the configured one when set; one process makes its own
  * pair otherwise.
  */
 export type IdentityPlan = (

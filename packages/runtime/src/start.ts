@@ -187,7 +187,7 @@ async function startWith(
       keys.privateKey !== undefined && plan.services.some((service) => service.signsInternalTokens)
         ? createInternalTokenSigner({ privateKey: keys.privateKey })
         : undefined
-    // A worker that spends for a requester gets one with the worker key (tokens for llm:use only).
+    // A worker that spends for a requester gets one with the worker key (tokens for llm:use and files:read only).
     const workerSigner =
       workerKeys?.privateKey !== undefined && plan.services.some((service) => service.signsWorkerTokens)
         ? createInternalTokenSigner({ privateKey: workerKeys.privateKey, issuer: workerTokenIssuer })

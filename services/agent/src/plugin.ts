@@ -1,5 +1,5 @@
-import { createAdminClient, createLlmRouterClient, type Identity, scopes } from '@switchyard/contracts'
-import type { ServicePlugin } from '@switchyard/kit'
+import { createAdminClient, createLlmRouterClient, type Identity } from '@switchyard/contracts'
+import { grantsScope, type ServicePlugin, workerTokenScopes } from '@switchyard/kit'
 import OpenAI from 'openai'
 import { loadBuiltinAgents } from './agents/builtin.ts'
 import { createAgentCatalog } from './agents/catalog.ts'
@@ -49,8 +49,14 @@ export function createAgentPlugin(options: AgentPluginOptions = {}): ServicePlug
       now: ctx.now,
     }
     const router = createLlmRouterClient({ dispatcher: ctx.dispatcher, origin: ctx.serviceUrl('llm-router') })
-    // A worker token (llm:use only) for the caller: a run outlives the request that started it.
-    const sign = (identity: Identity) => signer.sign({ ...identity, scopes: [scopes.llmUse] })
+    // A worker token for the caller: a run outlives the request that started it. It carries what
+    // the caller held of the worker scopes: llm:use for the model calls, files:read when they may
+    // read files (rag_search), so rag's own checks see who asked and with what.
+    const sign = (identity: Identity) =>
+      signer.sign({
+        ...identity,
+        scopes: workerTokenScopes.filter((scope) => grantsScope(identity.scopes, scope)),
+      })
     const llm = (token: string) =>
       new OpenAI({ apiKey: token, baseURL: router.baseURL, fetch: router.fetch, maxRetries: 0 })
     const repo = runsRepository(pool)

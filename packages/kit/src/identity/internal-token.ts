@@ -56,7 +56,7 @@ export interface InternalTokenVerifierOptions {
   /**
    * SPKI PEM of the worker key: a background worker (rag's ingestion) mints tokens with it for the
    * user who asked, after their request ended. Its tokens must come from `workerTokenIssuer` and
-   * may carry `workerTokenScopes` only; anything more is refused. Unset: no worker token passes.
+   * may carry `workerTokenScopes` (llm:use, files:read) only; anything more is refused. Unset: no worker token passes.
    */
   workerPublicKey?: string
   /** Allowed clock skew between signer and verifier, in seconds. */
@@ -72,9 +72,11 @@ const defaultIssuer = 'switchyard-gateway'
 export const workerTokenIssuer = 'switchyard-worker'
 /**
  * All a worker token may grant: spending at the router for the requester (usage and budgets count
- * there). Reading or changing anyone's data needs the gateway's key.
+ * there), and reading the files and vector stores the requester may read (an agent run's
+ * `rag_search`, which outlives the request that started it; rag's org and access-list checks
+ * still decide). Changing anyone's data, or reading anything else, needs the gateway's key.
  */
-export const workerTokenScopes: readonly string[] = [scopes.llmUse]
+export const workerTokenScopes: readonly string[] = [scopes.llmUse, scopes.filesRead]
 const defaultAudience = 'switchyard-internal'
 /** `typ` header: an OIDC or other JWT is never mistaken for an internal token. */
 const tokenType = 'switchyard-internal+jwt'
@@ -214,7 +216,7 @@ export function createInternalTokenVerifier(
       expectedIssuer === workerTokenIssuer &&
       !identity.scopes.every((scope) => workerTokenScopes.includes(scope))
     )
-      throw new kitErrors.Unauthenticated('A worker token may carry llm:use only')
+      throw new kitErrors.Unauthenticated(`A worker token may carry ${workerTokenScopes.join(' and ')} only`)
     // Shared by every request that presents this token from now on: none may change it for another.
     Object.freeze(identity.scopes)
     Object.freeze(identity)

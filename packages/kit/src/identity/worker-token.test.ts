@@ -9,7 +9,7 @@ import {
 } from './internal-token.ts'
 
 // A worker (rag's ingestion) mints tokens for a requester after their request ended, with a key of
-// its own: the verifier takes them for llm:use and nothing else.
+// its own: the verifier takes them for llm:use and files:read, and nothing else.
 describe('worker tokens', () => {
   const gateway = generateInternalKeyPair()
   const worker = generateInternalKeyPair()
@@ -27,13 +27,18 @@ describe('worker tokens', () => {
     await expect(verifier.verify(await gatewaySigner.sign(alice))).resolves.toEqual(alice)
   })
 
-  test.each([[[scopes.llmUse, scopes.filesRead]], [['llm:*']], [[scopes.chatWrite]]])(
+  test("a worker token may read files for its requester (an agent run's rag_search)", async () => {
+    const reader = { ...alice, scopes: [scopes.llmUse, scopes.filesRead] }
+    await expect(verifier.verify(await workerSigner.sign(reader))).resolves.toEqual(reader)
+  })
+
+  test.each([[[scopes.llmUse, scopes.filesWrite]], [['llm:*']], [['files:*']], [[scopes.chatWrite]]])(
     'a worker token with scopes %j is a 401, never cached',
     async (held) => {
       const token = await workerSigner.sign({ ...alice, scopes: held })
       await expect(verifier.verify(token)).rejects.toMatchObject({
         code: 'KIT_ERR_UNAUTHENTICATED',
-        message: 'A worker token may carry llm:use only',
+        message: 'A worker token may carry llm:use and files:read only',
       })
       expect(verifier.known?.(token)).toBeUndefined()
     },

@@ -32,7 +32,7 @@ export interface LoopDeps {
   logger: Logger
   /** An `openai` client for the llm-router, acting with `token`. */
   llm(token: string): OpenAI
-  /** A worker token for the caller (llm:use): every model call carries their identity. */
+  /** A worker token for the caller: every model call and tool carries their identity. */
   sign(identity: Identity): Promise<string>
   /** Tool calls of one turn that run at once. */
   concurrency: number

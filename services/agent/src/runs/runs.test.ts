@@ -1,5 +1,5 @@
 import { agentRunsV1 } from '@switchyard/contracts'
-import { alice, eve, recordEvents } from '@switchyard/testing'
+import { alice, eve, recordEvents, session } from '@switchyard/testing'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { type AgentUnderTest, scriptRouter, startAgent, testTools } from '../test-support.ts'
 
@@ -74,10 +74,11 @@ describe('the tool loop', () => {
     // The tool saw who asked, with a worker token for them.
     expect(tools.calls).toHaveLength(1)
     expect(tools.calls[0]?.identity).toMatchObject({ orgId: alice.orgId, userId: alice.userId })
-    // Both model calls carried alice's identity (llm:use only).
+    // Both model calls carried alice's identity with what she holds of the worker scopes: a
+    // member may spend and read files, and nothing more goes into a worker token.
     const modelCalls = t.router.received.slice(-2)
     for (const call of modelCalls)
-      expect(call.identity).toMatchObject({ orgId: alice.orgId, scopes: ['llm:use'] })
+      expect(call.identity).toMatchObject({ orgId: alice.orgId, scopes: ['llm:use', 'files:read'] })
     const second = JSON.parse(modelCalls[1]?.body ?? '{}')
     expect(second.messages.at(-1)).toMatchObject({ role: 'tool', content: '5' })
     expect(second.tools.map((x: { function: { name: string } }) => x.function.name)).toEqual([
@@ -232,4 +233,16 @@ test('an agent whose prompt reference admin cannot resolve does not start: 502 w
   expect(res.statusCode).toBe(502)
   expect(res.json().error.code).toBe('AGENT_ERR_PROMPT_UNAVAILABLE')
   expect((await t.request(alice, 'GET', '/v1/runs?limit=100')).json().data.length).toBe(before)
+})
+
+describe('worker tokens', () => {
+  test("a run's model calls carry only the worker scopes its caller holds", async () => {
+    const agent = await createAgent('plain-speaker')
+    // Held: chat and llm:use, not files:read, so a rag_search in this run would be refused by rag.
+    const carol = session(alice.orgId, 'user_carol', ['chat:read', 'chat:write', 'llm:use'])
+    scriptRouter(t.router, [{ content: 'Hello.' }])
+    const res = await t.request(carol, 'POST', `/v1/agents/${agent.id}/runs`, { input: 'Hi' })
+    expect(res.json()).toMatchObject({ status: 'succeeded', output: 'Hello.' })
+    expect(t.router.received.at(-1)?.identity).toMatchObject({ userId: 'user_carol', scopes: ['llm:use'] })
+  })
 })

@@ -4,7 +4,7 @@ import type { Agent } from '../agents/agent.ts'
 /** What the supervisor is asked: one user message, and the agents it may hand it to. */
 export interface RouteInput {
   identity: Identity
-  /** A worker token for `identity` (llm:use): embeddings and the classifier through the router. */
+  /** A worker token for `identity`: embeddings and the classifier through the router. */
   token: string
   /** The user's message. */
   message: string
