@@ -11,7 +11,7 @@
 #   cluster.sh status  each process, running or not
 #
 # State and logs: $SWITCHYARD_KUBE_HOME (/var/lib/switchyard/kube). Ports: cluster.env. CRDs:
-# $SWITCHYARD_CRD_MANIFESTS, by default ../shared/schemas/crd-manifests beside the main checkout.
+# $SWITCHYARD_CRD_MANIFESTS, by default deploy/schemas/crd-manifests.
 set -euo pipefail
 
 DEPLOY_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -40,12 +40,9 @@ kubectl_bin() { if [ -n "${SWITCHYARD_KUBECTL:-}" ]; then echo "$SWITCHYARD_KUBE
 kubectl_() { "$(kubectl_bin)" --kubeconfig "$KUBECONFIG_FILE" "$@"; }
 
 crd_manifests() {
-  local d
-  for d in "${SWITCHYARD_CRD_MANIFESTS:-}" "$REPO_DIR/../shared/schemas/crd-manifests" \
-    "$(cd "$REPO_DIR" && git rev-parse --path-format=absolute --git-common-dir 2>/dev/null)/../../shared/schemas/crd-manifests"; do
-    [ -n "$d" ] && [ -d "$d" ] && { (cd "$d" && pwd) && return 0; }
-  done
-  die "no CRD manifests found: set SWITCHYARD_CRD_MANIFESTS to shared/schemas/crd-manifests"
+  local d=${SWITCHYARD_CRD_MANIFESTS:-$REPO_DIR/deploy/schemas/crd-manifests}
+  [ -d "$d" ] || die "no CRD manifests at $d (set SWITCHYARD_CRD_MANIFESTS)"
+  echo "$d"
 }
 
 # A CA, the API server's certificate (loopback and the in-cluster names), the service-account
