@@ -3,7 +3,8 @@
 # kube-apiserver, kube-controller-manager and kube-scheduler (built by tools.sh), and kwok, which
 # plays the kubelets of a CPU pool and two GPU pools (taints, labels, `nvidia.com/gpu` capacity)
 # and the volume provisioner. Containers never run; everything the API, the controllers and the
-# scheduler decide is real. The CRDs the chart's objects need are applied server-side.
+# scheduler decide is real. The CRDs the chart's objects need are applied server-side, and the
+# `nvidia` RuntimeClass a GPU cluster has.
 #
 #   cluster.sh up      build what is missing, start, wait until the nodes are Ready
 #   cluster.sh down    stop everything and delete the cluster's state
@@ -172,7 +173,8 @@ up() {
   wait_for kube-scheduler 60 https_ok "$KUBE_SCHEDULER_PORT" /healthz
   wait_for kwok 60 curl -sf --max-time 2 "http://127.0.0.1:$KUBE_KWOK_PORT/healthz"
 
-  kubectl_ apply --server-side -f "$DEPLOY_DIR/cluster/storage-class.yaml" -f "$DEPLOY_DIR/cluster/nodes.yaml" >/dev/null
+  kubectl_ apply --server-side -f "$DEPLOY_DIR/cluster/storage-class.yaml" -f "$DEPLOY_DIR/cluster/runtime-class.yaml" \
+    -f "$DEPLOY_DIR/cluster/nodes.yaml" >/dev/null
   kubectl_ apply --server-side -R -f "$(crd_manifests)" >/dev/null
   kubectl_ wait --for=condition=Established crd --all --timeout=120s >/dev/null
   kubectl_ wait --for=condition=Ready node --all --timeout=120s >/dev/null
