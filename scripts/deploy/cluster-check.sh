@@ -22,8 +22,11 @@ helm=$(bash $DEPLOY/tools.sh path helm)
 kubectl=${SWITCHYARD_KUBECTL:-$(bash $DEPLOY/tools.sh path kubectl)}
 TIMEOUT=5m
 
+work=$(mktemp -d)
+# The check's exit status survives the teardown (an EXIT trap's own commands reset $?).
 teardown() {
   local rc=$?
+  rm -rf "$work"
   if [ "${SWITCHYARD_KEEP_CLUSTER:-}" = 1 ]; then
     echo "30-cluster: cluster kept ($(bash $DEPLOY/cluster.sh env)); cluster.sh down removes it" >&2
   else
@@ -37,8 +40,6 @@ bash $DEPLOY/cluster.sh down # a cluster left from an interrupted run
 bash $DEPLOY/cluster.sh up
 export "$(bash $DEPLOY/cluster.sh env)"
 k() { "$kubectl" "$@"; }
-work=$(mktemp -d)
-trap 'rm -rf "$work"; teardown' EXIT
 
 fail() {
   echo "30-cluster: $*" >&2
@@ -50,7 +51,7 @@ assert_all_accepted() {
   local release=$1 ns=$2 expected got
   "$helm" get manifest "$release" -n "$ns" >"$work/manifest.yaml"
   expected=$(grep -c '^kind:' "$work/manifest.yaml")
-  got=$(k get -f "$work/manifest.yaml" -o name | wc -l)
+  got=$(k get -n "$ns" -f "$work/manifest.yaml" -o name | wc -l)
   [ "$got" -eq "$expected" ] || fail "$release: $got of the manifest's $expected objects exist"
   echo "30-cluster: $release: all $got objects of the manifest exist on the server"
 }
@@ -94,7 +95,8 @@ helm_wait() {
   shift
   keda_stand_in "$ns" &
   keda=$!
-  "$helm" "$@" -n "$ns" --wait --timeout "$TIMEOUT" || rc=$?
+  # Its NOTES are not this check's business; errors go to stderr.
+  "$helm" "$@" -n "$ns" --wait --timeout "$TIMEOUT" >/dev/null || rc=$?
   kill "$keda" 2>/dev/null || true
   wait "$keda" 2>/dev/null || true
   return "$rc"
@@ -120,10 +122,18 @@ scenario() {
   assert_all_accepted sy "$ns"
   placement "$ns" --gpu-components "$(gpu_components "$ns")"
   echo "30-cluster: $name: helm uninstall --wait"
-  "$helm" uninstall sy -n "$ns" --wait --timeout "$TIMEOUT"
-  local left
+  # What the chart marks `helm.sh/resource-policy: keep` (the model caches) must outlive it.
+  local kept left
+  kept=$("$helm" get manifest sy -n "$ns" | k get -n "$ns" -f - \
+    -o jsonpath='{range .items[?(@.metadata.annotations.helm\.sh/resource-policy=="keep")]}{.kind}/{.metadata.name}{"\n"}{end}')
+  "$helm" uninstall sy -n "$ns" --wait --timeout "$TIMEOUT" >/dev/null
   left=$(k get deploy,statefulset,job,svc,configmap,secret,hpa,pdb,networkpolicy -n "$ns" -l app.kubernetes.io/instance=sy -o name)
   [ -z "$left" ] || fail "$name: objects left after uninstall: $left"
+  local object
+  for object in $kept; do
+    k get -n "$ns" "$object" >/dev/null || fail "$name: $object is marked keep but went with the uninstall"
+  done
+  echo "30-cluster: $name: uninstalled; kept as marked: $(echo "$kept" | grep -c . || true)"
 }
 
 scenario cpu-only restricted
@@ -135,7 +145,9 @@ k create namespace sy-overask >/dev/null
 # Its own release on the cpu-only scenario, so its pool is the only one asking for GPUs; Helm waits
 # for the hooks only (the migration Job), since the point is a pod that never becomes ready.
 "$helm" install overask "$CHART" -n sy-overask -f "$CHART/ci/cpu-only-values.yaml" -f $DEPLOY/cluster/overask-values.yaml \
-  --set "modelPools.vllm.overask.gpus=$too_many" --wait=hookOnly --timeout "$TIMEOUT"
+  --set "modelPools.vllm.overask.gpus=$too_many" --wait=hookOnly --timeout "$TIMEOUT" >/dev/null
+# Everything else of the release is scheduled and available; only the pool waits.
+k wait -n sy-overask deploy -l 'app.kubernetes.io/component!=vllm-overask' --for=condition=Available --timeout="$TIMEOUT" >/dev/null
 # The scheduler's verdict comes within seconds; wait for it instead of a fixed time.
 for _ in $(seq 60); do
   k get pods -n sy-overask -l app.kubernetes.io/component=vllm-overask \
@@ -143,6 +155,6 @@ for _ in $(seq 60); do
   sleep 1
 done
 placement sy-overask --pending vllm-overask
-"$helm" uninstall overask -n sy-overask --wait --timeout "$TIMEOUT"
+"$helm" uninstall overask -n sy-overask --wait --timeout "$TIMEOUT" >/dev/null
 
 echo "30-cluster: passed"
