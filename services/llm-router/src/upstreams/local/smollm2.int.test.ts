@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url'
 import { alice } from '@switchyard/testing'
 import OpenAI from 'openai'
 import { Compile } from 'typebox/compile'
-import { afterAll, beforeAll, beforeEach, expect, test } from 'vitest'
+import { afterAll, beforeAll, expect, test } from 'vitest'
 import { localCatalogSpec } from '../../catalog/initial.ts'
 import { type RouterUnderTest, startSharedRouter } from '../../router-under-test.ts'
 
@@ -45,12 +45,12 @@ beforeAll(async () => {
   })
 })
 
-// A token per test: the gateway's internal tokens live 60 s, and this file runs longer.
-beforeEach(async () => {
-  const { authorization } = await router.headersFor(alice)
+// A token per request (the client calls apiKey before each): the gateway's internal tokens live
+// 60 s, and one test of six model calls takes longer than that on a loaded machine.
+beforeAll(() => {
   openai = new OpenAI({
     baseURL: `${router.url}/v1`,
-    apiKey: (authorization ?? '').slice('Bearer '.length),
+    apiKey: async () => ((await router.headersFor(alice)).authorization ?? '').slice('Bearer '.length),
     maxRetries: 0,
   })
 })
@@ -135,7 +135,7 @@ test('tool_choice required: every call SmolLM2 makes parses and fits its schema'
     `[smollm2] tool_choice required: well-formed calls ${wellFormedCalls}/${prompts.length}, expected tool picked ${picked}/${prompts.length}`,
   )
   expect(wellFormedCalls).toBe(prompts.length)
-})
+}, 300_000)
 
 test('tool_choice auto: the model decides (printed: how often it called a tool)', async () => {
   let called = 0
@@ -154,7 +154,7 @@ test('tool_choice auto: the model decides (printed: how often it called a tool)'
     if (calls.length > 0) called++
   }
   console.log(`[smollm2] tool_choice auto: called a tool on ${called}/${prompts.length} prompts`)
-})
+}, 300_000)
 
 test('streamed: a named tool_choice arrives as tool-call deltas that add up to a valid call', async () => {
   const final = await openai.chat.completions
