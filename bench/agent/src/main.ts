@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { readSplit, shuffled, specialists } from './dataset.ts'
+import { type LoopCostResult, measureLoopCost } from './loop.ts'
 import { localModels, startLocalRouter } from './router.ts'
 import { type RoutingResult, runRouting } from './routing.ts'
 
@@ -21,6 +22,8 @@ const { values: flags } = parseArgs({
     trace: { type: 'boolean', default: false },
     'skip-routing': { type: 'boolean', default: false },
     'skip-loop': { type: 'boolean', default: false },
+    'loop-only': { type: 'boolean', default: false },
+    'loop-runs': { type: 'string', default: '300' },
     help: { type: 'boolean', default: false },
   },
 })
@@ -33,6 +36,8 @@ if (flags.help) {
   --seed N          the sample's seed (default 1)
   --trace           log every route stage 1 did not decide alone, with its reason
   --skip-routing, --skip-loop   run one half only (its numbers print as NaN)
+  --loop-only       the loop's cost alone (as --skip-routing): seconds, no model files needed
+  --loop-runs N     agent runs measured for the loop's cost, as many direct calls (default 300)
 Models: LLM_ROUTER_LOCAL_MODEL (default SmolLM2-135M-Instruct, bash scripts/fetch-model.sh smollm2)
 and LLM_ROUTER_LOCAL_EMBEDDING_MODEL (default all-MiniLM-L6-v2, fetch-model.sh minilm).
 `)
@@ -46,14 +51,16 @@ const int = (value: string | undefined, min: number) => {
   }
   return n
 }
+const skipRouting = flags['skip-routing'] || flags['loop-only']
 const datasetDir = flags.dataset ?? defaultDataset
-if (!existsSync(datasetDir)) {
+if (!skipRouting && !existsSync(datasetDir)) {
   process.stderr.write(`bench:agent: no dataset at ${datasetDir}; name one with --dataset DIR\n`)
   process.exit(2)
 }
 const limit = int(flags.limit, 0)
 const perLabel = int(flags.examples, 1)
 const seed = int(flags.seed, 0)
+const loopRuns = int(flags['loop-runs'], 1)
 
 const log = (line: string) => process.stderr.write(`${line}\n`)
 const started = performance.now()
@@ -63,7 +70,7 @@ const pct = (part: number, whole: number) =>
   `${part}/${whole} (${whole === 0 ? 'NaN' : ((100 * part) / whole).toFixed(1)}%)`
 
 let routing: RoutingResult | undefined
-if (!flags['skip-routing']) {
+if (!skipRouting) {
   const [train, test] = await Promise.all([readSplit(datasetDir, 'train'), readSplit(datasetDir, 'test')])
   const team = specialists(train, perLabel)
   const sample = shuffled(test, seed).slice(0, limit === 0 ? test.length : limit)
@@ -95,7 +102,17 @@ if (!flags['skip-routing']) {
   )
 }
 
-const loopAdded = Number.NaN
+let loop: LoopCostResult | undefined
+if (!flags['skip-loop']) {
+  loop = await measureLoopCost({ runs: loopRuns, warmup: Math.min(50, loopRuns), log })
+  out.push(
+    `loop: ${loop.runs} runs of ${loop.turnsPerRun} turns (a forced tool call, then the answer), fake upstream, one process`,
+    `  run p50 ${loop.runP50Ms.toFixed(2)} ms; the same requests straight to the router p50 ${loop.directP50Ms.toFixed(2)} ms`,
+    `  the loop adds ${loop.addedMsPerTurn.toFixed(3)} ms per turn`,
+    '',
+  )
+}
+const loopAdded = loop?.addedMsPerTurn ?? Number.NaN
 out.push(
   `took ${((performance.now() - started) / 1000).toFixed(0)} s`,
   '',
