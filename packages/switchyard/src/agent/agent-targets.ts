@@ -31,6 +31,8 @@ export interface AgentReplica {
 
 export interface AgentTargets {
   identity: Identity
+  /** The internal token keys the replicas verify: a gateway in front of them signs with these. */
+  keys: { publicKey: string; privateKey: string }
   /** A request to a replica as the gateway would forward it (a fresh internal token). */
   request(
     replica: AgentReplica,
@@ -40,14 +42,18 @@ export interface AgentTargets {
     signal?: AbortSignal,
   ): Promise<Response>
   sql: pg.Pool
-  /** An agent replica in this process. */
-  startReplica(): Promise<AgentReplica>
+  /** An agent replica in this process: the test tools, or (`builtin`) the service's own tools. */
+  startReplica(options?: { tools?: 'test' | 'builtin' }): Promise<AgentReplica>
   /** An agent replica in a child process. */
   spawnReplica(): Promise<AgentReplica>
   close(): Promise<void>
 }
 
-export async function startAgentTargets(models: object): Promise<AgentTargets> {
+/** `env`: more settings for every agent replica (e.g. the supervisor's models). */
+export async function startAgentTargets(
+  models: object,
+  env: Record<string, string> = {},
+): Promise<AgentTargets> {
   const infra = getInfra()
   const root = await mkdtemp(join(tmpdir(), 'agent-it-'))
   const keys = generateInternalKeyPair()
@@ -89,6 +95,7 @@ export async function startAgentTargets(models: object): Promise<AgentTargets> {
     INTERNAL_TOKEN_WORKER_PRIVATE_KEY: workerKeys.privateKey,
     // Agent calls only the router here: every peer URL is the router's.
     SWITCHYARD_SERVICE_URL_TEMPLATE: listenerUrl(router),
+    ...env,
   })
 
   const identity: Identity = {
@@ -100,6 +107,7 @@ export async function startAgentTargets(models: object): Promise<AgentTargets> {
   let replicas = 0
   return {
     identity,
+    keys,
     sql,
     async request(replica, method, path, body, signal) {
       return fetch(`${replica.url}${path}`, {
@@ -112,9 +120,12 @@ export async function startAgentTargets(models: object): Promise<AgentTargets> {
         ...(signal !== undefined && { signal }),
       })
     },
-    async startReplica() {
+    async startReplica(options = {}) {
       const tools = testTools()
-      const agent = defineService({ ...agentService, plugin: createAgentPlugin({ tools: tools.source }) })
+      const agent =
+        options.tools === 'builtin'
+          ? agentService
+          : defineService({ ...agentService, plugin: createAgentPlugin({ tools: tools.source }) })
       const switchyard = await start({
         target: 'agent',
         services: { agent },
@@ -122,7 +133,11 @@ export async function startAgentTargets(models: object): Promise<AgentTargets> {
         env: agentEnv(`agent-${replicas++}`),
       })
       started.push(switchyard)
-      return { url: listenerUrl(switchyard), toolCalls: tools.calls, stop: () => switchyard.close() }
+      return {
+        url: listenerUrl(switchyard),
+        ...(options.tools !== 'builtin' && { toolCalls: tools.calls }),
+        stop: () => switchyard.close(),
+      }
     },
     async spawnReplica() {
       const script = fileURLToPath(new URL('./agent-replica.ts', import.meta.url))

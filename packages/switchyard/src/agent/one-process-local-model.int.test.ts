@@ -132,7 +132,9 @@ function expectTimeResult(result: Record<string, unknown>, timezone: string, fro
   expect(utc).toBeLessThanOrEqual(to)
   // The local time with its offset is the same instant, to the second.
   expect(Date.parse(answer.local as string)).toBe(Math.floor(utc / 1000) * 1000)
-  expect(answer.weekday).toBe(new Intl.DateTimeFormat('en-US', { timeZone: timezone, weekday: 'long' }).format(utc))
+  expect(answer.weekday).toBe(
+    new Intl.DateTimeFormat('en-US', { timeZone: timezone, weekday: 'long' }).format(utc),
+  )
 }
 
 test('a supervisor over three specialists routes a time question to the clock, which calls current_time on the local model, and the answer streams', async () => {
@@ -146,7 +148,10 @@ test('a supervisor over three specialists routes a time question to the clock, w
   }
 
   const from = Date.now()
-  const res = await call('POST', '/v1/runs', { input: 'What is the time now in Europe/Berlin?', stream: true })
+  const res = await call('POST', '/v1/runs', {
+    input: 'What is the time now in Europe/Berlin?',
+    stream: true,
+  })
   expect(res.status).toBe(200)
   expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/)
   const events = frames(await res.text())
