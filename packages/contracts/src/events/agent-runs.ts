@@ -23,6 +23,14 @@ export const AgentRunsV1 = Type.Object({
   steps: Type.Integer({ minimum: 0 }),
   /** Set when status is failed. */
   errorCode: Type.Union([Type.String({ minLength: 1 }), Type.Null()]),
+  /** Tokens of the whole run, on its last event only (succeeded, failed, cancelled), so summing them counts each run once. */
+  usage: Type.Optional(
+    Type.Object({
+      inputTokens: Type.Integer({ minimum: 0 }),
+      outputTokens: Type.Integer({ minimum: 0 }),
+      totalTokens: Type.Integer({ minimum: 0 }),
+    }),
+  ),
   occurredAt: Timestamp,
 })
 export type AgentRunsV1 = Static<typeof AgentRunsV1>

@@ -122,3 +122,22 @@ test('topic names are unique, versioned and dotted', () => {
     'routes' | 'prices' | 'key-revoked' | 'budget' | 'prompt-label' | 'member-changed'
   >()
 })
+
+test("agent.runs.v1 carries a finished run's usage; counts are not negative", () => {
+  const finished = {
+    orgId: 'org_1',
+    userId: 'usr_1',
+    runId: 'run_2',
+    agentId: 'agt_1',
+    status: 'succeeded',
+    steps: 3,
+    errorCode: null,
+    usage: { inputTokens: 120, outputTokens: 30, totalTokens: 150 },
+    occurredAt: at,
+  }
+  expect(Value.Errors(topics.agentRunsV1.schema, finished)).toEqual([])
+  const negative = { ...finished, usage: { ...finished.usage, outputTokens: -1 } }
+  expect(Value.Errors(topics.agentRunsV1.schema, negative).map((e) => e.instancePath)).toContain(
+    '/usage/outputTokens',
+  )
+})

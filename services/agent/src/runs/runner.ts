@@ -6,7 +6,7 @@ import type { Logger } from 'pino'
 import type { ToolSource } from '../tools/tool.ts'
 import { RunEventWriter, type RunLogLimits } from './events.ts'
 import { type AbortReason, type LoopDeps, runLoop } from './loop.ts'
-import type { Run } from './run.ts'
+import { finishedStatuses, type Run } from './run.ts'
 
 /** Set by a cancel on any replica; the replica running the loop polls it. */
 export const cancelKey = (runId: string) => `agent:cancel:${runId}`
@@ -113,7 +113,10 @@ export class Runner {
   }
 }
 
-/** `agent.runs.v1`: a run changed status (metadata only, no text). A failed publish is logged. */
+/**
+ * `agent.runs.v1`: a run changed status (metadata only, no text); its last one carries its usage.
+ * A failed publish is logged.
+ */
 export async function publishRun(bus: EventBus, logger: Logger, run: Run, nowMs: number) {
   await bus
     .publish(agentRunsV1, run.id, {
@@ -124,6 +127,13 @@ export async function publishRun(bus: EventBus, logger: Logger, run: Run, nowMs:
       status: run.status,
       steps: run.turns,
       errorCode: run.error?.code ?? null,
+      ...(finishedStatuses.includes(run.status) && {
+        usage: {
+          inputTokens: run.inputTokens,
+          outputTokens: run.outputTokens,
+          totalTokens: run.inputTokens + run.outputTokens,
+        },
+      }),
       occurredAt: new Date(nowMs).toISOString(),
     })
     .catch((err: unknown) => logger.warn({ err, runId: run.id }, 'agent.runs.v1 not published'))

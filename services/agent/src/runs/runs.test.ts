@@ -99,7 +99,12 @@ describe('the tool loop', () => {
       agentId: agent.id,
       steps: 2,
       errorCode: null,
+      usage: { inputTokens: 2 + 4, outputTokens: 5 + 5, totalTokens: 16 },
     })
+    // Only a run's last event carries usage: summing them counts each run once.
+    expect(published.find((e) => e.data.runId === runId && e.data.status === 'running')?.data.usage).toBe(
+      undefined,
+    )
     expect(stored.steps.map((s: { type: string }) => s.type)).toEqual(['model', 'tool', 'model'])
     // Usage: the script reports prompt = messages sent (2, then 4), completion 5 per turn.
     expect(stored.usage).toEqual({ input_tokens: 2 + 4, output_tokens: 5 + 5, total_tokens: 16 })
@@ -113,6 +118,7 @@ describe('the tool loop', () => {
     const agent = await createAgent('stubborn', { limits: { max_turns: 3 } })
     scriptRouter(t.router, [{ toolCalls: [{ name: 'add', arguments: '{"a":"two"}' }] }])
     tools.calls.length = 0
+    const published = await recordEvents(t.peer.context().bus, agentRunsV1, 'test.record.failed')
     const run = (await t.request(alice, 'POST', `/v1/agents/${agent.id}/runs`, { input: 'add' })).json()
     // Turn 1 (model) + 1 (bad call) + turn 3 (model) = 3: the limit.
     expect(run).toMatchObject({ status: 'failed', error: { code: 'AGENT_RUN_TURN_LIMIT' } })
@@ -121,6 +127,10 @@ describe('the tool loop', () => {
     const toolStep = stored.steps.find((s: { type: string }) => s.type === 'tool')
     expect(toolStep.data).toMatchObject({ ok: false })
     expect(toolStep.data.content).toMatch(/Invalid arguments/)
+    // A failed run's last event carries what it spent: two model turns of the script (2 and 4 messages).
+    await expect
+      .poll(() => published.find((e) => e.data.runId === run.id && e.data.status === 'failed')?.data.usage)
+      .toEqual({ inputTokens: 2 + 4, outputTokens: 10, totalTokens: 16 })
   })
 
   test('a tool that needs approval pauses the run; an approval with edited arguments resumes it once', async () => {
@@ -190,6 +200,7 @@ describe('the tool loop', () => {
   test('a cancel stops the model call in flight and the run is stored as cancelled', async () => {
     const agent = await createAgent('slow')
     scriptRouter(t.router, [{ hang: true }])
+    const published = await recordEvents(t.peer.context().bus, agentRunsV1, 'test.record.cancelled')
     const run = (
       await t.request(alice, 'POST', `/v1/agents/${agent.id}/runs`, { input: 'think', background: true })
     ).json()
@@ -199,6 +210,10 @@ describe('the tool loop', () => {
     expect(cancelled.json()).toMatchObject({ status: 'cancelled' })
     const events = frames((await t.request(alice, 'GET', `/v1/runs/${run.id}/events`)).body)
     expect(events.at(-1)).toMatchObject({ event: 'done', data: { status: 'cancelled' } })
+    // Cancelled in its first model call: it spent nothing the router reported.
+    await expect
+      .poll(() => published.find((e) => e.data.runId === run.id && e.data.status === 'cancelled')?.data.usage)
+      .toEqual({ inputTokens: 0, outputTokens: 0, totalTokens: 0 })
   })
 
   test("runs are the org's own: list and read are 404 or empty for another org", async () => {
