@@ -27,6 +27,12 @@ export const agentErrors = {
     'Unknown tool: %s',
     400,
   ),
+  /** A planner names a delegate the org has no agent for (when written, or when a run starts). */
+  UnknownDelegate: createServiceError<'AGENT_ERR_UNKNOWN_DELEGATE', [string]>(
+    'AGENT_ERR_UNKNOWN_DELEGATE',
+    'No agent %s to delegate to',
+    400,
+  ),
   /** `output_schema` (or a tool's parameters) is not a JSON Schema ajv can compile. */
   InvalidSchema: createServiceError<'AGENT_ERR_INVALID_SCHEMA', [string]>(
     'AGENT_ERR_INVALID_SCHEMA',

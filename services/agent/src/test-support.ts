@@ -75,6 +75,17 @@ export function scriptRouter(router: AnsweringStandIn, turns: ScriptedTurn[]): {
   return { calls: () => n }
 }
 
+/** The SSE frames of a body: event name and parsed data, with their ids. */
+export const sseFrames = (body: string) =>
+  body
+    .split('\n\n')
+    .filter((f) => f.includes('event: '))
+    .map((f) => ({
+      id: /^id: (.*)$/m.exec(f)?.[1],
+      event: /^event: (.*)$/m.exec(f)?.[1],
+      data: JSON.parse(/^data: (.*)$/m.exec(f)?.[1] ?? 'null'),
+    }))
+
 /** Tools for tests: `add` (two numbers) and `delete_everything` (needs approval), recording calls. */
 export function testTools() {
   const calls: { name: string; args: unknown; identity: Identity; token: string }[] = []

@@ -18,12 +18,17 @@ export const AgentRunsV1 = Type.Object({
   userId: Id,
   runId: Id,
   agentId: Id,
+  /** The planner's run this run is a step of (absent or null: a run someone started). */
+  parentRunId: Type.Optional(Type.Union([Id, Type.Null()])),
   status: AgentRunStatus,
   /** Steps (model calls and tool calls) completed so far. */
   steps: Type.Integer({ minimum: 0 }),
   /** Set when status is failed. */
   errorCode: Type.Union([Type.String({ minLength: 1 }), Type.Null()]),
-  /** Tokens of the whole run, on its last event only (succeeded, failed, cancelled), so summing them counts each run once. */
+  /**
+   * Tokens of the whole run, on its last event only (succeeded, failed, cancelled), so summing
+   * them counts each run once. A planner's include its children's: sum the runs without a parent.
+   */
   usage: Type.Optional(
     Type.Object({
       inputTokens: Type.Integer({ minimum: 0 }),

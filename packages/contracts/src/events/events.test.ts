@@ -123,12 +123,13 @@ test('topic names are unique, versioned and dotted', () => {
   >()
 })
 
-test("agent.runs.v1 carries a finished run's usage; counts are not negative", () => {
+test("agent.runs.v1 carries a finished run's usage and its parent; counts are not negative", () => {
   const finished = {
     orgId: 'org_1',
     userId: 'usr_1',
     runId: 'run_2',
     agentId: 'agt_1',
+    parentRunId: 'run_1',
     status: 'succeeded',
     steps: 3,
     errorCode: null,

@@ -9,6 +9,8 @@ export interface Agent {
   /** An llm-router alias. */
   model: string
   tools: string[]
+  /** Agents (names) a planner delegates its plan's steps to; empty for an agent that does the work itself. */
+  delegates: string[]
   limits: Limits
   /** `auto`, `required`, `none` or a tool's name: what a turn answering a message must do. */
   toolChoice: string
@@ -31,6 +33,7 @@ export const toAgentView = (agent: Agent) => ({
   instructions: agent.instructions,
   model: agent.model,
   tools: agent.tools,
+  delegates: agent.delegates,
   limits: agent.limits,
   tool_choice: agent.toolChoice,
   output_schema: agent.outputSchema,

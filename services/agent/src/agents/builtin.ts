@@ -62,6 +62,8 @@ export function loadBuiltinAgents(path: string | undefined, defaultModel: string
       instructions: typeof body.instructions === 'string' ? { text: body.instructions } : body.instructions,
       model: body.model ?? defaultModel,
       tools: body.tools,
+      // Checked when a run starts: a built-in may name an org's agent, which only the org has.
+      delegates: body.delegates,
       limits: { ...defaultLimits, ...body.limits },
       toolChoice: choice,
       outputSchema: body.output_schema ?? null,

@@ -8,6 +8,7 @@ interface AgentRow extends Record<string, unknown> {
   instructions: Agent['instructions']
   model: string
   tools: string[]
+  delegates: string[]
   limits: Agent['limits']
   tool_choice: string
   output_schema: Record<string, unknown> | null
@@ -23,6 +24,7 @@ const toAgent = (row: AgentRow): Agent => ({
   instructions: row.instructions,
   model: row.model,
   tools: row.tools,
+  delegates: row.delegates,
   limits: row.limits,
   toolChoice: row.tool_choice,
   outputSchema: row.output_schema,
@@ -36,7 +38,7 @@ const toAgent = (row: AgentRow): Agent => ({
 export type AgentFields = Omit<Agent, 'id' | 'createdAt' | 'builtin'>
 
 const columns =
-  'id, name, description, instructions, model, tools, limits, tool_choice, output_schema, examples, metadata, created_at'
+  'id, name, description, instructions, model, tools, limits, tool_choice, delegates, output_schema, examples, metadata, created_at'
 
 /** The org's stored agents. Every statement filters on org_id. */
 export function agentsRepository(db: SqlQueryable) {
@@ -45,8 +47,8 @@ export function agentsRepository(db: SqlQueryable) {
     async create(orgId: string, createdBy: string, id: string, fields: AgentFields): Promise<Agent | null> {
       const { rows } = await db.query<AgentRow>(
         `INSERT INTO agents (id, org_id, created_by, name, description, instructions, model, tools, limits,
-                             output_schema, examples, metadata, tool_choice)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                             output_schema, examples, metadata, tool_choice, delegates)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
          ON CONFLICT (org_id, name) DO NOTHING
          RETURNING ${columns}`,
         [id, orgId, createdBy, ...values(fields)],
@@ -78,7 +80,8 @@ export function agentsRepository(db: SqlQueryable) {
       try {
         const { rows } = await db.query<AgentRow>(
           `UPDATE agents SET name = $3, description = $4, instructions = $5, model = $6, tools = $7, limits = $8,
-                  output_schema = $9, examples = $10, metadata = $11, tool_choice = $12, updated_at = now()
+                  output_schema = $9, examples = $10, metadata = $11, tool_choice = $12, delegates = $13,
+                  updated_at = now()
             WHERE org_id = $1 AND id = $2
             RETURNING ${columns}`,
           [orgId, id, ...values(fields)],
@@ -108,4 +111,5 @@ const values = (f: AgentFields) => [
   JSON.stringify(f.examples),
   JSON.stringify(f.metadata),
   f.toolChoice,
+  JSON.stringify(f.delegates),
 ]

@@ -101,6 +101,7 @@ export function agentRoutes(app: KitServer, deps: AgentDeps): void {
         description: body.description ?? current.description,
         instructions: body.instructions ?? current.instructions,
         tools: body.tools ?? current.tools,
+        delegates: body.delegates ?? current.delegates,
         limits: { ...current.limits, ...body.limits },
         tool_choice: body.tool_choice ?? current.toolChoice,
         output_schema: body.output_schema === undefined ? current.outputSchema : body.output_schema,

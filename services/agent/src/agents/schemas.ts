@@ -44,6 +44,12 @@ const agentFields = {
     uniqueItems: true,
     default: [],
   }),
+  /** Agents (names or ids) whose runs carry out the steps of this agent's plan: it becomes a planner. */
+  delegates: Type.Array(Type.String({ minLength: 1, maxLength: 128 }), {
+    maxItems: 16,
+    uniqueItems: true,
+    default: [],
+  }),
   limits: Type.Optional(Type.Partial(Limits)),
   tool_choice: Type.String({ ...toolChoice, default: 'auto' }),
   /** A JSON schema the final answer must match; it must compile. */
@@ -67,6 +73,10 @@ export const AgentUpdate = Type.Partial(
       description: Type.String({ maxLength: 2_000 }),
       tool_choice: Type.String(toolChoice),
       tools: Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 64, uniqueItems: true }),
+      delegates: Type.Array(Type.String({ minLength: 1, maxLength: 128 }), {
+        maxItems: 16,
+        uniqueItems: true,
+      }),
       examples: Type.Array(Type.String({ minLength: 1, maxLength: 2_000 }), { maxItems: 200 }),
       metadata: Type.Record(Type.String({ maxLength: 64 }), Type.String({ maxLength: 512 }), {
         maxProperties: 16,
@@ -86,6 +96,7 @@ export const AgentView = Type.Object({
   instructions: Instructions,
   model: Type.String(),
   tools: Type.Array(Type.String()),
+  delegates: Type.Array(Type.String()),
   limits: Limits,
   tool_choice: Type.String(),
   output_schema: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),

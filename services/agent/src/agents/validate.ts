@@ -4,6 +4,7 @@ import { agentErrors } from '../errors.ts'
 import { compileSchema } from '../json-schema.ts'
 import type { ToolSource } from '../tools/tool.ts'
 import type { Agent } from './agent.ts'
+import type { AgentCatalog } from './catalog.ts'
 import type { AgentFields } from './repository.ts'
 import type { AgentCreate, Instructions, Limits } from './schemas.ts'
 
@@ -19,15 +20,15 @@ export const defaultLimits: Limits = {
 const invalid = (error: Error, param: string) => Object.assign(error, { param })
 
 /**
- * Checks what the schema cannot: tool names against the org's tool sources, that the output
- * schema compiles, the shape of a prompt reference. Throws a 400 naming the field, before
- * anything is stored.
+ * Checks what the schema cannot: tool names against the org's tool sources, delegates against
+ * its agents, that the output schema compiles, the shape of a prompt reference. Throws a 400
+ * naming the field, before anything is stored.
  */
 export async function checkAgent(
   body: AgentCreate,
   base: Agent | null,
   orgId: string,
-  deps: { config: AgentConfig; tools: ToolSource },
+  deps: { config: AgentConfig; tools: ToolSource; catalog: AgentCatalog },
 ): Promise<AgentFields> {
   const instructions: Instructions =
     typeof body.instructions === 'string' ? { text: body.instructions } : body.instructions
@@ -64,12 +65,23 @@ export async function checkAgent(
     const unknown = body.tools.find((name) => !known.has(name))
     if (unknown !== undefined) throw invalid(new agentErrors.UnknownTool(unknown), 'tools')
   }
+  const delegates: string[] = []
+  for (const ref of body.delegates) {
+    const delegate = await deps.catalog.get(orgId, ref)
+    if (delegate === null) throw invalid(new agentErrors.UnknownDelegate(ref), 'delegates')
+    if (delegate.name === body.name || (base !== null && delegate.id === base.id)) {
+      throw invalid(new agentErrors.InvalidRequest('An agent cannot delegate to itself'), 'delegates')
+    }
+    // Stored by name, as the plan names them.
+    delegates.push(delegate.name)
+  }
   return {
     name: body.name,
     description: body.description,
     instructions,
     model: body.model ?? base?.model ?? deps.config.AGENT_DEFAULT_MODEL,
     tools: body.tools,
+    delegates,
     limits: { ...(base?.limits ?? defaultLimits), ...body.limits },
     toolChoice: choice,
     outputSchema: body.output_schema ?? null,

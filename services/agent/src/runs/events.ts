@@ -12,6 +12,8 @@ import type { Logger } from 'pino'
 export type RunEventName =
   | 'run.start'
   | 'route'
+  | 'plan'
+  | 'child.start'
   | 'step'
   | 'tool.call'
   | 'tool.result'
@@ -105,7 +107,10 @@ export interface TailOptions {
   waitMs: number
   /** True once nobody listens any more (the client left). */
   stopped(): boolean
-  /** After a quiet wait: true when the run is no longer going anywhere (its end was logged elsewhere, or lost). */
+  /**
+   * True when the run is not running: asked after a quiet wait (its end was logged elsewhere, or
+   * lost) and at a pause (still waiting, or approved since).
+   */
   settled(): Promise<boolean>
   send(event: RunEvent): void
 }
@@ -125,8 +130,11 @@ export async function tailRunLog(options: TailOptions): Promise<void> {
       const event = parse(entry.data)
       if (event === undefined || event.seq <= options.afterSeq) continue
       options.send(event)
-      // A pause followed by more (the run was approved since) does not end a late reader's stream.
-      if (endsStream(event) && (event.event !== 'approval.required' || entry === entries.at(-1))) return
+      if (!endsStream(event)) continue
+      if (event.event !== 'approval.required') return
+      // A pause ends the stream only while the run still waits: one approved since (more events
+      // follow, or it runs again, maybe quietly while a planner's child works) goes on.
+      if (entry === entries.at(-1) && (await options.settled())) return
     }
   }
 }

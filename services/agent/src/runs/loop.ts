@@ -1,153 +1,59 @@
-import type { Identity } from '@switchyard/contracts'
-import type OpenAI from 'openai'
 import type {
   ChatCompletionMessageFunctionToolCall,
-  ChatCompletionMessageParam,
   ChatCompletionTool,
-  ChatCompletionToolChoiceOption,
 } from 'openai/resources/chat/completions'
 import pLimit from 'p-limit'
-import type { Logger } from 'pino'
 import { compileSchema, describeErrors } from '../json-schema.ts'
 import { type Tool, ToolError } from '../tools/tool.ts'
-import type { RunEventWriter } from './events.ts'
-import type { RunProgress, RunsRepository } from './repository.ts'
-import type { PendingCall, Run, RunError } from './run.ts'
-
-/** Stable codes of a run's `error` event and stored error. */
-export const runErrorCodes = {
-  turnLimit: 'AGENT_RUN_TURN_LIMIT',
-  tokenLimit: 'AGENT_RUN_TOKEN_LIMIT',
-  timeLimit: 'AGENT_RUN_TIME_LIMIT',
-  interrupted: 'AGENT_RUN_INTERRUPTED',
-  model: 'AGENT_RUN_MODEL_ERROR',
-  unknownTool: 'AGENT_RUN_UNKNOWN_TOOL',
-} as const
-
-/** Why a run's controller aborted. */
-export type AbortReason = 'cancel' | 'timeout' | 'shutdown'
-
-export interface LoopDeps {
-  repo: RunsRepository
-  logger: Logger
-  /** An `openai` client for the llm-router, acting with `token`. */
-  llm(token: string): OpenAI
-  /** A worker token for the caller: every model call and tool carries their identity. */
-  sign(identity: Identity): Promise<string>
-  /** Tool calls of one turn that run at once. */
-  concurrency: number
-  now: () => number
-}
-
-export interface LoopContext {
-  run: Run
-  /** The run's tools, by name (only those the agent names). */
-  tools: Map<string, Tool>
-  events: RunEventWriter
-  /** Aborts with an AbortReason: cancel, wall time, shutdown. */
-  signal: AbortSignal
-  /** When this stretch of running started (epoch ms), for the wall time used. */
-  startedAt: number
-}
-
-/** How a stretch of the loop ended: the run's status then. */
-export type LoopOutcome = RunProgress['status']
-
-interface Turn {
-  content: string
-  toolCalls: ChatCompletionMessageFunctionToolCall[]
-  inputTokens: number
-  outputTokens: number
-  finishReason: string | null
-}
+import { runPlan } from './delegation.ts'
+import { describeModelError, modelTurn, type Turn } from './model-turn.ts'
+import {
+  type LoopContext,
+  type LoopDeps,
+  type LoopOutcome,
+  type Progress,
+  runErrorCodes,
+  trackProgress,
+} from './progress.ts'
+import type { PendingCall } from './run.ts'
 
 /**
  * The tool loop: a model turn through the router (streaming, with the agent's tools), then the
  * tool calls it asked for (arguments checked against each tool's schema first; a bad call goes
  * back to the model as the tool's error and counts as a turn), until the model answers without
  * tools, a limit ends the run, or a tool that needs approval pauses it. The state is written
- * after every step, so another replica can go on from there.
+ * after every step, so another replica can go on from there. A planner first plans and has its
+ * steps carried out by child runs (delegation.ts); its final answer is this loop's.
  */
 export async function runLoop(ctx: LoopContext, deps: LoopDeps): Promise<LoopOutcome> {
   const { run, events } = ctx
   const limits = run.agent.limits
-  const state: RunProgress = {
-    status: 'running',
-    messages: run.messages,
-    pending: run.pending,
-    turns: run.turns,
-    inputTokens: run.inputTokens,
-    outputTokens: run.outputTokens,
-    elapsedMs: run.elapsedMs,
-    output: null,
-    error: null,
-  }
-  let stepSeq = (await deps.repo.steps(run.orgId, run.id)).length
-  const elapsed = () => run.elapsedMs + (deps.now() - ctx.startedAt)
-  const save = async (): Promise<boolean> => {
-    state.elapsedMs = elapsed()
-    return deps.repo.save(run, state, deps.now())
-  }
-  const step = async (type: 'model' | 'tool', data: Record<string, unknown>) => {
-    stepSeq++
-    await deps.repo.addStep(run, stepSeq, type, data, deps.now())
-    void events.append('step', { runId: run.id, seq: stepSeq, type, ...data })
-  }
-  const fail = async (error: RunError): Promise<LoopOutcome> => {
-    state.status = 'failed'
-    state.error = error
-    return finish()
-  }
-  const finish = async (): Promise<LoopOutcome> => {
-    if (!(await save())) return 'cancelled'
-    void events.append('usage', {
-      runId: run.id,
-      inputTokens: state.inputTokens,
-      outputTokens: state.outputTokens,
-      totalTokens: state.inputTokens + state.outputTokens,
-    })
-    await (state.error === null
-      ? events.append('done', { runId: run.id, status: state.status, output: state.output })
-      : events.append('error', { runId: run.id, error: state.error }))
-    return state.status
-  }
-  const aborted = async (): Promise<LoopOutcome> => {
-    const reason = ctx.signal.reason as AbortReason
-    if (reason === 'cancel') {
-      state.status = 'cancelled'
-      return finish()
-    }
-    if (reason === 'timeout') {
-      return fail({
-        code: runErrorCodes.timeLimit,
-        type: 'limit',
-        message: `The run took longer than ${limits.max_wall_time_ms} ms`,
-      })
-    }
-    // Shutdown: the run stays `running` with its last step saved; see the runner.
-    await save()
-    return 'running'
-  }
+  const p = await trackProgress(ctx, deps)
+  const { state } = p
 
   // Calls decided by a human since the run paused: run (or refuse) them before the next turn.
   if (state.pending.length > 0) {
     const decided = state.pending
     state.pending = []
     await runCalls(
-      decided.map((p) =>
+      decided.map((c) =>
         prepare(
-          { id: p.callId, type: 'function', function: { name: p.name, arguments: p.arguments } },
+          { id: c.callId, type: 'function', function: { name: c.name, arguments: c.arguments } },
           ctx,
-          p,
+          c,
         ),
       ),
       ctx,
       deps,
-      state,
-      step,
+      p,
     )
-    if (ctx.signal.aborted) return aborted()
-    await save()
+    if (ctx.signal.aborted) return p.aborted()
+    await p.save()
+  }
+
+  if (state.plan !== null && state.plan.phase !== 'review') {
+    const planned = await runPlan(ctx, deps, p)
+    if (planned !== 'review') return planned
   }
 
   const schemaCheck = run.agent.outputSchema === null ? null : compileSchema(run.agent.outputSchema)
@@ -157,39 +63,25 @@ export async function runLoop(ctx: LoopContext, deps: LoopDeps): Promise<LoopOut
   }))
 
   for (;;) {
-    if (ctx.signal.aborted) return aborted()
-    if (state.turns >= limits.max_turns) {
-      return fail({
-        code: runErrorCodes.turnLimit,
-        type: 'limit',
-        message: `The run reached its limit of ${limits.max_turns} turns`,
-      })
-    }
+    if (ctx.signal.aborted) return p.aborted()
+    const limit = p.limitReached()
+    if (limit !== null) return limit
     const spent = state.inputTokens + state.outputTokens
-    if (spent >= limits.max_total_tokens) {
-      return fail({
-        code: runErrorCodes.tokenLimit,
-        type: 'limit',
-        message: `The run used ${spent} of ${limits.max_total_tokens} tokens`,
-      })
-    }
 
     let turn: Turn
     try {
-      turn = await modelTurn(
-        ctx,
-        deps,
-        state.messages,
-        toolDefs,
-        limits.max_total_tokens - spent,
-        schemaCheck !== null,
-      )
+      turn = await modelTurn(ctx, deps, state.messages, {
+        tools: toolDefs,
+        tokensLeft: limits.max_total_tokens - spent,
+        format: run.agent.outputSchema === null ? null : { name: 'output', schema: run.agent.outputSchema },
+        deltas: true,
+      })
     } catch (err) {
-      if (ctx.signal.aborted) return aborted()
+      if (ctx.signal.aborted) return p.aborted()
       deps.logger.warn({ err, runId: run.id }, 'model call failed')
-      return fail(describeModelError(err))
+      return p.fail(describeModelError(err))
     }
-    if (ctx.signal.aborted) return aborted()
+    if (ctx.signal.aborted) return p.aborted()
     state.turns++
     state.inputTokens += turn.inputTokens
     state.outputTokens += turn.outputTokens
@@ -198,7 +90,7 @@ export async function runLoop(ctx: LoopContext, deps: LoopDeps): Promise<LoopOut
       content: turn.content === '' && turn.toolCalls.length > 0 ? null : turn.content,
       ...(turn.toolCalls.length > 0 && { tool_calls: turn.toolCalls }),
     })
-    await step('model', {
+    await p.step('model', {
       content: turn.content,
       toolCalls: turn.toolCalls.map((c) => ({
         id: c.id,
@@ -210,7 +102,7 @@ export async function runLoop(ctx: LoopContext, deps: LoopDeps): Promise<LoopOut
       finishReason: turn.finishReason,
     })
     if (state.inputTokens + state.outputTokens > limits.max_total_tokens) {
-      return fail({
+      return p.fail({
         code: runErrorCodes.tokenLimit,
         type: 'limit',
         message: `The run used ${state.inputTokens + state.outputTokens} of ${limits.max_total_tokens} tokens`,
@@ -222,43 +114,42 @@ export async function runLoop(ctx: LoopContext, deps: LoopDeps): Promise<LoopOut
       if (problem === null) {
         state.status = 'succeeded'
         state.output = turn.content
-        return finish()
+        return p.finish()
       }
       // A structured answer that does not match: the model is told why and tries again (a turn).
       state.messages.push({
         role: 'user',
         content: `Your answer must be JSON matching the schema: ${problem}`,
       })
-      await save()
+      await p.save()
       continue
     }
 
     const prepared = turn.toolCalls.map((call) => prepare(call, ctx))
-    const waiting = prepared.filter((p) => p.tool?.needsApproval === true && p.error === undefined)
+    const waiting = prepared.filter((c) => c.tool?.needsApproval === true && c.error === undefined)
     await runCalls(
-      prepared.filter((p) => !waiting.includes(p)),
+      prepared.filter((c) => !waiting.includes(c)),
       ctx,
       deps,
-      state,
-      step,
+      p,
     )
-    if (ctx.signal.aborted) return aborted()
+    if (ctx.signal.aborted) return p.aborted()
     if (waiting.length > 0) {
-      state.pending = waiting.map((p) => ({
-        callId: p.call.id,
-        name: p.call.function.name,
-        arguments: p.call.function.arguments,
+      state.pending = waiting.map((c) => ({
+        callId: c.call.id,
+        name: c.call.function.name,
+        arguments: c.call.function.arguments,
         decision: null,
       }))
       state.status = 'awaiting_approval'
-      if (!(await save())) return 'cancelled'
+      if (!(await p.save())) return 'cancelled'
       await events.append('approval.required', {
         runId: run.id,
-        calls: state.pending.map((p) => ({ callId: p.callId, name: p.name, arguments: p.arguments })),
+        calls: state.pending.map((c) => ({ callId: c.callId, name: c.name, arguments: c.arguments })),
       })
       return 'awaiting_approval'
     }
-    await save()
+    await p.save()
   }
 }
 
@@ -302,10 +193,10 @@ async function runCalls(
   calls: PreparedCall[],
   ctx: LoopContext,
   deps: LoopDeps,
-  state: RunProgress,
-  step: (type: 'tool', data: Record<string, unknown>) => Promise<void>,
+  progress: Progress,
 ): Promise<void> {
   if (calls.length === 0) return
+  const { state } = progress
   const { run, events } = ctx
   const limit = pLimit(deps.concurrency)
   const timeoutMs = run.agent.limits.tool_timeout_ms
@@ -341,7 +232,7 @@ async function runCalls(
       ok: result.ok,
       content: result.content,
     })
-    await step('tool', {
+    await progress.step('tool', {
       callId: p.call.id,
       name: p.call.function.name,
       ok: result.ok,
@@ -378,86 +269,6 @@ async function callTool(
   }
 }
 
-/** One streamed model call: content deltas go out as `message.delta`, tool calls are assembled. */
-async function modelTurn(
-  ctx: LoopContext,
-  deps: LoopDeps,
-  messages: ChatCompletionMessageParam[],
-  tools: ChatCompletionTool[],
-  tokensLeft: number,
-  structured: boolean,
-): Promise<Turn> {
-  const { run, events } = ctx
-  const token = await deps.sign(run.identity)
-  const schema = run.agent.outputSchema
-  const stream = await deps.llm(token).chat.completions.create(
-    {
-      model: run.agent.model,
-      messages,
-      stream: true,
-      stream_options: { include_usage: true },
-      ...(tools.length > 0 && { tools, ...toolChoiceOf(run.agent.toolChoice, messages, tools) }),
-      ...(tokensLeft < 4096 && { max_tokens: tokensLeft }),
-      ...(structured &&
-        schema !== null && {
-          response_format: { type: 'json_schema', json_schema: { name: 'output', schema } },
-        }),
-    },
-    { signal: ctx.signal },
-  )
-  let content = ''
-  const calls: ChatCompletionMessageFunctionToolCall[] = []
-  let usage: { prompt_tokens: number; completion_tokens: number } | undefined
-  let finishReason: string | null = null
-  for await (const chunk of stream) {
-    const choice = chunk.choices[0]
-    const delta = choice?.delta
-    if (delta?.content) {
-      content += delta.content
-      void events.append('message.delta', { runId: run.id, delta: delta.content })
-    }
-    for (const part of delta?.tool_calls ?? []) {
-      const call = calls[part.index] ?? { id: '', type: 'function', function: { name: '', arguments: '' } }
-      calls[part.index] = call
-      if (part.id) call.id = part.id
-      if (part.function?.name) call.function.name += part.function.name
-      if (part.function?.arguments) call.function.arguments += part.function.arguments
-    }
-    if (choice?.finish_reason) finishReason = choice.finish_reason
-    if (chunk.usage) usage = chunk.usage
-  }
-  // An abort may also just end the body early (the in-process transport does): not an answer.
-  if (ctx.signal.aborted) throw ctx.signal.reason
-  const toolCalls = calls
-    .filter(Boolean)
-    .map((c, i) => (c.id === '' ? { ...c, id: `call_${run.turns}_${i}` } : c))
-  return {
-    content,
-    toolCalls,
-    // Without usage from the router, about four characters a token.
-    inputTokens: usage?.prompt_tokens ?? Math.ceil(JSON.stringify(messages).length / 4),
-    outputTokens:
-      usage?.completion_tokens ?? Math.ceil((content.length + JSON.stringify(toolCalls).length) / 4),
-    finishReason,
-  }
-}
-
-/**
- * The agent's tool_choice for a turn that answers a message; `auto` (left out) for a turn after a
- * tool result, so the model can answer, for a named tool the run no longer has, and for a run
- * stored before agents had a tool_choice (undefined).
- */
-function toolChoiceOf(
-  choice: string | undefined,
-  messages: ChatCompletionMessageParam[],
-  tools: ChatCompletionTool[],
-): { tool_choice?: ChatCompletionToolChoiceOption } {
-  if (choice === undefined || choice === 'auto' || messages.at(-1)?.role === 'tool') return {}
-  if (choice === 'required' || choice === 'none') return { tool_choice: choice }
-  const offered = tools.some((t) => t.type === 'function' && t.function.name === choice)
-  return offered ? { tool_choice: { type: 'function', function: { name: choice } } } : {}
-}
-
 function checkOutput(content: string, validate: ReturnType<typeof compileSchema>): string | null {
   let value: unknown
   try {
@@ -466,19 +277,4 @@ function checkOutput(content: string, validate: ReturnType<typeof compileSchema>
     return 'the answer is not JSON'
   }
   return validate(value) ? null : describeErrors(validate)
-}
-
-/** The openai client's errors carry the router's code and type (also for an in-band stream error). */
-function describeModelError(err: unknown): RunError {
-  const e = err as { code?: unknown; type?: unknown; message?: unknown; error?: { message?: unknown } }
-  return {
-    code: typeof e.code === 'string' ? e.code : runErrorCodes.model,
-    type: typeof e.type === 'string' ? e.type : 'server_error',
-    message:
-      typeof e.error?.message === 'string'
-        ? e.error.message
-        : typeof e.message === 'string'
-          ? e.message
-          : 'The model call failed',
-  }
 }

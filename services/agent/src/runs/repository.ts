@@ -1,17 +1,19 @@
 import type { AgentRunStatus, Identity } from '@switchyard/contracts'
 import { type SqlPool, type SqlQueryable, transaction } from '@switchyard/kit'
-import type { PendingCall, Run, RunError } from './run.ts'
+import type { PendingCall, Plan, Run, RunError } from './run.ts'
 
 interface RunRow extends Record<string, unknown> {
   id: string
   org_id: string
   identity: Identity
   agent: Run['agent']
+  parent_run_id: string | null
   thread_id: string | null
   status: AgentRunStatus
   route: Record<string, unknown> | null
   messages: Run['messages']
   pending: PendingCall[]
+  plan: Plan | null
   turns: number
   input_tokens: number
   output_tokens: number
@@ -26,12 +28,15 @@ const toRun = (row: RunRow): Run => ({
   id: row.id,
   orgId: row.org_id,
   identity: row.identity,
-  agent: row.agent,
+  // Runs stored before delegates existed have none.
+  agent: { ...row.agent, delegates: row.agent.delegates ?? [] },
+  parentRunId: row.parent_run_id,
   threadId: row.thread_id,
   status: row.status,
   route: row.route,
   messages: row.messages,
   pending: row.pending,
+  plan: row.plan,
   turns: row.turns,
   inputTokens: row.input_tokens,
   outputTokens: row.output_tokens,
@@ -42,8 +47,8 @@ const toRun = (row: RunRow): Run => ({
   finishedAt: row.finished_at?.getTime() ?? null,
 })
 
-const columns = `id, org_id, identity, agent, thread_id, status, route, messages, pending, turns, input_tokens,
-  output_tokens, elapsed_ms, output, error, created_at, finished_at`
+const columns = `id, org_id, identity, agent, parent_run_id, thread_id, status, route, messages, pending, plan, turns,
+  input_tokens, output_tokens, elapsed_ms, output, error, created_at, finished_at`
 
 /** What a step of the loop changes; written together so a resumed run sees a consistent state. */
 export type RunProgress = Pick<
@@ -51,6 +56,7 @@ export type RunProgress = Pick<
   | 'status'
   | 'messages'
   | 'pending'
+  | 'plan'
   | 'turns'
   | 'inputTokens'
   | 'outputTokens'
@@ -58,6 +64,9 @@ export type RunProgress = Pick<
   | 'output'
   | 'error'
 >
+
+/** A stored step: a model turn, a tool call, or (a planner's) a child run that ended. */
+export type StepType = 'model' | 'tool' | 'child'
 
 const at = (ms: number) => new Date(ms)
 
@@ -68,8 +77,8 @@ export function runsRepository(pool: SqlPool) {
     async insert(run: Run): Promise<void> {
       await db.query(
         `INSERT INTO runs (id, org_id, user_id, identity, agent_id, agent, thread_id, status, route, messages,
-                           pending, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, '[]', $11, $11)`,
+                           pending, created_at, updated_at, parent_run_id, plan)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, '[]', $11, $11, $12, $13)`,
         [
           run.id,
           run.orgId,
@@ -82,6 +91,8 @@ export function runsRepository(pool: SqlPool) {
           run.route === null ? null : JSON.stringify(run.route),
           JSON.stringify(run.messages),
           at(run.createdAt),
+          run.parentRunId,
+          run.plan === null ? null : JSON.stringify(run.plan),
         ],
       )
     },
@@ -92,6 +103,15 @@ export function runsRepository(pool: SqlPool) {
         id,
       ])
       return rows[0] ? toRun(rows[0]) : null
+    },
+
+    /** The child runs of a planner's run, in the order they started. */
+    async children(orgId: string, parentRunId: string): Promise<Run[]> {
+      const { rows } = await db.query<RunRow>(
+        `SELECT ${columns} FROM runs WHERE org_id = $1 AND parent_run_id = $2 ORDER BY id`,
+        [orgId, parentRunId],
+      )
+      return rows.map(toRun)
     },
 
     /** Newest first, `limit + 1` rows at most (the caller learns `has_more`). */
@@ -118,7 +138,7 @@ export function runsRepository(pool: SqlPool) {
       const finished = ['succeeded', 'failed', 'cancelled'].includes(progress.status)
       const { rowCount } = await db.query(
         `UPDATE runs SET status = $3, messages = $4, pending = $5, turns = $6, input_tokens = $7, output_tokens = $8,
-                elapsed_ms = $9, output = $10, error = $11, updated_at = $12, finished_at = $13
+                elapsed_ms = $9, output = $10, error = $11, updated_at = $12, finished_at = $13, plan = $15
           WHERE org_id = $1 AND id = $2 AND status = $14`,
         [
           run.orgId,
@@ -135,18 +155,13 @@ export function runsRepository(pool: SqlPool) {
           at(nowMs),
           finished ? at(nowMs) : null,
           from,
+          progress.plan === null ? null : JSON.stringify(progress.plan),
         ],
       )
       return (rowCount ?? 0) > 0
     },
 
-    async addStep(
-      run: Run,
-      seq: number,
-      type: 'model' | 'tool',
-      data: unknown,
-      nowMs: number,
-    ): Promise<void> {
+    async addStep(run: Run, seq: number, type: StepType, data: unknown, nowMs: number): Promise<void> {
       await db.query(
         `INSERT INTO run_steps (run_id, org_id, seq, type, data, created_at) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (run_id, seq) DO NOTHING`,
@@ -196,19 +211,52 @@ export function runsRepository(pool: SqlPool) {
       })
     },
 
-    /** Cancels a run no loop runs (queued, or paused for approval); false when it is not one. */
-    async cancelPaused(orgId: string, runId: string, nowMs: number): Promise<boolean> {
+    /**
+     * Cancels a run no loop runs (queued, or paused for approval) with its unfinished children (a
+     * paused planner's children run only inside its loop); answers the ids cancelled, none when the
+     * run was not paused.
+     */
+    async cancelPaused(orgId: string, runId: string, nowMs: number): Promise<string[]> {
+      return transaction(pool, async (tx) => {
+        const { rowCount } = await tx.query(
+          `UPDATE runs SET status = 'cancelled', updated_at = $3, finished_at = $3
+            WHERE org_id = $1 AND id = $2 AND status IN ('queued', 'awaiting_approval')`,
+          [orgId, runId, at(nowMs)],
+        )
+        if ((rowCount ?? 0) === 0) return []
+        const { rows } = await tx.query<{ id: string }>(
+          `UPDATE runs SET status = 'cancelled', updated_at = $3, finished_at = $3
+            WHERE org_id = $1 AND parent_run_id = $2 AND finished_at IS NULL
+            RETURNING id`,
+          [orgId, runId, at(nowMs)],
+        )
+        return [runId, ...rows.map((r) => r.id)]
+      })
+    },
+
+    /**
+     * A planner paused on its child's approval goes back to running, once: true for the one caller
+     * that moved it (the one whose approval resumed the child).
+     */
+    async wake(orgId: string, runId: string, nowMs: number): Promise<boolean> {
       const { rowCount } = await db.query(
-        `UPDATE runs SET status = 'cancelled', updated_at = $3, finished_at = $3
-          WHERE org_id = $1 AND id = $2 AND status IN ('queued', 'awaiting_approval')`,
+        `UPDATE runs SET status = 'running', updated_at = $3
+          WHERE org_id = $1 AND id = $2 AND status = 'awaiting_approval'`,
         [orgId, runId, at(nowMs)],
       )
       return (rowCount ?? 0) > 0
     },
 
-    /** Deletes runs finished before `beforeMs` (their steps go with them); answers how many. */
+    /**
+     * Deletes runs finished before `beforeMs` (their steps and children go with them), but not a
+     * child whose planner is still going; answers how many.
+     */
     async deleteFinishedBefore(beforeMs: number): Promise<number> {
-      const { rowCount } = await db.query('DELETE FROM runs WHERE finished_at < $1', [at(beforeMs)])
+      const { rowCount } = await db.query(
+        `DELETE FROM runs r WHERE r.finished_at < $1
+            AND NOT EXISTS (SELECT 1 FROM runs p WHERE p.id = r.parent_run_id AND p.finished_at IS NULL)`,
+        [at(beforeMs)],
+      )
       return rowCount ?? 0
     },
   }

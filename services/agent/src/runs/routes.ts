@@ -7,6 +7,7 @@ import { listOf } from '../list.ts'
 import { endsStream, type RunEvent, RunEventWriter, tailRunLog } from './events.ts'
 import type { Run } from './run.ts'
 import { finishedStatuses, toRunView } from './run.ts'
+import { publishRun } from './runner.ts'
 import {
   AgentRunCreate,
   ApprovalDecision,
@@ -160,8 +161,10 @@ export function runRoutes(app: KitServer, deps: StartDeps): void {
     async (request) => {
       const run = await requireRun(request.identity.orgId, request.params.run_id)
       const steps = await repo.steps(run.orgId, run.id)
+      const children = run.plan === null ? [] : await repo.children(run.orgId, run.id)
       return {
         ...toRunView(run),
+        children: children.map(toRunView),
         steps: steps.map((s) => ({
           seq: s.seq,
           type: s.type,
@@ -213,13 +216,20 @@ export function runRoutes(app: KitServer, deps: StartDeps): void {
       const { orgId } = request.identity
       const run = await requireRun(orgId, request.params.run_id)
       if (finishedStatuses.includes(run.status)) throw new agentErrors.RunStateConflict(run.id, run.status)
-      if (await repo.cancelPaused(orgId, run.id, deps.now())) {
-        // Nothing runs it: its end is logged here.
-        const events = await RunEventWriter.resume(deps.state, run.id, deps.logLimits, deps.logger)
-        await events.append('done', { runId: run.id, status: 'cancelled', output: null })
+      // A planner's step stops with its whole tree: the plan cannot go on without it.
+      const root = run.parentRunId === null ? run : await requireRun(orgId, run.parentRunId)
+      const cancelled = await repo.cancelPaused(orgId, root.id, deps.now())
+      if (cancelled.length > 0) {
+        // Nothing runs them: their ends are logged and published here.
+        for (const id of cancelled) {
+          const events = await RunEventWriter.resume(deps.state, id, deps.logLimits, deps.logger)
+          await events.append('done', { runId: id, status: 'cancelled', output: null })
+          const ended = await repo.get(orgId, id)
+          if (ended !== null) await publishRun(deps.bus, deps.logger, ended, deps.now())
+        }
       } else {
-        await runner.cancel(run.id)
-        await runner.settled(run.id)
+        await runner.cancel(root.id)
+        await runner.settled(root.id)
       }
       return toRunView(await requireRun(orgId, run.id))
     },
@@ -240,10 +250,13 @@ export function runRoutes(app: KitServer, deps: StartDeps): void {
       const { orgId } = request.identity
       const { run_id: runId, call_id: callId } = request.params
       const body = request.body
-      await requireRun(orgId, runId)
+      const addressed = await requireRun(orgId, runId)
+      // A planner's approval is its paused step's: the call waits in that child run.
+      const waiting = addressed.plan?.steps.find((s) => s.status === null && s.childRunId !== null)
+      const target = waiting?.childRunId ?? addressed.id
       const outcome = await repo.decide(
         orgId,
-        runId,
+        target,
         callId,
         {
           decision: body.decision,
@@ -254,10 +267,16 @@ export function runRoutes(app: KitServer, deps: StartDeps): void {
       )
       if (outcome === 'not-found') throw new agentErrors.ApprovalNotFound(callId, runId)
       if (outcome === 'decided') throw new agentErrors.RunStateConflict(runId, `already decided on ${callId}`)
-      const run = await requireRun(orgId, runId)
+      const run = await requireRun(orgId, target)
       // Exactly one request sees 'resume' (the row lock): the run goes on here, whoever ran it before.
-      if (outcome === 'resume') await runner.resume(run)
-      return toRunView(run)
+      // A child goes on inside its planner, which that request wakes (once, also a conditional update).
+      if (outcome === 'resume') {
+        if (run.parentRunId === null) await runner.resume(run)
+        else if (await repo.wake(orgId, run.parentRunId, deps.now())) {
+          await runner.resume(await requireRun(orgId, run.parentRunId))
+        }
+      }
+      return toRunView(await requireRun(orgId, runId))
     },
   )
 }

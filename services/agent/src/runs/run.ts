@@ -21,17 +21,43 @@ export interface RunError {
   type: string
 }
 
+/** One step of a planner's plan: a task for a delegate, carried out by a child run. */
+export interface PlanStep {
+  /** The delegate's name. */
+  agent: string
+  task: string
+  /** Set before the child run is stored, so a resumed planner finds (or makes) the same child. */
+  childRunId: string | null
+  /** The child's end: succeeded, failed or cancelled; null until it ended. */
+  status: AgentRunStatus | null
+  output: string | null
+  error: RunError | null
+}
+
+/** A planner's progress: plan (a model turn), steps (child runs, one at a time), review (the loop). */
+export interface Plan {
+  phase: 'plan' | 'steps' | 'review'
+  /** The delegates as they were when the run started, instructions resolved. */
+  delegates: Agent[]
+  /** Empty until the model planned. */
+  steps: PlanStep[]
+}
+
 /** A run as stored: enough for any replica to go on with it. */
 export interface Run {
   id: string
   orgId: string
   identity: Identity
   agent: Agent
+  /** The planner's run this run is a step of; null for a run someone started. */
+  parentRunId: string | null
   threadId: string | null
   status: AgentRunStatus
   route: Record<string, unknown> | null
   messages: ChatCompletionMessageParam[]
   pending: PendingCall[]
+  /** Set for a planner (an agent with delegates), null otherwise. */
+  plan: Plan | null
   turns: number
   inputTokens: number
   outputTokens: number
@@ -51,6 +77,7 @@ export const toRunView = (run: Run) => ({
   object: 'agent.run' as const,
   created_at: Math.floor(run.createdAt / 1000),
   agent_id: run.agent.id,
+  parent_run_id: run.parentRunId,
   thread_id: run.threadId,
   status: run.status,
   route: run.route,
@@ -59,6 +86,18 @@ export const toRunView = (run: Run) => ({
   pending_approvals: run.pending
     .filter((p) => p.decision === null)
     .map((p) => ({ call_id: p.callId, name: p.name, arguments: p.arguments })),
+  plan:
+    run.plan === null
+      ? null
+      : {
+          phase: run.plan.phase,
+          steps: run.plan.steps.map((s) => ({
+            agent: s.agent,
+            task: s.task,
+            child_run_id: s.childRunId,
+            status: s.status,
+          })),
+        },
   turns: run.turns,
   usage: {
     input_tokens: run.inputTokens,

@@ -5,7 +5,8 @@ import type { SharedState } from '@switchyard/state'
 import type { Logger } from 'pino'
 import type { ToolSource } from '../tools/tool.ts'
 import { RunEventWriter, type RunLogLimits } from './events.ts'
-import { type AbortReason, type LoopDeps, runLoop } from './loop.ts'
+import { runLoop } from './loop.ts'
+import type { AbortReason, ChildRunner, LoopDeps, LoopOutcome } from './progress.ts'
 import { finishedStatuses, type Run } from './run.ts'
 
 /** Set by a cancel on any replica; the replica running the loop polls it. */
@@ -81,9 +82,11 @@ export class Runner {
     const done = (async () => {
       let outcome: AgentRunStatus = 'failed'
       try {
-        const all = await o.tools.tools(run.orgId, controller.signal)
-        const tools = new Map(all.filter((t) => run.agent.tools.includes(t.name)).map((t) => [t.name, t]))
-        outcome = await runLoop({ run, tools, events, signal: controller.signal, startedAt }, o)
+        const tools = await this.#toolsOf(run, controller.signal)
+        outcome = await runLoop(
+          { run, tools, events, signal: controller.signal, startedAt, children: this.#runChild },
+          o,
+        )
       } catch (err) {
         o.logger.error({ err, runId: run.id }, 'run failed to settle')
       } finally {
@@ -99,6 +102,47 @@ export class Runner {
       await publishRun(o.bus, o.logger, final ?? { ...run, status: outcome }, o.now())
     })()
     this.#running.set(run.id, { controller, done })
+  }
+
+  /**
+   * A planner's step, inside the planner's loop (its signal: a cancel, shutdown or the planner's
+   * time limit stops the child too), with a deadline of its own.
+   */
+  readonly #runChild: ChildRunner = async (child, signal, fresh) => {
+    const o = this.#o
+    const events = await RunEventWriter.resume(o.state, child.id, o.logLimits, o.logger)
+    if (fresh) {
+      await events.append('run.start', {
+        runId: child.id,
+        agentId: child.agent.id,
+        agentName: child.agent.name,
+        model: child.agent.model,
+        parentRunId: child.parentRunId,
+      })
+      await publishRun(o.bus, o.logger, child, o.now())
+    }
+    const deadline = new AbortController()
+    const left = child.agent.limits.max_wall_time_ms - child.elapsedMs
+    const timer = setTimeout(() => deadline.abort('timeout' satisfies AbortReason), Math.max(0, left))
+    const childSignal = AbortSignal.any([signal, deadline.signal])
+    let outcome: LoopOutcome
+    try {
+      const tools = await this.#toolsOf(child, childSignal)
+      outcome = await runLoop({ run: child, tools, events, signal: childSignal, startedAt: o.now() }, o)
+    } finally {
+      clearTimeout(timer)
+    }
+    if (outcome !== 'running') {
+      const final = await o.repo.get(child.orgId, child.id).catch(() => null)
+      await publishRun(o.bus, o.logger, final ?? { ...child, status: outcome }, o.now())
+    }
+    return outcome
+  }
+
+  /** The run's tools, by name: those its agent names. */
+  async #toolsOf(run: Run, signal: AbortSignal) {
+    const all = await this.#o.tools.tools(run.orgId, signal)
+    return new Map(all.filter((t) => run.agent.tools.includes(t.name)).map((t) => [t.name, t]))
   }
 
   #checkCancels(): void {
@@ -124,6 +168,7 @@ export async function publishRun(bus: EventBus, logger: Logger, run: Run, nowMs:
       userId: run.identity.userId,
       runId: run.id,
       agentId: run.agent.id,
+      parentRunId: run.parentRunId,
       status: run.status,
       steps: run.turns,
       errorCode: run.error?.code ?? null,

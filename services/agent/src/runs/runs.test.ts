@@ -1,7 +1,7 @@
 import { agentRunsV1 } from '@switchyard/contracts'
 import { alice, eve, recordEvents, session } from '@switchyard/testing'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { type AgentUnderTest, scriptRouter, startAgent, testTools } from '../test-support.ts'
+import { type AgentUnderTest, scriptRouter, sseFrames, startAgent, testTools } from '../test-support.ts'
 
 let t: AgentUnderTest
 const tools = testTools()
@@ -23,17 +23,6 @@ const createAgent = async (name: string, extra: Record<string, unknown> = {}) =>
   return res.json() as { id: string }
 }
 
-/** The SSE frames of a body: event name and parsed data, with their ids. */
-const frames = (body: string) =>
-  body
-    .split('\n\n')
-    .filter((f) => f.includes('event: '))
-    .map((f) => ({
-      id: /^id: (.*)$/m.exec(f)?.[1],
-      event: /^event: (.*)$/m.exec(f)?.[1],
-      data: JSON.parse(/^data: (.*)$/m.exec(f)?.[1] ?? 'null'),
-    }))
-
 describe('the tool loop', () => {
   test('a tool call runs with the caller identity, its result goes back, the answer streams and is stored', async () => {
     const agent = await createAgent('adder')
@@ -48,7 +37,7 @@ describe('the tool loop', () => {
       stream: true,
     })
     expect(res.statusCode).toBe(200)
-    const events = frames(res.body)
+    const events = sseFrames(res.body)
     expect(events.map((e) => e.event)).toEqual([
       'run.start',
       'step',
@@ -111,7 +100,7 @@ describe('the tool loop', () => {
 
     // A late reader resumes after the id it saw.
     const resumed = await t.request(alice, 'GET', `/v1/runs/${runId}/events?after=${runId}:8`)
-    expect(frames(resumed.body).map((e) => e.event)).toEqual(['usage', 'done'])
+    expect(sseFrames(resumed.body).map((e) => e.event)).toEqual(['usage', 'done'])
   })
 
   test('bad arguments go back to the model as a tool error, count as a turn, and the turn limit ends the run', async () => {
@@ -167,7 +156,7 @@ describe('the tool loop', () => {
     expect(twice.statusCode).toBe(404)
 
     const events = await t.request(alice, 'GET', `/v1/runs/${paused.id}/events`)
-    expect(frames(events.body).at(-1)?.data).toMatchObject({ status: 'succeeded', output: 'Done.' })
+    expect(sseFrames(events.body).at(-1)?.data).toMatchObject({ status: 'succeeded', output: 'Done.' })
     expect(tools.calls.map((c) => c.args)).toEqual([{ what: 'staging' }])
   })
 
@@ -208,7 +197,7 @@ describe('the tool loop', () => {
     expect((await t.request(eve, 'POST', `/v1/runs/${run.id}/cancel`)).statusCode).toBe(404)
     const cancelled = await t.request(alice, 'POST', `/v1/runs/${run.id}/cancel`)
     expect(cancelled.json()).toMatchObject({ status: 'cancelled' })
-    const events = frames((await t.request(alice, 'GET', `/v1/runs/${run.id}/events`)).body)
+    const events = sseFrames((await t.request(alice, 'GET', `/v1/runs/${run.id}/events`)).body)
     expect(events.at(-1)).toMatchObject({ event: 'done', data: { status: 'cancelled' } })
     // Cancelled in its first model call: it spent nothing the router reported.
     await expect

@@ -74,6 +74,8 @@ export const RunView = Type.Object({
   object: Type.Literal('agent.run'),
   created_at: Type.Integer(),
   agent_id: Type.String(),
+  /** The planner's run this run is a step of. */
+  parent_run_id: Type.Union([Type.String(), Type.Null()]),
   thread_id: Type.Union([Type.String(), Type.Null()]),
   status: Type.String(),
   route: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
@@ -85,7 +87,23 @@ export const RunView = Type.Object({
   pending_approvals: Type.Array(
     Type.Object({ call_id: Type.String(), name: Type.String(), arguments: Type.String() }),
   ),
+  /** A planner's plan: its phase and steps, each with the child run that carries it out. */
+  plan: Type.Union([
+    Type.Object({
+      phase: Type.String(),
+      steps: Type.Array(
+        Type.Object({
+          agent: Type.String(),
+          task: Type.String(),
+          child_run_id: Type.Union([Type.String(), Type.Null()]),
+          status: Type.Union([Type.String(), Type.Null()]),
+        }),
+      ),
+    }),
+    Type.Null(),
+  ]),
   turns: Type.Integer(),
+  /** A planner's usage includes its children's. */
   usage: Usage,
   finished_at: Type.Union([Type.Integer(), Type.Null()]),
 })
@@ -93,6 +111,8 @@ export const RunView = Type.Object({
 export const RunWithSteps = Type.Intersect([
   RunView,
   Type.Object({
+    /** The runs that carry out a planner's steps, in the order they started. */
+    children: Type.Array(RunView),
     steps: Type.Array(
       Type.Object({
         seq: Type.Integer(),

@@ -13,6 +13,7 @@ import type { Agent } from '../agents/agent.ts'
 import type { AgentCatalog } from '../agents/catalog.ts'
 import { agentErrors } from '../errors.ts'
 import { newId } from '../ids.ts'
+import { newPlan, plannerInstructions } from './delegation.ts'
 import type { RunLogLimits } from './events.ts'
 import { RunEventWriter } from './events.ts'
 import type { RunsRepository } from './repository.ts'
@@ -57,6 +58,7 @@ const supervisorAgent = (): Agent => ({
   instructions: { text: '' },
   model: '',
   tools: [],
+  delegates: [],
   limits: { max_turns: 1, max_total_tokens: 100, max_wall_time_ms: 1_000, tool_timeout_ms: 100 },
   toolChoice: 'auto',
   outputSchema: null,
@@ -118,6 +120,7 @@ export async function startRun(req: StartRequest, deps: StartDeps): Promise<Run>
     id: newId('run'),
     orgId,
     identity,
+    parentRunId: null,
     threadId: req.threadId ?? null,
     route: route === null ? null : { ...route },
     pending: [],
@@ -136,6 +139,7 @@ export async function startRun(req: StartRequest, deps: StartDeps): Promise<Run>
       ...base,
       agent: supervisorAgent(),
       status: 'succeeded',
+      plan: null,
       messages: [...history, ...input, { role: 'assistant', content: question }],
       output: question,
       finishedAt: now,
@@ -151,10 +155,14 @@ export async function startRun(req: StartRequest, deps: StartDeps): Promise<Run>
     return run
   }
 
-  const system = await instructionsOf(agent, identity, req.token, deps.admin)
+  const own = await instructionsOf(agent, identity, req.token, deps.admin)
+  // A planner's delegates are resolved now, while the caller's token lasts: its steps run later.
+  const delegates = await delegatesOf(agent, req, deps)
+  const system = delegates.length === 0 ? own : plannerInstructions(own, delegates)
   const run: Run = {
     ...base,
-    agent: { ...agent, instructions: { text: system } },
+    agent: { ...agent, instructions: { text: own } },
+    plan: delegates.length === 0 ? null : newPlan(delegates),
     status: 'running',
     messages: [
       ...(system === '' ? [] : [{ role: 'system' as const, content: system }]),
@@ -177,6 +185,18 @@ export async function startRun(req: StartRequest, deps: StartDeps): Promise<Run>
   await publishRun(deps.bus, deps.logger, run, now)
   deps.runner.start(run, events)
   return run
+}
+
+/** A planner's delegates as they are now, instructions resolved; none for an agent that does the work itself. */
+async function delegatesOf(agent: Agent, req: StartRequest, deps: StartDeps): Promise<Agent[]> {
+  const delegates: Agent[] = []
+  for (const name of agent.delegates) {
+    const delegate = await deps.catalog.get(req.identity.orgId, name)
+    if (delegate === null) throw new agentErrors.UnknownDelegate(name)
+    const text = await instructionsOf(delegate, req.identity, req.token, deps.admin)
+    delegates.push({ ...delegate, instructions: { text } })
+  }
+  return delegates
 }
 
 /** The agent's system prompt: its text, or admin's prompt it references (with the caller's token). */
