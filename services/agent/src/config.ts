@@ -17,6 +17,11 @@ export const AgentConfig = Type.Object({
   AGENT_STREAM_MAX_EVENTS: Type.Integer({ minimum: 100, default: 10_000 }),
   /** How long a run's event log lives after its last event (a paused run's reconnect needs it). */
   AGENT_STREAM_TTL_MS: Duration({ default: '24h', minimum: 1000 }),
+  /**
+   * A running run's lease: the replica running it renews it (every third of this); a run not
+   * renewed this long (its replica died) is claimed and resumed by another replica.
+   */
+  AGENT_RUN_LEASE: Duration({ default: '30s', minimum: 1000 }),
   /** How often the retention sweep runs. */
   AGENT_RETENTION_INTERVAL: Duration({ default: '1h', minimum: 1000 }),
   // The supervisor's thresholds and models (src/supervisor/config.ts).

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto'
+import { hostname } from 'node:os'
 import { createAdminClient, createLlmRouterClient, type Identity } from '@switchyard/contracts'
 import { grantsScope, type ServicePlugin, workerTokenScopes } from '@switchyard/kit'
 import OpenAI from 'openai'
@@ -61,8 +63,12 @@ export function createAgentPlugin(options: AgentPluginOptions = {}): ServicePlug
       new OpenAI({ apiKey: token, baseURL: router.baseURL, fetch: router.fetch, maxRetries: 0 })
     const repo = runsRepository(pool)
     const logLimits = { maxLen: config.AGENT_STREAM_MAX_EVENTS, ttlMs: config.AGENT_STREAM_TTL_MS }
+    // Names this replica in the leases of the runs it runs.
+    const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`
     const runner = new Runner({
       repo,
+      lease: () => ({ owner, expiresAt: ctx.now() + config.AGENT_RUN_LEASE }),
+      leaseMs: config.AGENT_RUN_LEASE,
       logger,
       llm,
       sign,

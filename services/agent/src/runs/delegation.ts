@@ -201,7 +201,7 @@ async function runStep(
       step.childRunId = child.id
       await p.save()
     }
-    await deps.repo.insert(child)
+    await deps.repo.insert(child, deps.lease())
     void events.append('child.start', {
       runId: run.id,
       index,

@@ -3,7 +3,7 @@ import type OpenAI from 'openai'
 import type { Logger } from 'pino'
 import type { Tool } from '../tools/tool.ts'
 import type { RunEventWriter } from './events.ts'
-import type { RunProgress, RunsRepository, StepType } from './repository.ts'
+import type { Lease, RunProgress, RunsRepository, StepType } from './repository.ts'
 import type { Run, RunError } from './run.ts'
 
 /** Stable codes of a run's `error` event and stored error. */
@@ -29,6 +29,8 @@ export interface LoopDeps {
   /** Tool calls of one turn that run at once. */
   concurrency: number
   now: () => number
+  /** This replica's lease on the runs it runs (a new one from now): its saves need it. */
+  lease(): Lease
 }
 
 /** How a stretch of the loop ended: the run's status then. */
@@ -84,7 +86,7 @@ export async function trackProgress(ctx: LoopContext, deps: LoopDeps): Promise<P
   let stepSeq = (await deps.repo.steps(run.orgId, run.id)).length
   const save = async (): Promise<boolean> => {
     state.elapsedMs = run.elapsedMs + (deps.now() - ctx.startedAt)
-    return deps.repo.save(run, state, deps.now())
+    return deps.repo.save(run, state, deps.now(), { owner: deps.lease().owner })
   }
   const fail = async (error: RunError): Promise<LoopOutcome> => {
     state.status = 'failed'

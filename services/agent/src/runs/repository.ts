@@ -65,6 +65,12 @@ export type RunProgress = Pick<
   | 'error'
 >
 
+/** Who runs a running run's loop, until when (epoch ms): renewed while it runs. */
+export interface Lease {
+  owner: string
+  expiresAt: number
+}
+
 /** A stored step: a model turn, a tool call, or (a planner's) a child run that ended. */
 export type StepType = 'model' | 'tool' | 'child'
 
@@ -74,11 +80,12 @@ const at = (ms: number) => new Date(ms)
 export function runsRepository(pool: SqlPool) {
   const db: SqlQueryable = pool
   return {
-    async insert(run: Run): Promise<void> {
+    /** A running run is stored with the lease of the replica that runs it. */
+    async insert(run: Run, lease: Lease | null): Promise<void> {
       await db.query(
         `INSERT INTO runs (id, org_id, user_id, identity, agent_id, agent, thread_id, status, route, messages,
-                           pending, created_at, updated_at, parent_run_id, plan)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, '[]', $11, $11, $12, $13)`,
+                           pending, created_at, updated_at, parent_run_id, plan, lease_owner, lease_expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, '[]', $11, $11, $12, $13, $14, $15)`,
         [
           run.id,
           run.orgId,
@@ -93,6 +100,8 @@ export function runsRepository(pool: SqlPool) {
           at(run.createdAt),
           run.parentRunId,
           run.plan === null ? null : JSON.stringify(run.plan),
+          lease?.owner ?? null,
+          lease === null ? null : at(lease.expiresAt),
         ],
       )
     },
@@ -126,20 +135,21 @@ export function runsRepository(pool: SqlPool) {
     },
 
     /**
-     * Writes a step's outcome, only while the run is in `from` (a cancel that won the race stays);
+     * Writes a step's outcome, only while the run is in `from` (a cancel that won the race stays)
+     * and, given an `owner`, while that replica holds its lease (one that lost it stops there);
      * false when it was not. A finished status stamps `finished_at`.
      */
     async save(
       run: Run,
       progress: RunProgress,
       nowMs: number,
-      from: AgentRunStatus = 'running',
+      { from = 'running', owner = null }: { from?: AgentRunStatus; owner?: string | null } = {},
     ): Promise<boolean> {
       const finished = ['succeeded', 'failed', 'cancelled'].includes(progress.status)
       const { rowCount } = await db.query(
         `UPDATE runs SET status = $3, messages = $4, pending = $5, turns = $6, input_tokens = $7, output_tokens = $8,
                 elapsed_ms = $9, output = $10, error = $11, updated_at = $12, finished_at = $13, plan = $15
-          WHERE org_id = $1 AND id = $2 AND status = $14`,
+          WHERE org_id = $1 AND id = $2 AND status = $14 AND ($16::text IS NULL OR lease_owner = $16)`,
         [
           run.orgId,
           run.id,
@@ -156,6 +166,7 @@ export function runsRepository(pool: SqlPool) {
           finished ? at(nowMs) : null,
           from,
           progress.plan === null ? null : JSON.stringify(progress.plan),
+          owner,
         ],
       )
       return (rowCount ?? 0) > 0
@@ -191,6 +202,7 @@ export function runsRepository(pool: SqlPool) {
       callId: string,
       decision: Pick<PendingCall, 'decision' | 'editedArguments' | 'reason'>,
       nowMs: number,
+      lease: Lease,
     ): Promise<'resume' | 'recorded' | 'not-found' | 'decided'> {
       return transaction(pool, async (tx) => {
         const { rows } = await tx.query<{ status: string; pending: PendingCall[] }>(
@@ -203,9 +215,21 @@ export function runsRepository(pool: SqlPool) {
         if (call.decision !== null) return 'decided'
         Object.assign(call, decision)
         const complete = row.pending.every((p) => p.decision !== null)
+        // Running again with the deciding replica's lease, in the same write: no sweep takes it in between.
         await tx.query(
-          'UPDATE runs SET pending = $3, status = $4, updated_at = $5 WHERE org_id = $1 AND id = $2',
-          [orgId, runId, JSON.stringify(row.pending), complete ? 'running' : 'awaiting_approval', at(nowMs)],
+          `UPDATE runs SET pending = $3, status = $4, updated_at = $5,
+                  lease_owner = CASE WHEN $4 = 'running' THEN $6 ELSE lease_owner END,
+                  lease_expires_at = CASE WHEN $4 = 'running' THEN $7 ELSE lease_expires_at END
+            WHERE org_id = $1 AND id = $2`,
+          [
+            orgId,
+            runId,
+            JSON.stringify(row.pending),
+            complete ? 'running' : 'awaiting_approval',
+            at(nowMs),
+            lease.owner,
+            at(lease.expiresAt),
+          ],
         )
         return complete ? 'resume' : 'recorded'
       })
@@ -238,13 +262,58 @@ export function runsRepository(pool: SqlPool) {
      * A planner paused on its child's approval goes back to running, once: true for the one caller
      * that moved it (the one whose approval resumed the child).
      */
-    async wake(orgId: string, runId: string, nowMs: number): Promise<boolean> {
+    async wake(orgId: string, runId: string, nowMs: number, lease: Lease): Promise<boolean> {
       const { rowCount } = await db.query(
-        `UPDATE runs SET status = 'running', updated_at = $3
+        `UPDATE runs SET status = 'running', updated_at = $3, lease_owner = $4, lease_expires_at = $5
           WHERE org_id = $1 AND id = $2 AND status = 'awaiting_approval'`,
-        [orgId, runId, at(nowMs)],
+        [orgId, runId, at(nowMs), lease.owner, at(lease.expiresAt)],
       )
       return (rowCount ?? 0) > 0
+    },
+
+    /**
+     * Renews `owner`'s leases of these running runs (their children's with them); answers the ids
+     * still its own. Every replica's maintenance: not per org.
+     */
+    async renew(ids: string[], owner: string, expiresAtMs: number): Promise<Set<string>> {
+      if (ids.length === 0) return new Set()
+      const { rows } = await db.query<{ id: string }>(
+        `UPDATE runs SET lease_expires_at = $3
+          WHERE (id = ANY($1) OR parent_run_id = ANY($1)) AND lease_owner = $2 AND status = 'running'
+          RETURNING id`,
+        [ids, owner, at(expiresAtMs)],
+      )
+      return new Set(rows.map((r) => r.id))
+    },
+
+    /**
+     * Claims for `lease.owner` up to `limit` running runs whose lease ran out (their replica died;
+     * `except` those it runs itself),
+     * under row locks that other sweepers skip, so each is claimed by one replica; a planner's
+     * running children move with it. Every replica's maintenance: not per org.
+     */
+    async claimExpired(lease: Lease, nowMs: number, limit: number, except: string[]): Promise<Run[]> {
+      return transaction(pool, async (tx) => {
+        const { rows } = await tx.query<RunRow>(
+          `UPDATE runs SET lease_owner = $1, lease_expires_at = $2, updated_at = $3
+            WHERE id IN (SELECT id FROM runs
+                          WHERE status = 'running' AND parent_run_id IS NULL
+                            AND (lease_expires_at IS NULL OR lease_expires_at < $3)
+                            AND NOT (id = ANY($5))
+                          ORDER BY lease_expires_at NULLS FIRST LIMIT $4
+                          FOR UPDATE SKIP LOCKED)
+            RETURNING ${columns}`,
+          [lease.owner, at(lease.expiresAt), at(nowMs), limit, except],
+        )
+        if (rows.length > 0) {
+          await tx.query(
+            `UPDATE runs SET lease_owner = $1, lease_expires_at = $2
+              WHERE parent_run_id = ANY($3) AND status = 'running'`,
+            [lease.owner, at(lease.expiresAt), rows.map((r) => r.id)],
+          )
+        }
+        return rows.map(toRun)
+      })
     },
 
     /**

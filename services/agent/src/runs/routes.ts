@@ -264,6 +264,7 @@ export function runRoutes(app: KitServer, deps: StartDeps): void {
           ...(body.reason !== undefined && { reason: body.reason }),
         },
         deps.now(),
+        runner.lease(),
       )
       if (outcome === 'not-found') throw new agentErrors.ApprovalNotFound(callId, runId)
       if (outcome === 'decided') throw new agentErrors.RunStateConflict(runId, `already decided on ${callId}`)
@@ -272,7 +273,7 @@ export function runRoutes(app: KitServer, deps: StartDeps): void {
       // A child goes on inside its planner, which that request wakes (once, also a conditional update).
       if (outcome === 'resume') {
         if (run.parentRunId === null) await runner.resume(run)
-        else if (await repo.wake(orgId, run.parentRunId, deps.now())) {
+        else if (await repo.wake(orgId, run.parentRunId, deps.now(), runner.lease())) {
           await runner.resume(await requireRun(orgId, run.parentRunId))
         }
       }

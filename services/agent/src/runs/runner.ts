@@ -7,6 +7,7 @@ import type { ToolSource } from '../tools/tool.ts'
 import { RunEventWriter, type RunLogLimits } from './events.ts'
 import { runLoop } from './loop.ts'
 import type { AbortReason, ChildRunner, LoopDeps, LoopOutcome } from './progress.ts'
+import type { Lease } from './repository.ts'
 import { finishedStatuses, type Run } from './run.ts'
 
 /** Set by a cancel on any replica; the replica running the loop polls it. */
@@ -14,6 +15,8 @@ export const cancelKey = (runId: string) => `agent:cancel:${runId}`
 const CANCEL_POLL_MS = 200
 
 export interface RunnerOptions extends LoopDeps {
+  /** A lease's length: renewed every third of it, and runs whose lease ran out are claimed as often. */
+  leaseMs: number
   state: SharedState
   bus: EventBus
   tools: ToolSource
@@ -36,11 +39,60 @@ export class Runner {
   readonly #o: RunnerOptions
   readonly #running = new Map<string, Running>()
   readonly #poll: NodeJS.Timeout
+  readonly #leases: NodeJS.Timeout
+  #closed = false
+  #tending = false
 
   constructor(options: RunnerOptions) {
     this.#o = options
     this.#poll = setInterval(() => this.#checkCancels(), CANCEL_POLL_MS)
     this.#poll.unref()
+    this.#leases = setInterval(() => {
+      this.tendLeases().catch((err: unknown) => options.logger.warn({ err }, 'run leases not tended'))
+    }, options.leaseMs / 3)
+    this.#leases.unref()
+  }
+
+  /** A lease on a run for this replica, from now: whoever sets a run running hands it one. */
+  lease(): Lease {
+    return this.#o.lease()
+  }
+
+  /**
+   * Renews the leases of the runs running here, then claims runs whose lease ran out (their
+   * replica died mid-turn) and resumes them here from their saved state; the row locks let one
+   * replica claim each. A run here whose lease another replica took (this one stalled past it)
+   * stops here: it goes on there. The turn a dead replica was in runs again, tool calls included.
+   */
+  async tendLeases(): Promise<void> {
+    // One at a time: a slow pass (a busy database) must not overlap the next.
+    if (this.#tending) return
+    this.#tending = true
+    try {
+      await this.#tendLeases()
+    } finally {
+      this.#tending = false
+    }
+  }
+
+  async #tendLeases(): Promise<void> {
+    const o = this.#o
+    const here = [...this.#running.entries()]
+    const mine = await o.repo.renew(
+      here.map(([id]) => id),
+      o.lease().owner,
+      o.lease().expiresAt,
+    )
+    const lost = here.filter(([id]) => !mine.has(id))
+    for (const [, r] of lost) r.controller.abort('shutdown' satisfies AbortReason)
+    await Promise.all(lost.map(([, r]) => r.done))
+    if (this.#closed) return
+    // Never a run running here: a lease of ours that lapsed (a stall) is renewed next time.
+    const claimed = await o.repo.claimExpired(o.lease(), o.now(), 10, [...this.#running.keys()])
+    for (const run of claimed) {
+      o.logger.info({ runId: run.id }, 'run resumed: its lease ran out where it ran')
+      await this.resume(run)
+    }
   }
 
   /** Starts a stored run (status running) with its writer; resolves at once. */
@@ -65,12 +117,25 @@ export class Runner {
     await this.#running.get(runId)?.done
   }
 
-  /** Shutdown: loops still running stop where they are (state saved; the run stays `running`). */
+  /**
+   * Shutdown: loops still running stop where they are (state saved; the run stays `running`) and
+   * their leases end now, so another replica's next sweep resumes them.
+   */
   async close(): Promise<void> {
+    this.#closed = true
     clearInterval(this.#poll)
-    const running = [...this.#running.values()]
-    for (const r of running) r.controller.abort('shutdown' satisfies AbortReason)
-    await Promise.all(running.map((r) => r.done))
+    clearInterval(this.#leases)
+    const running = [...this.#running.entries()]
+    for (const [, r] of running) r.controller.abort('shutdown' satisfies AbortReason)
+    await Promise.all(running.map(([, r]) => r.done))
+    const o = this.#o
+    await o.repo
+      .renew(
+        running.map(([id]) => id),
+        o.lease().owner,
+        o.now(),
+      )
+      .catch((err: unknown) => o.logger.warn({ err }, 'run leases not released'))
   }
 
   #launch(run: Run, events: RunEventWriter): void {
@@ -79,7 +144,9 @@ export class Runner {
     const startedAt = o.now()
     const left = run.agent.limits.max_wall_time_ms - run.elapsedMs
     const deadline = setTimeout(() => controller.abort('timeout' satisfies AbortReason), Math.max(0, left))
-    const done = (async () => {
+    const running: Running = { controller, done: Promise.resolve() }
+    this.#running.set(run.id, running)
+    running.done = (async () => {
       let outcome: AgentRunStatus = 'failed'
       try {
         const tools = await this.#toolsOf(run, controller.signal)
@@ -91,7 +158,8 @@ export class Runner {
         o.logger.error({ err, runId: run.id }, 'run failed to settle')
       } finally {
         clearTimeout(deadline)
-        this.#running.delete(run.id)
+        // A claim may have launched the run again here since: that entry stays.
+        if (this.#running.get(run.id) === running) this.#running.delete(run.id)
       }
       if (outcome !== 'running' && outcome !== 'awaiting_approval') {
         await o.state.values.del(cancelKey(run.id)).catch(() => {})
@@ -101,7 +169,6 @@ export class Runner {
       const final = await o.repo.get(run.orgId, run.id).catch(() => null)
       await publishRun(o.bus, o.logger, final ?? { ...run, status: outcome }, o.now())
     })()
-    this.#running.set(run.id, { controller, done })
   }
 
   /**

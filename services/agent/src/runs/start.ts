@@ -144,8 +144,8 @@ export async function startRun(req: StartRequest, deps: StartDeps): Promise<Run>
       output: question,
       finishedAt: now,
     }
-    await deps.repo.insert(run)
-    await deps.repo.save(run, { ...run, status: 'succeeded' }, now, 'succeeded')
+    await deps.repo.insert(run, null)
+    await deps.repo.save(run, { ...run, status: 'succeeded' }, now, { from: 'succeeded' })
     const events = new RunEventWriter(deps.state, run.id, deps.logLimits, deps.logger, 0)
     void events.append('run.start', { runId: run.id, agentId: run.agent.id, model: null })
     void events.append('route', { runId: run.id, ...route })
@@ -172,7 +172,7 @@ export async function startRun(req: StartRequest, deps: StartDeps): Promise<Run>
     output: null,
     finishedAt: null,
   }
-  await deps.repo.insert(run)
+  await deps.repo.insert(run, deps.runner.lease())
   const events = new RunEventWriter(deps.state, run.id, deps.logLimits, deps.logger, 0)
   const started = events.append('run.start', {
     runId: run.id,
