@@ -1,4 +1,5 @@
 export * from './admin/index.ts'
+export * from './agent/index.ts'
 export * from './error-body.ts'
 export * from './events/index.ts'
 export * from './fetch-over.ts'

@@ -1,3 +1,4 @@
+import { agentErrorCodes } from '@switchyard/contracts'
 import { createServiceError } from '@switchyard/kit'
 
 /**
@@ -6,13 +7,13 @@ import { createServiceError } from '@switchyard/kit'
  * not learn that an id exists elsewhere.
  */
 export const agentErrors = {
-  AgentNotFound: createServiceError<'AGENT_ERR_AGENT_NOT_FOUND', [string]>(
-    'AGENT_ERR_AGENT_NOT_FOUND',
+  AgentNotFound: createServiceError<typeof agentErrorCodes.AgentNotFound, [string]>(
+    agentErrorCodes.AgentNotFound,
     'No such agent: %s',
     404,
   ),
-  RunNotFound: createServiceError<'AGENT_ERR_RUN_NOT_FOUND', [string]>(
-    'AGENT_ERR_RUN_NOT_FOUND',
+  RunNotFound: createServiceError<typeof agentErrorCodes.RunNotFound, [string]>(
+    agentErrorCodes.RunNotFound,
     'No such run: %s',
     404,
   ),
@@ -64,7 +65,7 @@ export const agentErrors = {
     502,
   ),
   /** The org has no agent to run the message with. */
-  NoAgent: createServiceError('AGENT_ERR_NO_AGENT', 'The org has no agent: create one first', 400),
+  NoAgent: createServiceError(agentErrorCodes.NoAgent, 'The org has no agent: create one first', 400),
   /** The runtime gave the plugin no SQL pool. */
   NoSql: createServiceError('AGENT_ERR_NO_SQL', 'agent needs a SQL pool (pg.Pool)', 500),
 }
