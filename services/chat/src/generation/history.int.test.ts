@@ -76,6 +76,7 @@ describe.each([
       userId: 'user_alice',
       title: '',
       model: 'fake-chat',
+      agent: null,
       systemPrompt: null,
       promptRef: null,
       bucketMs: 7 * 24 * 3_600_000,

@@ -64,6 +64,7 @@ test('nothing is written as null: a new conversation without prompts leaves no t
     userId: 'user_alice',
     title: '',
     model: 'fake-chat',
+    agent: null,
     systemPrompt: null,
     promptRef: null,
     bucketMs: 60_000,

@@ -55,7 +55,29 @@ export async function ensureCassandraSchema(client: Client, options: CassandraSc
   )
   const tables = new Set(existing.rows.map((row) => String(row.get('table_name'))))
   const wanted = ['conversations', 'conversations_by_user', 'messages', 'message_buckets']
-  if (wanted.every((table) => tables.has(table))) return
+  if (!wanted.every((table) => tables.has(table))) await createTables(client, options)
+  await addColumns(client, ks)
+}
+
+/** Columns added after the tables' first version: a keyspace created before gets them at start. */
+const addedColumns = [
+  { table: 'conversations', column: 'agent' },
+  { table: 'messages', column: 'run_id' },
+] as const
+
+async function addColumns(client: Client, ks: string): Promise<void> {
+  for (const { table, column } of addedColumns) {
+    const found = await client.execute(
+      'SELECT column_name FROM system_schema.columns WHERE keyspace_name = ? AND table_name = ? AND column_name = ?',
+      [ks, table, column],
+      { prepare: true },
+    )
+    if (found.rowLength === 0) await client.execute(`ALTER TABLE ${ks}.${table} ADD ${column} text`)
+  }
+}
+
+async function createTables(client: Client, options: CassandraSchemaOptions): Promise<void> {
+  const ks = options.keyspace
   if (options.createKeyspace !== false) {
     // The driver keeps its options on the client; its typings do not declare them.
     const dc =
@@ -68,7 +90,7 @@ export async function ensureCassandraSchema(client: Client, options: CassandraSc
   }
   const ddl = [
     `CREATE TABLE IF NOT EXISTS ${ks}.conversations (
-       id uuid PRIMARY KEY, org_id text, user_id text, title text, model text, system_prompt text,
+       id uuid PRIMARY KEY, org_id text, user_id text, title text, model text, agent text, system_prompt text,
        prompt_ref text, active_leaf_id timeuuid, bucket_ms bigint, created_at timestamp,
        last_activity_at timestamp)`,
     `CREATE TABLE IF NOT EXISTS ${ks}.conversations_by_user (
@@ -78,6 +100,7 @@ export async function ensureCassandraSchema(client: Client, options: CassandraSc
     `CREATE TABLE IF NOT EXISTS ${ks}.messages (
        conversation_id uuid, bucket bigint, id timeuuid, parent_id timeuuid, role text, content text,
        status text, model text, input_tokens int, output_tokens int, finish_reason text, error_code text,
+       run_id text,
        PRIMARY KEY ((conversation_id, bucket), id)
      ) WITH CLUSTERING ORDER BY (id DESC)`,
     `CREATE TABLE IF NOT EXISTS ${ks}.message_buckets (
@@ -121,7 +144,7 @@ export function createCassandraChatStore({
       driver.batch(queries, options).catch((error: unknown) => Promise.reject(storeErrorOf(error))),
   }
   const q = {
-    insertConversation: `INSERT INTO ${ks}.conversations (id, org_id, user_id, title, model, system_prompt, prompt_ref, bucket_ms, created_at, last_activity_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    insertConversation: `INSERT INTO ${ks}.conversations (id, org_id, user_id, title, model, agent, system_prompt, prompt_ref, bucket_ms, created_at, last_activity_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     insertByUser: `INSERT INTO ${ks}.conversations_by_user (org_id, user_id, last_activity_at, id) VALUES (?, ?, ?, ?)`,
     deleteByUser: `DELETE FROM ${ks}.conversations_by_user WHERE org_id = ? AND user_id = ? AND last_activity_at = ? AND id = ?`,
     selectConversation: `SELECT * FROM ${ks}.conversations WHERE id = ?`,
@@ -137,7 +160,7 @@ export function createCassandraChatStore({
     selectBucketsUpTo: `SELECT bucket FROM ${ks}.message_buckets WHERE conversation_id = ? AND bucket <= ?`,
     deleteBuckets: `DELETE FROM ${ks}.message_buckets WHERE conversation_id = ?`,
     deletePartition: `DELETE FROM ${ks}.messages WHERE conversation_id = ? AND bucket = ?`,
-    insertMessage: `INSERT INTO ${ks}.messages (conversation_id, bucket, id, parent_id, role, content, status, model, input_tokens, output_tokens, finish_reason, error_code) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    insertMessage: `INSERT INTO ${ks}.messages (conversation_id, bucket, id, parent_id, role, content, status, model, input_tokens, output_tokens, finish_reason, error_code, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     updateMessage: `UPDATE ${ks}.messages SET content = ?, status = ?, input_tokens = ?, output_tokens = ?, finish_reason = ?, error_code = ? WHERE conversation_id = ? AND bucket = ? AND id = ?`,
     selectMessage: `SELECT * FROM ${ks}.messages WHERE conversation_id = ? AND bucket = ? AND id = ?`,
     pageOfBucket: `SELECT * FROM ${ks}.messages WHERE conversation_id = ? AND bucket = ? LIMIT ?`,
@@ -157,7 +180,8 @@ export function createCassandraChatStore({
       orgId: String(row.get('org_id')),
       userId: String(row.get('user_id')),
       title: str(row.get('title')) ?? '',
-      model: String(row.get('model')),
+      model: str(row.get('model')),
+      agent: str(row.get('agent')),
       systemPrompt: str(row.get('system_prompt')),
       promptRef: str(row.get('prompt_ref')),
       activeLeafId: str(row.get('active_leaf_id')),
@@ -186,6 +210,7 @@ export function createCassandraChatStore({
       outputTokens: int('output_tokens'),
       finishReason: str(row.get('finish_reason')),
       errorCode: str(row.get('error_code')),
+      runId: str(row.get('run_id')),
       createdAt: new Date(timeOf(id)),
     }
   }
@@ -237,7 +262,8 @@ export function createCassandraChatStore({
               c.orgId,
               c.userId,
               c.title,
-              c.model,
+              orUnset(c.model),
+              orUnset(c.agent),
               orUnset(c.systemPrompt),
               orUnset(c.promptRef),
               long(c.bucketMs),
@@ -364,6 +390,7 @@ export function createCassandraChatStore({
         orUnset(m.outputTokens),
         orUnset(m.finishReason),
         orUnset(m.errorCode),
+        orUnset(m.runId),
       ])
       return { ...m, createdAt: new Date(timeOf(m.id)) }
     },

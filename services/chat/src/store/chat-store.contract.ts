@@ -33,6 +33,7 @@ function conversationOf(owner: Owner, at: number, extra: Partial<NewConversation
     ...owner,
     title: 'A title',
     model: 'fake-chat',
+    agent: null,
     systemPrompt: null,
     promptRef: null,
     bucketMs: TINY_BUCKET_MS,
@@ -88,6 +89,7 @@ export function chatStoreContract(name: string, createFixture: () => Promise<Cha
         ...alice,
         title: 'Hello',
         model: 'fake-chat',
+        agent: null,
         systemPrompt: 'Be brief.',
         promptRef: null,
         activeLeafId: null,
@@ -237,10 +239,41 @@ export function chatStoreContract(name: string, createFixture: () => Promise<Cha
         outputTokens: 2,
         finishReason: 'stop',
         errorCode: null,
+        runId: null,
         createdAt: new Date(timeOf(answerId)),
       })
       expect(await store.getMessage(c.id, nextId())).toBeNull()
       expect(await store.getMessage(c.id, 'not-a-time-id')).toBeNull()
+    })
+
+    test("an agent's conversation has no model; its answers name their run and may await approval", async () => {
+      const store = await open()
+      const c = await store.createConversation(
+        conversationOf(alice, Date.now(), { model: null, agent: 'auto' }),
+      )
+      expect(await store.getConversation(alice, c.id)).toMatchObject({ model: null, agent: 'auto' })
+      const nextId = createTimeIdGenerator()
+      const question = await store.addMessage(messageOf(c.id, nextId()))
+      const answerId = nextId()
+      await store.addMessage(
+        messageOf(c.id, answerId, {
+          parentId: question.id,
+          role: 'assistant',
+          content: '',
+          status: 'streaming',
+          runId: 'run_abc',
+        }),
+      )
+      await store.updateMessage(c.id, answerId, {
+        status: 'awaiting_approval',
+        finishReason: 'approval_required',
+      })
+      expect(await store.getMessage(c.id, answerId)).toMatchObject({
+        status: 'awaiting_approval',
+        runId: 'run_abc',
+        model: null,
+      })
+      expect((await store.getMessage(c.id, question.id))?.runId).toBeNull()
     })
 
     test('branches: siblings share a parent, all are kept and listed', async () => {

@@ -10,8 +10,11 @@
  */
 
 export type MessageRole = 'user' | 'assistant'
-/** `streaming`: an answer being generated (its content grows); the others are final. */
-export type MessageStatus = 'streaming' | 'complete' | 'stopped' | 'failed'
+/**
+ * `streaming`: an answer being generated (its content grows); the others are final.
+ * `awaiting_approval`: an agent's run paused on a tool call a person must approve (through agent).
+ */
+export type MessageStatus = 'streaming' | 'complete' | 'stopped' | 'failed' | 'awaiting_approval'
 
 export interface Owner {
   orgId: string
@@ -23,8 +26,10 @@ export interface Conversation extends Owner {
   id: string
   /** '' until set or derived from the first message. */
   title: string
-  /** The model alias its answers use. */
-  model: string
+  /** The model alias its answers use; null when an agent answers instead. */
+  model: string | null
+  /** The agent that answers (its id), or `auto` for agent's supervisor; null when a model answers. */
+  agent: string | null
   /** Literal system prompt; null when none or when `promptRef` is used. */
   systemPrompt: string | null
   /** A prompt reference `name@label`, resolved through admin at each answer; null when none. */
@@ -54,6 +59,8 @@ export interface Message {
   finishReason: string | null
   /** Why a `failed` message failed (a stable code), or null. */
   errorCode: string | null
+  /** The agent run that wrote an assistant message, or null (a model wrote it). */
+  runId: string | null
   /** The time in its id. */
   createdAt: Date
 }
@@ -73,6 +80,7 @@ export function writtenMessage(
     outputTokens: null,
     finishReason: null,
     errorCode: null,
+    runId: null,
   }
 }
 

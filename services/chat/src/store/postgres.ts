@@ -15,7 +15,8 @@ interface ConversationRow extends Record<string, unknown> {
   org_id: string
   user_id: string
   title: string
-  model: string
+  model: string | null
+  agent: string | null
   system_prompt: string | null
   prompt_ref: string | null
   active_leaf_id: string | null
@@ -36,12 +37,13 @@ interface MessageRow extends Record<string, unknown> {
   output_tokens: number | null
   finish_reason: string | null
   error_code: string | null
+  run_id: string | null
 }
 
 const CONVERSATION_COLUMNS =
-  'id, org_id, user_id, title, model, system_prompt, prompt_ref, active_leaf_id, bucket_ms, created_at, last_activity_at'
+  'id, org_id, user_id, title, model, agent, system_prompt, prompt_ref, active_leaf_id, bucket_ms, created_at, last_activity_at'
 const MESSAGE_COLUMNS =
-  'id, conversation_id, parent_id, role, content, status, model, input_tokens, output_tokens, finish_reason, error_code'
+  'id, conversation_id, parent_id, role, content, status, model, input_tokens, output_tokens, finish_reason, error_code, run_id'
 
 const toConversation = (row: ConversationRow): Conversation => ({
   id: row.id,
@@ -49,6 +51,7 @@ const toConversation = (row: ConversationRow): Conversation => ({
   userId: row.user_id,
   title: row.title,
   model: row.model,
+  agent: row.agent,
   systemPrompt: row.system_prompt,
   promptRef: row.prompt_ref,
   activeLeafId: row.active_leaf_id,
@@ -69,6 +72,7 @@ const toMessage = (row: MessageRow): Message => ({
   outputTokens: row.output_tokens,
   finishReason: row.finish_reason,
   errorCode: row.error_code,
+  runId: row.run_id,
   createdAt: new Date(timeOf(row.id)),
 })
 
@@ -112,13 +116,14 @@ export function createPostgresChatStore(sql: SqlPool): ChatStore {
     async createConversation(c) {
       const { rows } = await sql.query<ConversationRow>(
         `INSERT INTO chat_conversations (${CONVERSATION_COLUMNS})
-         VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, $9, $10) RETURNING ${CONVERSATION_COLUMNS}`,
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9, $10, $11) RETURNING ${CONVERSATION_COLUMNS}`,
         [
           c.id,
           c.orgId,
           c.userId,
           c.title,
           c.model,
+          c.agent,
           c.systemPrompt,
           c.promptRef,
           c.bucketMs,
@@ -178,7 +183,7 @@ export function createPostgresChatStore(sql: SqlPool): ChatStore {
     async addMessage(m) {
       const { rows } = await sql.query<MessageRow>(
         `INSERT INTO chat_messages (${MESSAGE_COLUMNS}, ts)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING ${MESSAGE_COLUMNS}`,
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING ${MESSAGE_COLUMNS}`,
         [
           m.id,
           m.conversationId,
@@ -191,6 +196,7 @@ export function createPostgresChatStore(sql: SqlPool): ChatStore {
           m.outputTokens,
           m.finishReason,
           m.errorCode,
+          m.runId,
           ticksOf(m.id).toString(),
         ],
       )
