@@ -58,6 +58,11 @@ export const ChatConfig = Type.Object({
    * request (the answer then streams for up to CHAT_GENERATION_TIMEOUT_MS).
    */
   CHAT_ROUTER_TIMEOUT_MS: Duration({ default: '60s', minimum: 1 }),
+  /**
+   * Longest wait for agent's answer: an agent lookup, a run's start, a cancel. A run's events then
+   * stream for up to CHAT_GENERATION_TIMEOUT_MS.
+   */
+  CHAT_AGENT_TIMEOUT_MS: Duration({ default: '10s', minimum: 1 }),
   /** Longest wait for admin's answer to a prompt reference lookup. */
   CHAT_ADMIN_TIMEOUT_MS: Duration({ default: '5s', minimum: 1 }),
   /** How long the recent turns of a branch stay cached in the shared state. */

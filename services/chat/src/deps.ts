@@ -2,6 +2,7 @@ import type { Identity } from '@switchyard/contracts'
 import type { EventBus } from '@switchyard/events'
 import type { SharedState } from '@switchyard/state'
 import type { Logger } from 'pino'
+import type { AgentRuns } from './agents/agent-runs.ts'
 import type { ChatConfig } from './config.ts'
 import type { History } from './generation/context.ts'
 import type { Generations } from './generation/generations.ts'
@@ -20,6 +21,7 @@ export interface ChatDeps {
   prompts: PromptResolver
   history: History
   generations: Generations
+  agents: AgentRuns
 }
 
 /** Who asks: the identity decides what they may see, the token is forwarded to peers. */

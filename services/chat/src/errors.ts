@@ -99,6 +99,33 @@ export const chatErrors = {
     'The admin service did not answer within %d ms',
     504,
   ),
+  UnknownAgent: createServiceError<'CHAT_ERR_UNKNOWN_AGENT', [string]>(
+    'CHAT_ERR_UNKNOWN_AGENT',
+    'Unknown agent %s',
+    400,
+  ),
+  /** A model and an agent named together, or a system prompt or model change for an agent's conversation. */
+  AgentConflict: createServiceError<'CHAT_ERR_AGENT_CONFLICT', [string]>(
+    'CHAT_ERR_AGENT_CONFLICT',
+    '%s',
+    400,
+  ),
+  /** agent refused to start the run for a reason of its own (its code and message follow). */
+  AgentRefused: createServiceError<'CHAT_ERR_AGENT_REFUSED', [string, string]>(
+    'CHAT_ERR_AGENT_REFUSED',
+    'agent refused the run (%s): %s',
+    400,
+  ),
+  AgentUnavailable: createServiceError<'CHAT_ERR_AGENT_UNAVAILABLE', [string]>(
+    'CHAT_ERR_AGENT_UNAVAILABLE',
+    'agent did not answer: %s',
+    503,
+  ),
+  AgentTimeout: createServiceError<'CHAT_ERR_AGENT_TIMEOUT', [number]>(
+    'CHAT_ERR_AGENT_TIMEOUT',
+    'agent did not answer within %d ms',
+    504,
+  ),
   StreamExpired: createServiceError<'CHAT_ERR_STREAM_EXPIRED', [string]>(
     'CHAT_ERR_STREAM_EXPIRED',
     'The events of message %s are no longer kept; read the message instead',
@@ -116,4 +143,6 @@ export const chatStreamCodes = {
   timeout: 'CHAT_ERR_GENERATION_TIMEOUT',
   /** The llm-router did not answer the generation's request within CHAT_ROUTER_TIMEOUT_MS. */
   routerTimeout: 'CHAT_ERR_ROUTER_TIMEOUT',
+  /** agent stopped answering while an agent's run was relayed (the run may go on: read it there). */
+  agentUnavailable: 'CHAT_ERR_AGENT_UNAVAILABLE',
 } as const

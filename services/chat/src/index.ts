@@ -1,7 +1,7 @@
 export { ChatConfig, ChatModel } from './config.ts'
 export { chatErrors, chatStreamCodes } from './errors.ts'
 export { estimateTokens } from './generation/context.ts'
-export { chatPlugin } from './plugin.ts'
+export { type ChatPluginOptions, chatPlugin, createChatPlugin } from './plugin.ts'
 export { chatService } from './service.ts'
 export { createCassandraChatStore, ensureCassandraSchema } from './store/cassandra.ts'
 export type { ChatStore, Conversation, Message } from './store/chat-store.ts'

@@ -6,8 +6,9 @@ import { migrationsDir } from './store/migrations-dir.ts'
 export const chatService = defineService({
   name: 'chat',
   configSchema: ChatConfig,
-  // llm-router: every answer; admin: prompt references (name@label).
-  calls: ['llm-router', 'admin'],
+  // llm-router: every model's answer; admin: prompt references (name@label); agent: the answers
+  // of a conversation with an agent (its runs).
+  calls: ['llm-router', 'admin', 'agent'],
   // cassandra: the history (SQL in one process, with these migrations); state: event logs,
   // generation leases and stop flags, caches; bus: chat.messages.v1.
   needs: ['cassandra', 'state', 'bus'],

@@ -10,8 +10,10 @@ export const ConversationView = Type.Object({
   object: Type.Literal('conversation'),
   /** '' until set, or derived from the first message. */
   title: Type.String(),
-  /** The model alias its answers use. */
-  model: Type.String(),
+  /** The model alias its answers use; null when an agent answers. */
+  model: Nullable(Type.String()),
+  /** The agent that answers (its id), or `auto` for agent's supervisor; null when a model answers. */
+  agent: Nullable(Type.String()),
   systemPrompt: Nullable(Type.String()),
   /** A prompt reference `name@label`, resolved through admin at each answer. */
   prompt: Nullable(Type.String()),
@@ -25,8 +27,13 @@ export type ConversationView = Static<typeof ConversationView>
 export const NewConversation = Type.Object(
   {
     title: Type.Optional(Type.String({ maxLength: 200 })),
-    /** Model alias; the configured default when omitted. */
+    /** Model alias; the configured default when omitted (and no agent is named). */
     model: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    /**
+     * An agent (id or name) answers instead of a model: each message is a run of it. `auto`: agent's
+     * supervisor chooses the agent, and follow-ups stay with it. Not with `model` or a system prompt.
+     */
+    agent: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
     systemPrompt: Type.Optional(Type.String({ minLength: 1 })),
     /** `name@label` of a prompt kept in admin (instead of `systemPrompt`). */
     prompt: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
@@ -73,6 +80,7 @@ export function toConversationView(c: Conversation): ConversationView {
     object: 'conversation',
     title: c.title,
     model: c.model,
+    agent: c.agent,
     systemPrompt: c.systemPrompt,
     prompt: c.promptRef,
     activeLeafId: c.activeLeafId,

@@ -32,6 +32,7 @@ export async function createConversation(
   caller: Caller,
   input: NewConversation,
 ): Promise<Conversation> {
+  if (input.agent !== undefined) return createAgentConversation(deps, caller, input.agent, input)
   const model = input.model ?? deps.config.CHAT_DEFAULT_MODEL
   if (model === undefined) throw Object.assign(new chatErrors.ModelRequired(), { param: 'model' })
   if (input.systemPrompt !== undefined && input.prompt !== undefined) {
@@ -46,8 +47,49 @@ export async function createConversation(
     ...ownerOf(caller.identity),
     title: input.title?.trim() ?? '',
     model,
+    agent: null,
     systemPrompt: input.systemPrompt ?? null,
     promptRef: input.prompt ?? null,
+    bucketMs: deps.config.CHAT_MESSAGE_BUCKET_MS,
+    createdAt: now,
+    lastActivityAt: now,
+  })
+}
+
+/**
+ * A conversation an agent answers (or agent's supervisor, `auto`): no model, no system prompt (the
+ * agent has its instructions). The agent is checked with the caller's token before anything is
+ * stored, and its id kept, so a rename does not lose it.
+ */
+async function createAgentConversation(
+  deps: ChatDeps,
+  caller: Caller,
+  agent: string,
+  input: NewConversation,
+): Promise<Conversation> {
+  if (input.model !== undefined) {
+    throw Object.assign(new chatErrors.AgentConflict('Name a model or an agent, not both'), {
+      param: 'model',
+    })
+  }
+  if (input.systemPrompt !== undefined || input.prompt !== undefined) {
+    throw Object.assign(
+      new chatErrors.AgentConflict(
+        "An agent's conversation takes no system prompt: the agent has its instructions",
+      ),
+      { param: input.systemPrompt !== undefined ? 'systemPrompt' : 'prompt' },
+    )
+  }
+  const agentId = await deps.agents.resolve(agent, caller)
+  const now = new Date()
+  return deps.store.createConversation({
+    id: newConversationId(),
+    ...ownerOf(caller.identity),
+    title: input.title?.trim() ?? '',
+    model: null,
+    agent: agentId,
+    systemPrompt: null,
+    promptRef: null,
     bucketMs: deps.config.CHAT_MESSAGE_BUCKET_MS,
     createdAt: now,
     lastActivityAt: now,
@@ -75,6 +117,14 @@ export async function updateConversation(
   changes: ConversationChanges,
 ): Promise<Conversation> {
   const current = await requireConversation(deps, caller.identity, id)
+  if (
+    current.agent !== null &&
+    [changes.model, changes.systemPrompt, changes.prompt].some((change) => typeof change === 'string')
+  ) {
+    throw new chatErrors.AgentConflict(
+      "An agent's conversation has no model or system prompt to change: start a new conversation",
+    )
+  }
   const patch: ConversationPatch = {}
   if (changes.title !== undefined) patch.title = changes.title.trim()
   if (changes.model !== undefined) {

@@ -10,7 +10,10 @@ import type { ChatConfig } from '../config.ts'
  * reconnect gets exactly the events after the last one it saw.
  */
 
-export type ChatEventName = 'message.start' | 'message.delta' | 'usage' | 'done' | 'error'
+/** An agent run's events a conversation with an agent relays as they are (agent-relay.ts). */
+export type RelayedEventName = 'run.start' | 'route' | 'tool.call' | 'tool.result' | 'approval.required'
+
+export type ChatEventName = 'message.start' | 'message.delta' | 'usage' | 'done' | 'error' | RelayedEventName
 
 export interface ChatEvent {
   /** 1, 2, 3... per message: the SSE id is `<messageId>:<seq>`. */

@@ -4,9 +4,12 @@ import type { SharedState } from '@switchyard/state'
 import type OpenAI from 'openai'
 import { APIConnectionTimeoutError } from 'openai'
 import type { Logger } from 'pino'
+import type { AgentRuns } from '../agents/agent-runs.ts'
 import type { ChatConfig } from '../config.ts'
 import { chatErrors, chatStreamCodes } from '../errors.ts'
 import type { ChatStore, Conversation, Message, MessageStatus, Owner } from '../store/chat-store.ts'
+import { relayRun } from './agent-relay.ts'
+import type { AnswerProgress, StreamError } from './answer-progress.ts'
 import { type Branch, estimateTokens, type FittedContext, type History, toTurn } from './context.ts'
 import { EventLogWriter, eventLogLimits } from './event-log.ts'
 import { publishMessage } from './publish.ts'
@@ -28,6 +31,20 @@ const LEASE_TTL_MS = 15_000
 const LEASE_REFRESH_MS = 2_000
 const STOP_POLL_MS = 250
 
+/** Where an answer comes from: the model's stream through the llm-router... */
+export interface ModelSource {
+  kind: 'model'
+  model: string
+  context: FittedContext
+  maxTokens: number
+}
+
+/** ...or an agent run already started (the placeholder names it), whose events are relayed. */
+export interface AgentSource {
+  kind: 'agent'
+  runId: string
+}
+
 export interface GenerationJob {
   owner: Owner
   conversation: Conversation
@@ -35,11 +52,10 @@ export interface GenerationJob {
   assistant: Message
   /** The message it answers, for the start event. */
   parent: Message
-  context: FittedContext
+  source: ModelSource | AgentSource
   /** The branch up to `parent`, newest first: cached with the answer once it is done. */
   history: Branch
-  maxTokens: number
-  /** The caller's internal token: the llm-router sees who asked. */
+  /** The caller's internal token: the llm-router (or agent) sees who asked. */
   apiKey: string
   /** Taken with `reserve`; the generation gives it back when its answer ends. */
   slot: Slot
@@ -54,6 +70,8 @@ export interface GenerationsOptions {
   history: History
   /** An `openai` client for the llm-router, acting for the holder of `apiKey`. */
   llm(apiKey: string): OpenAI
+  /** agent, for the answers of a conversation with an agent. */
+  agents: AgentRuns
 }
 
 type StopReason = 'stop' | 'shutdown' | 'timeout'
@@ -129,6 +147,7 @@ export class Generations {
       messageId: job.assistant.id,
       parentId: job.parent.id,
       model: job.assistant.model,
+      ...(job.source.kind === 'agent' && { agent: job.conversation.agent, runId: job.source.runId }),
     })
     const controller = new AbortController()
     const done = this.#run(job, writer, controller)
@@ -164,11 +183,9 @@ export class Generations {
     const { assistant, conversation } = job
     const id = assistant.id
     const saver = new PartialSaver(store, conversation.id, id, config, logger)
-    let content = ''
-    let finishReason: string | null = null
-    let usage: { prompt_tokens: number; completion_tokens: number } | null = null
+    const progress: AnswerProgress = { content: '', finishReason: null, usage: null }
     let status: MessageStatus = 'complete'
-    let error: { type: string; code: string; message: string } | null = null
+    let error: StreamError | null = null
 
     let ticks = 0
     const heartbeat = setInterval(() => {
@@ -188,29 +205,25 @@ export class Generations {
       config.CHAT_GENERATION_TIMEOUT_MS,
     )
     try {
-      const stream = await this.#o.llm(job.apiKey).chat.completions.create(
-        {
-          model: assistant.model ?? conversation.model,
-          messages: job.context.messages,
-          max_tokens: job.maxTokens,
-          stream: true,
-          stream_options: { include_usage: true },
-        },
-        { signal: controller.signal },
-      )
-      for await (const chunk of stream) {
-        const choice = chunk.choices[0]
-        const delta = choice?.delta?.content
-        if (delta) {
-          content += delta
-          void writer.append('message.delta', { messageId: id, delta })
-          saver.offer(content)
-        }
-        if (choice?.finish_reason) finishReason = choice.finish_reason
-        if (chunk.usage) usage = chunk.usage
+      if (job.source.kind === 'model') {
+        await this.#streamModel(job.source, job.apiKey, id, progress, writer, saver, controller.signal)
+      } else {
+        await relayRun({
+          agents: this.#o.agents,
+          runId: job.source.runId,
+          token: job.apiKey,
+          messageId: id,
+          writer,
+          progress,
+          onText: (text) => saver.offer(text),
+          signal: controller.signal,
+          logger,
+        })
       }
       // An abort may also just end the body early (the in-process transport does): not an answer.
       if (controller.signal.aborted) throw controller.signal.reason
+      if (progress.status !== undefined) status = progress.status
+      error = progress.error ?? null
     } catch (err) {
       const reason = controller.signal.aborted ? (controller.signal.reason as StopReason) : null
       if (reason === 'stop') {
@@ -227,8 +240,11 @@ export class Generations {
 
     // The record first, then the events that announce it: a client that saw `done` reads the final message.
     await saver.idle()
-    const inputTokens = usage?.prompt_tokens ?? job.context.promptTokens
-    const outputTokens = usage?.completion_tokens ?? (content === '' ? 0 : estimateTokens(content))
+    const { content, usage } = progress
+    const finishReason = progress.finishReason
+    const promptTokens = job.source.kind === 'model' ? job.source.context.promptTokens : 0
+    const inputTokens = usage?.inputTokens ?? promptTokens
+    const outputTokens = usage?.outputTokens ?? (content === '' ? 0 : estimateTokens(content))
     const final: Message = {
       ...assistant,
       content,
@@ -258,6 +274,7 @@ export class Generations {
           messageId: id,
           status,
           finishReason: finishReason ?? (status === 'stopped' ? 'stop' : null),
+          ...progress.done,
         })
       : writer.append('error', { messageId: id, error }))
 
@@ -273,12 +290,47 @@ export class Generations {
     }
     await Promise.all([state.values.del(leaseKey(id)), state.values.del(stopKey(id))]).catch(() => {})
   }
+
+  /** The model's answer through the llm-router, streamed into the log as it comes. */
+  async #streamModel(
+    source: ModelSource,
+    apiKey: string,
+    id: string,
+    progress: AnswerProgress,
+    writer: EventLogWriter,
+    saver: PartialSaver,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const stream = await this.#o.llm(apiKey).chat.completions.create(
+      {
+        model: source.model,
+        messages: source.context.messages,
+        max_tokens: source.maxTokens,
+        stream: true,
+        stream_options: { include_usage: true },
+      },
+      { signal },
+    )
+    for await (const chunk of stream) {
+      const choice = chunk.choices[0]
+      const delta = choice?.delta?.content
+      if (delta) {
+        progress.content += delta
+        void writer.append('message.delta', { messageId: id, delta })
+        saver.offer(progress.content)
+      }
+      if (choice?.finish_reason) progress.finishReason = choice.finish_reason
+      if (chunk.usage) {
+        progress.usage = {
+          inputTokens: chunk.usage.prompt_tokens,
+          outputTokens: chunk.usage.completion_tokens,
+        }
+      }
+    }
+  }
 }
 
-function describeFailure(
-  err: unknown,
-  reason: StopReason | null,
-): { type: string; code: string; message: string } {
+function describeFailure(err: unknown, reason: StopReason | null): StreamError {
   if (reason === 'shutdown') {
     return {
       type: 'server_error',

@@ -7,7 +7,10 @@ export type EventFormatter = (event: ChatEvent) => ServerSentEvent[]
 /** The SSE id of an event: `<messageId>:<seq>`, what a client sends back as Last-Event-ID. */
 export const eventId = (messageId: string, seq: number) => `${messageId}:${seq}`
 
-/** Chat's own typed events: `message.start`, `message.delta`, `usage`, `done`, `error`. */
+/**
+ * Chat's own typed events: `message.start`, `message.delta`, `usage`, `done`, `error`, and an agent
+ * run's `run.start`, `route`, `tool.call`, `tool.result`, `approval.required`.
+ */
 export function nativeFormat(messageId: string): EventFormatter {
   return (event) => [{ id: eventId(messageId, event.seq), event: event.event, data: event.data }]
 }
@@ -56,6 +59,9 @@ export function openaiFormat(messageId: string, model: string, createdMs: number
         return [{ id, data: chunk({}, String(data.finishReason ?? 'stop')) }, { data: '[DONE]' }]
       case 'error':
         return [{ id, data: { error: data.error } }]
+      default:
+        // An agent run's story (tool calls, approvals) has no chunk shape: the answer's text does.
+        return []
     }
   }
 }

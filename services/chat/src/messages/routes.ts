@@ -24,7 +24,12 @@ import {
 } from './service.ts'
 import { streamMessage } from './stream.ts'
 
-const sse = { 200: { description: 'Server-sent events: message.start, message.delta, usage, done, error' } }
+const sse = {
+  200: {
+    description:
+      'Server-sent events: message.start, message.delta, usage, done, error; for an agent also run.start, route, tool.call, tool.result, approval.required',
+  },
+}
 
 export function messageRoutes(app: KitServer, deps: ChatDeps): void {
   app.get(
@@ -147,7 +152,8 @@ export function messageRoutes(app: KitServer, deps: ChatDeps): void {
     },
     async (request) => {
       const { conversationId, messageId } = request.params
-      return { message: toMessageView(await stopMessage(deps, request.identity, conversationId, messageId)) }
+      const caller = { identity: request.identity, token: request.internalToken }
+      return { message: toMessageView(await stopMessage(deps, caller, conversationId, messageId)) }
     },
   )
 }

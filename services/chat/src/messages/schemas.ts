@@ -12,12 +12,16 @@ export const MessageView = Type.Object({
   parentId: Nullable(Type.String()),
   role: Type.Union([Type.Literal('user'), Type.Literal('assistant')]),
   content: Type.String(),
-  /** `streaming` while the answer is written; its content grows. */
+  /**
+   * `streaming` while the answer is written; its content grows. `awaiting_approval`: the agent's
+   * run paused on a tool call (approve it through `/v1/runs/{runId}/approvals/{callId}`).
+   */
   status: Type.Union([
     Type.Literal('streaming'),
     Type.Literal('complete'),
     Type.Literal('stopped'),
     Type.Literal('failed'),
+    Type.Literal('awaiting_approval'),
   ]),
   model: Nullable(Type.String()),
   inputTokens: Nullable(Type.Integer()),
@@ -25,6 +29,8 @@ export const MessageView = Type.Object({
   finishReason: Nullable(Type.String()),
   /** Why a `failed` answer failed. */
   errorCode: Nullable(Type.String()),
+  /** The agent run that wrote this answer (`GET /v1/runs/{runId}`); null when a model did. */
+  runId: Nullable(Type.String()),
   createdAt: Type.String({ format: 'date-time' }),
 })
 export type MessageView = Static<typeof MessageView>
@@ -85,6 +91,7 @@ export function toMessageView(
     outputTokens: m.outputTokens,
     finishReason: m.finishReason,
     errorCode: m.errorCode,
+    runId: m.runId,
     createdAt: m.createdAt.toISOString(),
   }
 }

@@ -1,11 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Identity } from '@switchyard/contracts'
+import { threadOf } from '../agents/thread.ts'
 import { ownerOf, requireConversation, systemPromptOf } from '../conversations/service.ts'
 import type { Caller, ChatDeps } from '../deps.ts'
 import { chatErrors, chatStreamCodes } from '../errors.ts'
-import { type Branch, fitContext, type Turn } from '../generation/context.ts'
+import { type Branch, fitContext, type Turn, toTurn } from '../generation/context.ts'
 import { appendTerminal, eventLogLimits, firstEvent } from '../generation/event-log.ts'
-import type { Slot } from '../generation/generations.ts'
+import type { AgentSource, ModelSource, Slot } from '../generation/generations.ts'
 import { publishMessage } from '../generation/publish.ts'
 import { messageCursor, parseMessageCursor } from '../pagination.ts'
 import {
@@ -82,26 +83,84 @@ async function ask(
   await refuseWhileGenerating(deps, parent)
   const slot = await deps.generations.reserve(ownerOf(caller.identity))
   return withSlot(slot, async () => {
-    const limits = await deps.models.require(conversation.model, caller.token)
-    const system = await systemPromptOf(deps, caller, conversation)
-    const history = await deps.history.branch(conversation.id, parentId, limits.promptBudget)
     const question: Turn = { id: newMessageId(), parentId, role: 'user', content, usable: true }
-    const branch: Branch = { turns: [question, ...history.turns], complete: history.complete }
-    const context = fitContext({
-      system,
-      turns: [...branch.turns].reverse(),
-      model: conversation.model,
-      budget: limits.promptBudget,
+    const prepared =
+      conversation.agent === null
+        ? await prepareModelAnswer(deps, caller, conversation, async (budget) => {
+            const history = await deps.history.branch(conversation.id, parentId, budget)
+            return { turns: [question, ...history.turns], complete: history.complete }
+          })
+        : await startAgentRun(deps, caller, conversation, conversation.agent, parentId, question)
+    return withRun(deps, caller, prepared, async () => {
+      const user = await deps.store.addMessage(
+        writtenMessage({ id: question.id, conversationId: conversation.id, parentId, role: 'user', content }),
+      )
+      await publishMessage(deps.bus, deps.logger, ownerOf(caller.identity), user)
+      // The first message names an untitled conversation.
+      const title = conversation.title === '' ? titleFrom(content) : undefined
+      return answer(deps, caller, conversation, user, prepared, slot, title)
     })
-
-    const user = await deps.store.addMessage(
-      writtenMessage({ id: question.id, conversationId: conversation.id, parentId, role: 'user', content }),
-    )
-    await publishMessage(deps.bus, deps.logger, ownerOf(caller.identity), user)
-    // The first message names an untitled conversation.
-    const title = conversation.title === '' ? titleFrom(content) : undefined
-    return answer(deps, caller, conversation, user, branch, context, limits.maxOutputTokens, slot, title)
   })
+}
+
+/** How an answer will be written, settled before anything is stored: a refusal stores nothing. */
+interface PreparedAnswer {
+  source: ModelSource | AgentSource
+  /** The branch up to the question, newest first. */
+  branch: Branch
+}
+
+/** The model's answer: its limits, the system prompt, and as much of the branch as fits. */
+async function prepareModelAnswer(
+  deps: ChatDeps,
+  caller: Caller,
+  conversation: Conversation,
+  branchOf: (budget: number) => Promise<Branch>,
+): Promise<PreparedAnswer> {
+  const model = conversation.model
+  if (model === null) throw Object.assign(new chatErrors.ModelRequired(), { param: 'model' })
+  const limits = await deps.models.require(model, caller.token)
+  const system = await systemPromptOf(deps, caller, conversation)
+  const branch = await branchOf(limits.promptBudget)
+  const context = fitContext({
+    system,
+    turns: [...branch.turns].reverse(),
+    model,
+    budget: limits.promptBudget,
+  })
+  return { source: { kind: 'model', model, context, maxTokens: limits.maxOutputTokens }, branch }
+}
+
+/**
+ * An agent's answer: its run starts now (in the background, with the caller's token), following
+ * the run of the answer above on the branch, so agent's 4xx (another org's agent, say) is this
+ * request's and nothing is stored. The agent keeps the history: only the question is sent.
+ */
+async function startAgentRun(
+  deps: ChatDeps,
+  caller: Caller,
+  conversation: Conversation,
+  agent: string,
+  after: string | null,
+  question: Turn,
+): Promise<PreparedAnswer> {
+  const threadId = await threadOf(deps, caller, conversation.id, after)
+  const run = await deps.agents.start(
+    agent,
+    { input: question.content, ...(threadId !== null && { thread_id: threadId }) },
+    caller,
+  )
+  return { source: { kind: 'agent', runId: run.id }, branch: { turns: [question], complete: false } }
+}
+
+/** Runs what stores the answer; a failure leaves no agent run behind that nobody would read. */
+async function withRun<T>(deps: ChatDeps, caller: Caller, prepared: PreparedAnswer, work: () => Promise<T>) {
+  try {
+    return await work()
+  } catch (error) {
+    if (prepared.source.kind === 'agent') await deps.agents.cancel(prepared.source.runId, caller.token)
+    throw error
+  }
 }
 
 /** Runs what leads to a generation; a failure before the generation took the slot gives it back. */
@@ -120,12 +179,11 @@ async function answer(
   caller: Caller,
   conversation: Conversation,
   question: Message,
-  branch: Branch,
-  context: ReturnType<typeof fitContext>,
-  maxTokens: number,
+  prepared: PreparedAnswer,
   slot: Slot,
   title?: string,
 ): Promise<Message> {
+  const { source } = prepared
   const id = newMessageId()
   await deps.generations.claim(id)
   const assistant = await deps.store.addMessage({
@@ -135,11 +193,12 @@ async function answer(
     role: 'assistant',
     content: '',
     status: 'streaming',
-    model: conversation.model,
+    model: source.kind === 'model' ? source.model : null,
     inputTokens: null,
     outputTokens: null,
     finishReason: null,
     errorCode: null,
+    runId: source.kind === 'agent' ? source.runId : null,
   })
   const owner = ownerOf(caller.identity)
   await deps.store.updateConversation(owner, conversation.id, {
@@ -152,9 +211,8 @@ async function answer(
     conversation,
     assistant,
     parent: question,
-    context,
-    history: branch,
-    maxTokens,
+    source,
+    history: prepared.branch,
     apiKey: caller.token,
     slot,
   })
@@ -206,31 +264,44 @@ export async function regenerateMessage(
   if (question === null) throw new chatErrors.MessageNotFound(message.parentId)
   const slot = await deps.generations.reserve(ownerOf(caller.identity))
   return withSlot(slot, async () => {
-    const limits = await deps.models.require(conversation.model, caller.token)
-    const system = await systemPromptOf(deps, caller, conversation)
-    const branch = await deps.history.branch(conversation.id, question.id, limits.promptBudget)
-    const context = fitContext({
-      system,
-      turns: [...branch.turns].reverse(),
-      model: conversation.model,
-      budget: limits.promptBudget,
-    })
-    return answer(deps, caller, conversation, question, branch, context, limits.maxOutputTokens, slot)
+    const prepared =
+      conversation.agent === null
+        ? await prepareModelAnswer(deps, caller, conversation, (budget) =>
+            deps.history.branch(conversation.id, question.id, budget),
+          )
+        : await startAgentRun(
+            deps,
+            caller,
+            conversation,
+            conversation.agent,
+            question.parentId,
+            toTurn(question),
+          )
+    return withRun(deps, caller, prepared, () => answer(deps, caller, conversation, question, prepared, slot))
   })
 }
 
 /**
  * `POST /messages/{id}/stop`: ends a generation wherever it runs and answers the message as
  * stored (`stopped`, with the text so far). A message that is not being generated is answered
- * as it is, so a repeated stop is harmless.
+ * as it is, so a repeated stop is harmless. An agent's answer also cancels its run in agent, with
+ * the stopper's token; one waiting for an approval is cancelled there and stored as stopped.
  */
 export async function stopMessage(
   deps: ChatDeps,
-  identity: Identity,
+  caller: Caller,
   conversationId: string,
   messageId: string,
 ): Promise<Message> {
+  const { identity } = caller
   const { conversation, message } = await requireMessage(deps, identity, conversationId, messageId)
+  if (message.runId !== null && (message.status === 'streaming' || message.status === 'awaiting_approval')) {
+    await deps.agents.cancel(message.runId, caller.token)
+  }
+  if (message.status === 'awaiting_approval') {
+    await deps.store.updateMessage(conversation.id, message.id, { status: 'stopped' })
+    return { ...message, status: 'stopped' }
+  }
   if (message.status !== 'streaming') return message
   const ranHere = await deps.generations.stop(message.id)
   if (!ranHere) {
