@@ -1,8 +1,9 @@
 // Shared by the tests of chat with the real llm-router: both through the harness of
 // @switchyard/testing (the `switchyard start` path), chat on a real port so clients can disconnect,
 // a fake OpenAI upstream behind the router, and the chat.messages.v1 events a stand-in consumer heard.
-import { chatService } from '@switchyard/chat'
-import { type ChatMessagesV1, chatMessagesV1, type Identity } from '@switchyard/contracts'
+import { chatService, createChatPlugin } from '@switchyard/chat'
+import { type AgentClient, type ChatMessagesV1, chatMessagesV1, type Identity } from '@switchyard/contracts'
+import { defineService } from '@switchyard/kit'
 import { llmRouterService } from '@switchyard/llm-router'
 import type { Switchyard } from '@switchyard/runtime'
 import {
@@ -41,9 +42,13 @@ export interface ChatUnderTest {
 
 /**
  * Starts llm-router + chat through the runtime (PGlite, in-process bus, memory state) with one
- * alias, `fake-chat`, routed to a fake upstream. `env` adds or overrides config keys.
+ * alias, `fake-chat`, routed to a fake upstream. `env` adds or overrides config keys; `agent`
+ * stands in for agent's client (a scripted agent).
  */
-export async function startChat(env: Record<string, string> = {}): Promise<ChatUnderTest> {
+export async function startChat(
+  env: Record<string, string> = {},
+  options: { agent?: AgentClient } = {},
+): Promise<ChatUnderTest> {
   const upstream = await startFakeOpenAI({ models: [MODEL] })
   let events: { data: ChatMessagesV1 }[] = []
   // A stand-in consumer of chat.messages.v1, as analytics would be (any free service name will do).
@@ -63,7 +68,13 @@ export async function startChat(env: Record<string, string> = {}): Promise<ChatU
     },
   }
   const testApp = await buildTestApp({
-    services: { 'llm-router': llmRouterService, chat: chatService, agent: audit.service },
+    services: {
+      'llm-router': llmRouterService,
+      chat: options.agent
+        ? defineService({ ...chatService, plugin: createChatPlugin({ agent: options.agent }) })
+        : chatService,
+      agent: audit.service,
+    },
     env: {
       LLM_ROUTER_MODELS: JSON.stringify(catalog),
       CHAT_MODELS: JSON.stringify({ [MODEL]: { contextWindow: 4096, maxOutputTokens: 1024 } }),
