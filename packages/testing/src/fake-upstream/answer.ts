@@ -58,12 +58,13 @@ export function toolSpecs(raw: unknown): ToolSpec[] {
 export function produceAnswer(b: FakeBehavior, req: AnswerRequest): Answer {
   const { tools, toolChoice } = req
   const named = toolChoice !== 'auto' && toolChoice !== 'none' && toolChoice !== 'required'
+  const wanted = typeof b.toolCalls === 'function' ? b.toolCalls(req.input) : b.toolCalls
   const callTools =
-    tools.length > 0 && toolChoice !== 'none' && (Boolean(b.toolCalls) || toolChoice === 'required' || named)
+    tools.length > 0 && toolChoice !== 'none' && (Boolean(wanted) || toolChoice === 'required' || named)
   if (callTools) {
     let toolCalls: AnswerToolCall[]
-    if (Array.isArray(b.toolCalls)) {
-      toolCalls = b.toolCalls.map((c) => ({
+    if (Array.isArray(wanted)) {
+      toolCalls = wanted.map((c) => ({
         name: c.name,
         arguments: typeof c.arguments === 'string' ? c.arguments : JSON.stringify(c.arguments),
       }))

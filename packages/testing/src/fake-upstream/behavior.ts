@@ -32,9 +32,10 @@ export interface FakeBehavior {
   /**
    * When the request carries tools: `true` calls the `tool_choice` function or the first tool with
    * arguments sampled from its JSON schema; a list makes exactly these calls. A named `tool_choice`
-   * or `'required'` calls a tool even without this; `tool_choice: 'none'` never does.
+   * or `'required'` calls a tool even without this; `tool_choice: 'none'` never does. A function
+   * (only in code) decides per request, e.g. calls until the conversation holds a tool result.
    */
-  toolCalls?: boolean | FakeToolCall[]
+  toolCalls?: boolean | FakeToolCall[] | ((input: FakeChatInput) => boolean | FakeToolCall[])
   /** `false` omits usage (OpenAI `usage`, Ollama `prompt_eval_count`/`eval_count`) like some servers. */
   reportUsage?: boolean
   /** Prompt tokens above this answer with a context-length error (400). */
