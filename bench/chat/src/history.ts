@@ -62,6 +62,7 @@ export async function runHistory(o: HistoryOptions): Promise<HistoryResult> {
         ...owner,
         title: `conversation ${i}`,
         model: 'bench',
+        agent: null,
         systemPrompt: null,
         promptRef: null,
         bucketMs: 7 * DAY_MS,
@@ -95,6 +96,7 @@ export async function runHistory(o: HistoryOptions): Promise<HistoryResult> {
         outputTokens: k % 2 === 0 ? null : 30,
         finishReason: k % 2 === 0 ? null : 'stop',
         errorCode: null,
+        runId: null,
       })
       written++
       if (written - reported >= o.messages / 10 || written === o.messages) {
