@@ -10,8 +10,8 @@
 # Binaries: $SWITCHYARD_CACHE/tools/<name>-<version>/bin/<name> (/var/cache/switchyard by
 # default), a `.complete` mark once built. Go's module and build caches (several GB for
 # Kubernetes) live in a temporary folder removed at the end, unless SWITCHYARD_TOOLS_GO_DIR names
-# one to keep. A cold `install all` takes about 35 minutes on 2 cores; scripts/test.sh runs it
-# niced in the background from its start.
+# one to keep. A cold `install all` takes about 35 minutes on 2 idle cores, far longer on busy ones
+# (versions.env: each tool's time); scripts/test.sh runs it niced in the background from its start.
 set -euo pipefail
 
 DEPLOY_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
