@@ -22,11 +22,10 @@ case ${SWITCHYARD_TEST_INFRA_SOURCE:-} in
 esac
 
 # The deploy checks' tools build from source too: niced in the background from here on, in their
-# own process group, which is paused while the timed serial tests run. Only the tools the checks in
-# scripts/deploy/checks/ use: the real API server's (kube-apiserver, etcd, kwok...) join this list
-# when scripts/deploy/cluster-check.sh moves into checks/. SWITCHYARD_DEPLOY_CHECKS=skip leaves
-# them out.
-check_tools="kubeconform helm helm-unittest promtool istioctl"
+# own process group, which is paused while the timed serial tests run: every tool the checks in
+# scripts/deploy/checks/ use, 30-cluster's Kubernetes included (versions.env says how long each
+# takes cold). SWITCHYARD_DEPLOY_CHECKS=skip leaves them out.
+check_tools="kubeconform helm helm-unittest promtool kwok etcd kube-apiserver kube-controller-manager kube-scheduler kubectl istioctl"
 tools_pid=
 tools_log=$(mktemp -t switchyard-tools-build.XXXXXX)
 if [ "${SWITCHYARD_DEPLOY_CHECKS:-}" != skip ]; then
