@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { agentService, createAgentPlugin } from '@switchyard/agent'
-import { testTools } from '@switchyard/agent/testing'
+import { sseFrames, testTools } from '@switchyard/agent/testing'
 import type { Identity } from '@switchyard/contracts'
 import { createInternalTokenSigner, defineService, generateInternalKeyPair } from '@switchyard/kit'
 import { llmRouterService } from '@switchyard/llm-router'
@@ -41,6 +41,8 @@ export interface AgentTargets {
     body?: unknown,
     signal?: AbortSignal,
   ): Promise<Response>
+  /** A run's event stream read to its end on `replica`: each event's name and data. */
+  events(replica: AgentReplica, runId: string): Promise<ReturnType<typeof sseFrames>>
   sql: pg.Pool
   /** An agent replica in this process: the test tools, or (`builtin`) the service's own tools. */
   startReplica(options?: { tools?: 'test' | 'builtin' }): Promise<AgentReplica>
@@ -105,7 +107,7 @@ export async function startAgentTargets(
     scopes: ['chat:read', 'chat:write', 'llm:use'],
   }
   let replicas = 0
-  return {
+  const targets: AgentTargets = {
     identity,
     keys,
     sql,
@@ -119,6 +121,9 @@ export async function startAgentTargets(
         ...(body !== undefined && { body: JSON.stringify(body) }),
         ...(signal !== undefined && { signal }),
       })
+    },
+    async events(replica, runId) {
+      return sseFrames(await (await targets.request(replica, 'GET', `/v1/runs/${runId}/events`)).text())
     },
     async startReplica(options = {}) {
       const tools = testTools()
@@ -182,4 +187,5 @@ export async function startAgentTargets(
       await database.drop()
     },
   }
+  return targets
 }

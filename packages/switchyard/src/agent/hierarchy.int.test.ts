@@ -30,17 +30,6 @@ afterAll(async () => {
 const json = async (res: Response) =>
   (await res.json()) as Record<string, unknown> & { id: string; status: string }
 
-async function events(replica: AgentReplica, runId: string) {
-  const body = await (await targets.request(replica, 'GET', `/v1/runs/${runId}/events`)).text()
-  return body
-    .split('\n\n')
-    .filter((f) => f.includes('event: '))
-    .map((f) => ({
-      event: /^event: (.*)$/m.exec(f)?.[1],
-      data: JSON.parse(/^data: (.*)$/m.exec(f)?.[1] ?? 'null'),
-    }))
-}
-
 const chatRequests = () => upstream.requests.filter((r) => r.path === '/v1/chat/completions')
 
 test('a planner paused on its child survives a SIGKILL, is approved on another replica, and ends once', async () => {
@@ -73,7 +62,7 @@ test('a planner paused on its child survives a SIGKILL, is approved on another r
     await targets.request(a, 'POST', `/v1/agents/${ids[1]}/runs`, { input: 'tidy the box' }),
   )
   expect(paused.status).toBe('awaiting_approval')
-  const required = (await events(b, paused.id)).at(-1)
+  const required = (await targets.events(b, paused.id)).at(-1)
   expect(required?.event).toBe('approval.required')
   const childId = required?.data.childRunId as string
   const [call] = (required?.data.calls ?? []) as { callId: string; name: string }[]
@@ -91,7 +80,7 @@ test('a planner paused on its child survives a SIGKILL, is approved on another r
   )
   expect(answers.filter((r) => r.status === 200)).toHaveLength(1)
   // A reader from the start passes the pause (approved since) and waits for the quiet planner's end.
-  const tail = await events(b, paused.id)
+  const tail = await targets.events(b, paused.id)
   expect(tail.at(-1)).toMatchObject({
     event: 'done',
     data: { status: 'succeeded', output: 'Reviewed: clean.' },

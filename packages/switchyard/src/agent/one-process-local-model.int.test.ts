@@ -16,6 +16,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { bootstrapAdmin } from '@switchyard/admin'
+import { sseFrames } from '@switchyard/agent/testing'
 import type { SqlPool } from '@switchyard/kit'
 import { buildTestApp, type TestApp } from '@switchyard/testing'
 import { afterAll, beforeAll, expect, test } from 'vitest'
@@ -67,16 +68,6 @@ const call = (method: string, path: string, body?: unknown) =>
     },
     ...(body !== undefined && { body: JSON.stringify(body) }),
   })
-
-/** The SSE frames of a body: event name and parsed data. */
-const frames = (body: string) =>
-  body
-    .split('\n\n')
-    .filter((f) => f.includes('event: '))
-    .map((f) => ({
-      event: /^event: (.*)$/m.exec(f)?.[1] as string,
-      data: JSON.parse(/^data: (.*)$/m.exec(f)?.[1] ?? 'null') as Record<string, unknown>,
-    }))
 
 const specialists = [
   {
@@ -154,7 +145,7 @@ test('a supervisor over three specialists routes a time question to the clock, w
   })
   expect(res.status).toBe(200)
   expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/)
-  const events = frames(await res.text())
+  const events = sseFrames(await res.text())
   const to = Date.now()
   const names = events.map((e) => e.event)
   console.log(`[agent one-process] events: ${names.join(' ')}`)

@@ -37,18 +37,6 @@ afterAll(async () => {
 const json = async (res: Response) =>
   (await res.json()) as Record<string, unknown> & { id: string; status: string }
 
-/** Reads a run's SSE stream to its end: the events' names and data. */
-async function events(replica: AgentReplica, runId: string) {
-  const body = await (await targets.request(replica, 'GET', `/v1/runs/${runId}/events`)).text()
-  return body
-    .split('\n\n')
-    .filter((f) => f.includes('event: '))
-    .map((f) => ({
-      event: /^event: (.*)$/m.exec(f)?.[1],
-      data: JSON.parse(/^data: (.*)$/m.exec(f)?.[1] ?? 'null'),
-    }))
-}
-
 const chatRequests = () => upstream.requests.filter((r) => r.path === '/v1/chat/completions')
 
 test('a cancel on one replica stops the model call running on another (the fake upstream records the abort)', async () => {
@@ -72,7 +60,10 @@ test('a cancel on one replica stops the model call running on another (the fake 
   await expect
     .poll(async () => (await json(await targets.request(b, 'GET', `/v1/runs/${run.id}`))).status)
     .toBe('cancelled')
-  expect((await events(b, run.id)).at(-1)).toMatchObject({ event: 'done', data: { status: 'cancelled' } })
+  expect((await targets.events(b, run.id)).at(-1)).toMatchObject({
+    event: 'done',
+    data: { status: 'cancelled' },
+  })
   await a.stop()
 }, 60_000)
 
@@ -99,7 +90,7 @@ test('a paused run survives the SIGKILL of its replica, is approved through anot
     ),
   )
   expect(answers.filter((r) => r.status === 200)).toHaveLength(1)
-  const tail = await events(b, paused.id)
+  const tail = await targets.events(b, paused.id)
   expect(tail.at(-1)).toMatchObject({ event: 'done', data: { status: 'succeeded', output: 'Cleaned.' } })
 
   const stored = await json(await targets.request(b, 'GET', `/v1/runs/${paused.id}`))

@@ -7,6 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { sseFrames } from '@switchyard/agent/testing'
 import { type FakeUpstream, startFakeOpenAI } from '@switchyard/testing'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { type AgentTargets, startAgentTargets } from './agent-targets.ts'
@@ -60,15 +61,6 @@ const call = (method: string, path: string, body?: unknown) =>
     ...(body !== undefined && { body: JSON.stringify(body) }),
   })
 
-const frames = (body: string) =>
-  body
-    .split('\n\n')
-    .filter((f) => f.includes('event: '))
-    .map((f) => ({
-      event: /^event: (.*)$/m.exec(f)?.[1] as string,
-      data: JSON.parse(/^data: (.*)$/m.exec(f)?.[1] ?? 'null') as Record<string, unknown>,
-    }))
-
 test('through the gateway: the supervisor routes to the math agent, which calls the built-in calculator, and the answer streams', async () => {
   const specialists = [
     {
@@ -102,7 +94,7 @@ test('through the gateway: the supervisor routes to the math agent, which calls 
   const res = await call('POST', '/v1/runs', { input: `${a} * ${b}`, stream: true })
   expect(res.status).toBe(200)
   expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/)
-  const events = frames(await res.text())
+  const events = sseFrames(await res.text())
   const names = events.map((e) => e.event)
 
   expect(events.find((e) => e.event === 'route')?.data).toMatchObject({
